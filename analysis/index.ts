@@ -1,0 +1,23 @@
+// Public API of Verdict's statistics library. Pure: no I/O, no Node built-ins,
+// nothing from src/. See analysis/README.md for methods, references and the
+// edge-case table.
+export type { Alternative, ArmSummary, Comparison, DegenerateReason, Interval, Mean, Options, Proportion, Ratio } from "./types";
+export { AnalysisInputError, type AnalysisInputErrorCode } from "./errors";
+export { proportionToMean } from "./summary";
+export { twoProportionTest } from "./proportion";
+export { welchTTest } from "./mean";
+export { ratioEstimate, ratioTest, type RatioEstimate } from "./ratio";
+export {
+  DEFAULT_SEQUENTIAL_TUNING,
+  sequentialFromEstimate,
+  sequentialRho,
+  sequentialTest,
+  type SequentialComparison,
+  type SequentialEstimateInput,
+  type SequentialOptions,
+  type SequentialResult,
+} from "./sequential";
+export { mannWhitneyU, type MannWhitneyResult } from "./mannWhitney";
+export { srmTest, type SrmResult } from "./srm";
+export { adjustPValues, type AdjustMethod } from "./multiple";
+export { fisherExactProportions, fisherExactTest, type FisherResult } from "./fisher";

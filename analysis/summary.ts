@@ -1,0 +1,76 @@
+// Validation of summary-statistic inputs and per-arm descriptive statistics.
+// Everything downstream trusts what these functions return.
+import { AnalysisInputError, requireCount, requireFinite, requireNonNegative } from "./errors";
+import type { ArmSummary, Mean, Proportion, Ratio } from "./types";
+
+/** Relative slack for sum-of-squares consistency checks: rounding in a database SUM is not an error. */
+const CONSISTENCY_TOLERANCE = 1e-9;
+
+export function checkProportion(p: Proportion, field: string): Proportion {
+  if (p === null || typeof p !== "object") throw new AnalysisInputError("not-finite", field, "must be an object");
+  requireCount(p.n, `${field}.n`);
+  requireCount(p.successes, `${field}.successes`);
+  if (p.successes > p.n) {
+    throw new AnalysisInputError("out-of-range", `${field}.successes`, `must be <= n (${p.n}), got ${p.successes}`);
+  }
+  return p;
+}
+
+/**
+ * Sample variance (n − 1) from n, Σx and Σx². Uses Σx² − Σx·mean, which is the
+ * textbook form; it loses relative precision only when |mean| ≫ sd, which the
+ * README documents (center the metric in SQL if that ever matters).
+ */
+export function varianceFromSums(n: number, sum: number, sumSquares: number, field: string): number {
+  if (n < 2) return 0;
+  const centered = sumSquares - (sum * sum) / n;
+  if (centered < -CONSISTENCY_TOLERANCE * Math.max(sumSquares, 1)) {
+    throw new AnalysisInputError("inconsistent", field, `sum of squares ${sumSquares} is below sum²/n = ${(sum * sum) / n}`);
+  }
+  return Math.max(centered, 0) / (n - 1);
+}
+
+export function checkMean(m: Mean, field: string): Mean {
+  if (m === null || typeof m !== "object") throw new AnalysisInputError("not-finite", field, "must be an object");
+  requireCount(m.n, `${field}.n`);
+  requireFinite(m.sum, `${field}.sum`);
+  requireNonNegative(m.sumSquares, `${field}.sumSquares`);
+  if (m.n === 0 && (m.sum !== 0 || m.sumSquares !== 0)) {
+    throw new AnalysisInputError("inconsistent", `${field}.sum`, "an empty arm must have zero sums");
+  }
+  varianceFromSums(m.n, m.sum, m.sumSquares, `${field}.sumSquares`);
+  return m;
+}
+
+export function checkRatio(r: Ratio, field: string): Ratio {
+  if (r === null || typeof r !== "object") throw new AnalysisInputError("not-finite", field, "must be an object");
+  requireCount(r.n, `${field}.n`);
+  requireFinite(r.sumX, `${field}.sumX`);
+  requireFinite(r.sumY, `${field}.sumY`);
+  requireNonNegative(r.sumX2, `${field}.sumX2`);
+  requireNonNegative(r.sumY2, `${field}.sumY2`);
+  requireFinite(r.sumXY, `${field}.sumXY`);
+  varianceFromSums(r.n, r.sumX, r.sumX2, `${field}.sumX2`);
+  varianceFromSums(r.n, r.sumY, r.sumY2, `${field}.sumY2`);
+  return r;
+}
+
+export function meanSummary(m: Mean): ArmSummary {
+  return {
+    n: m.n,
+    mean: m.n === 0 ? 0 : m.sum / m.n,
+    variance: varianceFromSums(m.n, m.sum, m.sumSquares, "sumSquares"),
+  };
+}
+
+/** A proportion as a Mean of 0/1 values (Σx = Σx² = successes), e.g. to feed sequentialTest. */
+export function proportionToMean(p: Proportion): Mean {
+  checkProportion(p, "proportion");
+  return { n: p.n, sum: p.successes, sumSquares: p.successes };
+}
+
+/** Sample covariance (n − 1) from n, Σx, Σy, Σxy. */
+export function covarianceFromSums(n: number, sumX: number, sumY: number, sumXY: number): number {
+  if (n < 2) return 0;
+  return (sumXY - (sumX * sumY) / n) / (n - 1);
+}
