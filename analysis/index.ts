@@ -21,3 +21,19 @@ export { mannWhitneyU, type MannWhitneyResult } from "./mannWhitney";
 export { srmTest, type SrmResult } from "./srm";
 export { adjustPValues, type AdjustMethod } from "./multiple";
 export { fisherExactProportions, fisherExactTest, type FisherResult } from "./fisher";
+export { cupedTest, type CupedComparison, type CupedInput } from "./cuped";
+export { bayesianMeans, bayesianProportions, type BayesianResult, type BetaPrior } from "./bayesian";
+export {
+  minimumDetectableEffect,
+  minimumDetectableEffectForProportions,
+  powerForMeans,
+  powerForProportions,
+  sampleSizeForMeans,
+  sampleSizeForProportions,
+  sampleSizeForRatio,
+  usersStillNeeded,
+  type PowerOptions,
+  type SampleSize,
+  type UsersStillNeeded,
+} from "./power";
+export { percentileTest, quantileInterval, type PercentileComparison, type QuantileInterval, type QuantileSummary } from "./percentile";
