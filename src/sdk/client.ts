@@ -1,0 +1,311 @@
+/**
+ * VerdictClient: fetches the snapshot (GET /api/v1/sdk/config, ETag-aware), evaluates locally
+ * with exactly the code the server uses (./evaluate), logs each exposure once, and ships
+ * exposure and KPI events to POST /api/v1/events in batches. No runtime dependencies: it
+ * needs only a global `fetch` (browsers, Node >= 18) or an injected one.
+ */
+import { compileSnapshot, type CompiledSnapshot } from "./evaluate";
+import { BoundedQueue, utf8Length } from "./queue";
+import { attributeOf } from "./targeting";
+import { sendWithRetry, type RetryPolicy } from "./transport";
+import type { Assignment, AttributeValue, Snapshot, Unit } from "./types";
+
+export interface VerdictClientOptions {
+  baseUrl: string;
+  /** A `client` API key: may read the config and send events, nothing else. */
+  clientKey: string;
+  /** Snapshot refresh period; 0 disables periodic refresh. Default 60 s. */
+  refreshIntervalMs?: number;
+  fetch?: typeof fetch;
+  /** Attributes merged under every unit's own attributes (e.g. appVersion, platform). */
+  attributes?: Record<string, AttributeValue>;
+  /** A snapshot to evaluate before (or instead of) the first fetch, e.g. rendered by the server. */
+  snapshot?: Snapshot;
+  /** Period of background flushes; 0 disables them (flush() / close() still send). Default 5 s. */
+  flushIntervalMs?: number;
+  /** Events per request, at most 1000 (the server's limit). */
+  maxBatchSize?: number;
+  /** Queued events kept while the server is unreachable; the oldest are dropped beyond. Default 10,000. */
+  maxQueueSize?: number;
+  /** Retry policy for event batches. Defaults: 5 retries, 500 ms doubling up to 30 s. */
+  retry?: Partial<RetryPolicy>;
+  /** (unit, experiment, variant) triples remembered for exposure de-duplication. Default 100,000. */
+  exposureCacheSize?: number;
+  onError?: (error: Error) => void;
+}
+
+/** A KPI event as the application reports it; `id` and `timestamp` are filled in when absent. */
+export interface TrackEvent {
+  id?: string;
+  type: string;
+  userId: string;
+  value?: number;
+  name?: string;
+  properties?: Record<string, AttributeValue>;
+  timestamp?: string | number;
+}
+
+export interface ExposureEvent {
+  id: string;
+  type: "exposure";
+  userId: string;
+  experiment: string;
+  variant: string;
+  timestamp: string;
+}
+
+export interface ClientStats {
+  queued: number;
+  /** Events the server accepted. */
+  accepted: number;
+  /** Events the server refused (individually, or a whole batch with a 4xx). */
+  rejected: number;
+  /** Events dropped because the queue was full. */
+  dropped: number;
+  /** Events given up after exhausting retries. */
+  failed: number;
+  exposuresLogged: number;
+  snapshotFetches: number;
+  snapshotNotModified: number;
+}
+
+interface QueuedEvent {
+  json: string;
+  bytes: number;
+}
+
+/** The server accepts 1 MiB per request; stay clearly below it. */
+const MAX_BODY_BYTES = 900_000;
+/** Browsers cap a beacon at about 64 KiB. */
+const MAX_BEACON_BYTES = 60_000;
+const MAX_EVENTS_PER_REQUEST = 1000;
+
+function randomId(): string {
+  const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  if (c?.randomUUID) return c.randomUUID();
+  // Fallback for old runtimes: a v4-shaped id; uniqueness is all ingestion needs.
+  return "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx".replace(/[xy]/g, (ch) => {
+    const r = (Math.random() * 16) | 0;
+    return (ch === "x" ? r : (r & 0x3) | 0x8).toString(16);
+  });
+}
+
+export class VerdictClient {
+  private readonly baseUrl: string;
+  private readonly fetchImpl: typeof fetch;
+  private readonly retry: RetryPolicy;
+  private readonly maxBatchSize: number;
+  private readonly queue: BoundedQueue<QueuedEvent>;
+  private readonly exposureCacheSize: number;
+  private readonly seenExposures = new Set<string>();
+  private compiled: CompiledSnapshot | null = null;
+  private etag: string | null = null;
+  private refreshTimer: ReturnType<typeof setInterval> | null = null;
+  private flushTimer: ReturnType<typeof setInterval> | null = null;
+  private flushChain: Promise<void> = Promise.resolve();
+  private flushScheduled = false;
+  private closed = false;
+  private removePageHideListeners: (() => void) | null = null;
+  private readonly counters = { accepted: 0, rejected: 0, failed: 0, exposuresLogged: 0, snapshotFetches: 0, snapshotNotModified: 0 };
+
+  constructor(private readonly options: VerdictClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, "");
+    const f = options.fetch ?? globalThis.fetch;
+    if (typeof f !== "function") throw new Error("VerdictClient needs a fetch implementation (global fetch or options.fetch)");
+    this.fetchImpl = f.bind(globalThis);
+    this.retry = { maxRetries: 5, baseDelayMs: 500, maxDelayMs: 30_000, ...options.retry };
+    this.maxBatchSize = Math.max(1, Math.min(MAX_EVENTS_PER_REQUEST, options.maxBatchSize ?? MAX_EVENTS_PER_REQUEST));
+    this.queue = new BoundedQueue<QueuedEvent>(options.maxQueueSize ?? 10_000);
+    this.exposureCacheSize = options.exposureCacheSize ?? 100_000;
+    if (options.snapshot) this.compiled = compileSnapshot(options.snapshot);
+  }
+
+  /** Loads the snapshot and starts the refresh / flush timers. Rejects if the first load fails (timers still run, so it recovers). */
+  async init(): Promise<void> {
+    this.startTimers();
+    await this.refresh();
+  }
+
+  /** Fetches the snapshot now; a 304 keeps the current one. Rejects on failure, keeping the old snapshot. */
+  async refresh(): Promise<void> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.options.clientKey}`, accept: "application/json" };
+    if (this.etag !== null) headers["if-none-match"] = this.etag;
+    const res = await this.fetchImpl(`${this.baseUrl}/api/v1/sdk/config`, { headers });
+    this.counters.snapshotFetches++;
+    if (res.status === 304) {
+      this.counters.snapshotNotModified++;
+      return;
+    }
+    if (!res.ok) throw new Error(`GET /api/v1/sdk/config answered HTTP ${res.status}`);
+    const snapshot = (await res.json()) as Snapshot;
+    if (snapshot?.version !== 1 || snapshot.hashVersion !== 1 || !Array.isArray(snapshot.experiments)) {
+      throw new Error(`unsupported snapshot (version ${String(snapshot?.version)}, hashVersion ${String(snapshot?.hashVersion)})`);
+    }
+    this.compiled = compileSnapshot(snapshot);
+    this.etag = res.headers.get("etag");
+  }
+
+  /** The snapshot currently evaluated, or null before the first load. */
+  get snapshot(): Snapshot | null {
+    return this.compiled?.snapshot ?? null;
+  }
+
+  /** The variant the unit must see, or null if the experiment is unknown (or nothing is loaded). Logs the exposure. */
+  getVariant(experimentKey: string, unit: Unit): string | null {
+    return this.getAssignment(experimentKey, unit)?.variant ?? null;
+  }
+
+  /** The full assignment, or null if the experiment is unknown. Logs the exposure. */
+  getAssignment(experimentKey: string, unit: Unit): Assignment | null {
+    const experiment = this.compiled?.get(experimentKey);
+    if (experiment === undefined) return null;
+    const merged = this.withDefaults(unit);
+    const assignment = experiment.evaluate(merged);
+    if (assignment.exposed) this.logExposure(assignment, attributeOf(merged, experiment.source.hashAttribute || "userId"));
+    return assignment;
+  }
+
+  /** Assignments for every experiment of the snapshot; logs the exposed ones. */
+  getAssignments(unit: Unit): Assignment[] {
+    const compiled = this.compiled;
+    if (compiled === null) return [];
+    const merged = this.withDefaults(unit);
+    const all = compiled.evaluateAll(merged);
+    for (let i = 0; i < all.length; i++) {
+      if (all[i].exposed) this.logExposure(all[i], attributeOf(merged, compiled.experiments[i].source.hashAttribute || "userId"));
+    }
+    return all;
+  }
+
+  /** Queues a KPI event (page_load, error, metric, ...). */
+  track(event: TrackEvent): void {
+    this.enqueue({ ...event, id: event.id ?? randomId(), timestamp: event.timestamp ?? new Date().toISOString() });
+  }
+
+  /** Sends everything queued now; resolves when done (never rejects: failures are counted). */
+  flush(): Promise<void> {
+    this.flushChain = this.flushChain.then(() => this.drain());
+    return this.flushChain;
+  }
+
+  /** Stops timers and listeners, then flushes what is queued. */
+  async close(): Promise<void> {
+    if (this.closed) return this.flushChain;
+    this.closed = true;
+    if (this.refreshTimer !== null) clearInterval(this.refreshTimer);
+    if (this.flushTimer !== null) clearInterval(this.flushTimer);
+    this.refreshTimer = this.flushTimer = null;
+    this.removePageHideListeners?.();
+    await this.flush();
+  }
+
+  get stats(): ClientStats {
+    return { ...this.counters, queued: this.queue.size, dropped: this.queue.dropped };
+  }
+
+  // ---- internals --------------------------------------------------------------------------
+
+  private withDefaults(unit: Unit): Unit {
+    const defaults = this.options.attributes;
+    if (defaults === undefined) return unit;
+    return { ...unit, attributes: unit.attributes === undefined ? defaults : { ...defaults, ...unit.attributes } };
+  }
+
+  private logExposure(assignment: Assignment, unitId: AttributeValue | undefined): void {
+    if (unitId === undefined) return;
+    const userId = String(unitId);
+    const key = `${userId}\u0000${assignment.experiment}\u0000${assignment.variant}`;
+    if (this.seenExposures.has(key)) return;
+    if (this.seenExposures.size >= this.exposureCacheSize) {
+      // Forget the oldest triple (Sets iterate in insertion order): bounded memory; at worst a
+      // long-gone unit logs one duplicate exposure, which ingestion counts once anyway.
+      const oldest = this.seenExposures.values().next().value;
+      if (oldest !== undefined) this.seenExposures.delete(oldest);
+    }
+    this.seenExposures.add(key);
+    this.counters.exposuresLogged++;
+    const event: ExposureEvent = { id: randomId(), type: "exposure", userId, experiment: assignment.experiment, variant: assignment.variant, timestamp: new Date().toISOString() };
+    this.enqueue(event);
+  }
+
+  private enqueue(event: object): void {
+    const json = JSON.stringify(event);
+    this.queue.push({ json, bytes: utf8Length(json) });
+    if (this.queue.size >= this.maxBatchSize && !this.flushScheduled && !this.closed) {
+      this.flushScheduled = true;
+      void this.flush().finally(() => (this.flushScheduled = false));
+    }
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.size > 0) {
+      const batch = this.queue.take(this.maxBatchSize, MAX_BODY_BYTES, (e) => e.bytes + 1);
+      const body = `{"events":[${batch.map((e) => e.json).join(",")}]}`;
+      const result = await sendWithRetry(this.fetchImpl, `${this.baseUrl}/api/v1/events`, this.options.clientKey, body, batch.length, this.retry);
+      if (result.outcome === "sent") {
+        this.counters.accepted += result.accepted;
+        this.counters.rejected += result.rejected.length;
+        if (result.rejected.length > 0) this.reportError(`${result.rejected.length} events rejected, first: ${result.rejected[0].code} ${result.rejected[0].message}`);
+      } else {
+        if (result.outcome === "refused") this.counters.rejected += batch.length;
+        else this.counters.failed += batch.length;
+        this.reportError(`event batch of ${batch.length} ${result.outcome} after ${result.attempts} attempt(s): ${result.error}`);
+      }
+    }
+  }
+
+  private reportError(message: string): void {
+    this.options.onError?.(new Error(message));
+  }
+
+  private startTimers(): void {
+    if (this.closed || this.refreshTimer !== null || this.flushTimer !== null) return;
+    const refreshMs = this.options.refreshIntervalMs ?? 60_000;
+    const flushMs = this.options.flushIntervalMs ?? 5_000;
+    // unref(): a Node process must be free to exit even if the app forgot close().
+    if (refreshMs > 0) {
+      this.refreshTimer = setInterval(() => this.refresh().catch((e: unknown) => this.reportError(`snapshot refresh failed: ${String(e)}`)), refreshMs);
+      (this.refreshTimer as { unref?: () => void }).unref?.();
+    }
+    if (flushMs > 0) {
+      this.flushTimer = setInterval(() => void this.flush(), flushMs);
+      (this.flushTimer as { unref?: () => void }).unref?.();
+    }
+    this.listenForPageHide();
+  }
+
+  /** In a browser, ships the queue with sendBeacon when the page is hidden or unloaded. */
+  private listenForPageHide(): void {
+    const g = globalThis as { document?: Document; addEventListener?: Window["addEventListener"]; removeEventListener?: Window["removeEventListener"]; navigator?: Navigator };
+    if (g.document === undefined || typeof g.addEventListener !== "function" || typeof g.navigator?.sendBeacon !== "function") return;
+    const doc = g.document;
+    const onVisibility = () => {
+      if (doc.visibilityState === "hidden") this.flushWithBeacon();
+    };
+    const onPageHide = () => this.flushWithBeacon();
+    doc.addEventListener("visibilitychange", onVisibility);
+    g.addEventListener("pagehide", onPageHide);
+    this.removePageHideListeners = () => {
+      doc.removeEventListener("visibilitychange", onVisibility);
+      g.removeEventListener?.("pagehide", onPageHide);
+    };
+  }
+
+  /**
+   * sendBeacon cannot set headers, so the key travels as ?key=; the body is sent as a string
+   * (text/plain) because a JSON content type would need a CORS preflight a beacon cannot do.
+   */
+  flushWithBeacon(): void {
+    const nav = (globalThis as { navigator?: Navigator }).navigator;
+    if (typeof nav?.sendBeacon !== "function") return;
+    const url = `${this.baseUrl}/api/v1/events?key=${encodeURIComponent(this.options.clientKey)}`;
+    while (this.queue.size > 0) {
+      const batch = this.queue.take(this.maxBatchSize, MAX_BEACON_BYTES, (e) => e.bytes + 1);
+      const ok = nav.sendBeacon(url, `{"events":[${batch.map((e) => e.json).join(",")}]}`);
+      if (!ok) {
+        this.queue.unshiftAll(batch); // the browser's beacon quota is full: keep them for later
+        return;
+      }
+    }
+  }
+}
