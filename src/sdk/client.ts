@@ -8,7 +8,7 @@ import { compileSnapshot, type CompiledSnapshot } from "./evaluate";
 import { BoundedQueue, utf8Length } from "./queue";
 import { attributeOf } from "./targeting";
 import { sendWithRetry, type RetryPolicy } from "./transport";
-import type { Assignment, AttributeValue, Snapshot, Unit } from "./types";
+import type { Assignment, AttributeValue, DetailedAssignment, Snapshot, Unit } from "./types";
 
 export interface VerdictClientOptions {
   baseUrl: string;
@@ -157,12 +157,17 @@ export class VerdictClient {
 
   /** The full assignment, or null if the experiment is unknown. Logs the exposure. */
   getAssignment(experimentKey: string, unit: Unit): Assignment | null {
+    return this.getDetailedAssignment(experimentKey, unit)?.assignment ?? null;
+  }
+
+  /** Assignment plus the reason behind it (for the OpenFeature provider). Logs the exposure. */
+  getDetailedAssignment(experimentKey: string, unit: Unit): DetailedAssignment | null {
     const experiment = this.compiled?.get(experimentKey);
     if (experiment === undefined) return null;
     const merged = this.withDefaults(unit);
-    const assignment = experiment.evaluate(merged);
-    if (assignment.exposed) this.logExposure(assignment, attributeOf(merged, experiment.source.hashAttribute || "userId"));
-    return assignment;
+    const detailed = experiment.evaluateDetailed(merged);
+    if (detailed.assignment.exposed) this.logExposure(detailed.assignment, attributeOf(merged, experiment.source.hashAttribute || "userId"));
+    return detailed;
   }
 
   /** Assignments for every experiment of the snapshot; logs the exposed ones. */
