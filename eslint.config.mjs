@@ -1,0 +1,15 @@
+import nextVitals from "eslint-config-next/core-web-vitals";
+import nextTs from "eslint-config-next/typescript";
+import { defineConfig, globalIgnores } from "eslint/config";
+
+export default defineConfig([
+  ...nextVitals,
+  ...nextTs,
+  globalIgnores([".next/**", "node_modules/**", ".verdict/**", "test-results/**", "playwright-report/**", "next-env.d.ts", "bench/results/**"]),
+  {
+    files: ["analysis/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: ["@/*", "../src/*", "node:*", "fs", "path", "os"] }],
+    },
+  },
+]);

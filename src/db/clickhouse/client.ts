@@ -1,0 +1,142 @@
+// The one module that owns the event-store client: embedded chDB by default, a ClickHouse server
+// (or cluster) with CLICKHOUSE_URL. Every query goes through here so parameters, settings, error
+// wrapping and transport differences are handled in one place.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { createClient, type ClickHouseClient, type ClickHouseSettings } from "@clickhouse/client";
+import { env } from "@/server/env";
+import { AppError } from "@/server/errors";
+import { StoreConnectError } from "@/db/postgres";
+
+export type QueryParams = Record<string, unknown>;
+
+interface EventStore {
+  client: ClickHouseClient;
+  mode: "chdb" | "server";
+  describe: string;
+  cluster?: string;
+  database: string;
+}
+
+// 64-bit integers arrive quoted over HTTP and as numbers over chDB; unquoting them everywhere gives
+// one shape. Counts here stay far below 2^53.
+const COMMON_SETTINGS: ClickHouseSettings = {
+  output_format_json_quote_64bit_integers: 0,
+  output_format_json_quote_64bit_floats: 0,
+  date_time_input_format: "best_effort",
+};
+
+let store: Promise<EventStore> | undefined;
+
+async function open(): Promise<EventStore> {
+  const e = env();
+  if (e.CLICKHOUSE_URL) {
+    const describe = `ClickHouse server at ${e.CLICKHOUSE_URL} (CLICKHOUSE_URL, user ${e.CLICKHOUSE_USER})`;
+    const base = { url: e.CLICKHOUSE_URL, username: e.CLICKHOUSE_USER, password: e.CLICKHOUSE_PASSWORD, request_timeout: 30_000 };
+    const admin = createClient({ ...base, clickhouse_settings: COMMON_SETTINGS });
+    try {
+      const ping = await admin.ping();
+      if (!ping.success) throw ping.error;
+      const onCluster = e.CLICKHOUSE_CLUSTER ? ` ON CLUSTER ${e.CLICKHOUSE_CLUSTER}` : "";
+      await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${e.CLICKHOUSE_DATABASE}${onCluster}` });
+    } catch (err) {
+      throw new StoreConnectError(`Cannot connect to ${describe}: ${(err as Error).message}`);
+    } finally {
+      await admin.close();
+    }
+    const client = createClient({
+      ...base,
+      database: e.CLICKHOUSE_DATABASE,
+      clickhouse_settings: COMMON_SETTINGS,
+      compression: { request: true, response: true },
+    });
+    return { client, mode: "server", describe, cluster: e.CLICKHOUSE_CLUSTER, database: e.CLICKHOUSE_DATABASE };
+  }
+  const path = join(e.dataDir, "clickhouse");
+  const describe = `embedded chDB at ${path} (VERDICT_DATA_DIR)`;
+  try {
+    mkdirSync(path, { recursive: true });
+    const { createChdbConnection } = await import("chdb/connection");
+    const client = createClient({ connection: createChdbConnection({ path }), clickhouse_settings: COMMON_SETTINGS });
+    await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${e.CLICKHOUSE_DATABASE}` });
+    await client.command({ query: `USE ${e.CLICKHOUSE_DATABASE}` });
+    return { client, mode: "chdb", describe, database: e.CLICKHOUSE_DATABASE };
+  } catch (err) {
+    throw new StoreConnectError(`Cannot open ${describe}: ${(err as Error).message}`);
+  }
+}
+
+function eventStore(): Promise<EventStore> {
+  store ??= open().catch((err) => {
+    store = undefined;
+    throw err;
+  });
+  return store;
+}
+
+export async function eventStoreInfo(): Promise<{ mode: string; describe: string; cluster?: string; database: string }> {
+  const s = await eventStore();
+  return { mode: s.mode, describe: s.describe, cluster: s.cluster, database: s.database };
+}
+
+/** Raw client, for code that needs streaming or the insert API directly (ingestion, benchmarks). */
+export async function getClickHouse(): Promise<ClickHouseClient> {
+  return (await eventStore()).client;
+}
+
+function wrap(err: unknown, what: string): never {
+  if (err instanceof AppError) throw err;
+  const message = (err as Error)?.message ?? String(err);
+  const code = (err as { code?: string })?.code;
+  if (code === "ECONNREFUSED" || code === "ECONNRESET" || code === "ETIMEDOUT" || /socket|timeout|connect/i.test(message)) {
+    throw new AppError("store_unavailable", `Event store unavailable during ${what}: ${message}`);
+  }
+  throw new AppError("internal", `Event store error during ${what}: ${message}`, { clickhouse: message });
+}
+
+/** SELECT returning JSON rows. Values only ever travel as {name:Type} parameters. */
+export async function chQuery<T>(query: string, params: QueryParams = {}, settings: ClickHouseSettings = {}): Promise<T[]> {
+  const { client } = await eventStore();
+  try {
+    const rs = await client.query({ query, query_params: params, format: "JSONEachRow", clickhouse_settings: settings });
+    return (await rs.json()) as T[];
+  } catch (err) {
+    wrap(err, "query");
+  }
+}
+
+export async function chCommand(query: string, params: QueryParams = {}, settings: ClickHouseSettings = {}): Promise<void> {
+  const { client } = await eventStore();
+  try {
+    await client.command({ query, query_params: params, clickhouse_settings: settings });
+  } catch (err) {
+    wrap(err, "command");
+  }
+}
+
+export async function chInsert<T extends Record<string, unknown>>(table: string, values: T[], settings: ClickHouseSettings = {}): Promise<void> {
+  if (values.length === 0) return;
+  const { client } = await eventStore();
+  try {
+    await client.insert({ table, values, format: "JSONEachRow", clickhouse_settings: settings });
+  } catch (err) {
+    wrap(err, `insert into ${table}`);
+  }
+}
+
+export async function pingEventStore(): Promise<{ ok: boolean; latencyMs: number; error?: string }> {
+  const started = performance.now();
+  try {
+    await chQuery("SELECT 1");
+    return { ok: true, latencyMs: performance.now() - started };
+  } catch (err) {
+    return { ok: false, latencyMs: performance.now() - started, error: (err as Error).message };
+  }
+}
+
+export async function closeEventStore(): Promise<void> {
+  if (!store) return;
+  const s = await store.catch(() => undefined);
+  store = undefined;
+  await s?.client.close();
+}

@@ -1,0 +1,108 @@
+// The config store: drizzle over PGlite (embedded default) or a Postgres server (DATABASE_URL).
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { env } from "@/server/env";
+import * as schema from "./schema";
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+interface ConfigStore {
+  db: Db;
+  mode: "pglite" | "postgres";
+  describe: string;
+  close(): Promise<void>;
+}
+
+const MIGRATIONS_FOLDER = resolve(process.cwd(), "drizzle");
+
+let store: Promise<ConfigStore> | undefined;
+
+async function open(): Promise<ConfigStore> {
+  const { DATABASE_URL, DATABASE_POOL_SIZE, dataDir } = env();
+  if (DATABASE_URL) {
+    const { Pool } = await import("pg");
+    const { drizzle } = await import("drizzle-orm/node-postgres");
+    const pool = new Pool({ connectionString: DATABASE_URL, max: DATABASE_POOL_SIZE, connectionTimeoutMillis: 5000 });
+    const describe = `Postgres server at ${redact(DATABASE_URL)} (DATABASE_URL)`;
+    try {
+      const client = await pool.connect();
+      client.release();
+    } catch (e) {
+      await pool.end().catch(() => {});
+      throw new StoreConnectError(`Cannot connect to ${describe}: ${(e as Error).message}`);
+    }
+    return { db: drizzle(pool, { schema }) as unknown as Db, mode: "postgres", describe, close: () => pool.end() };
+  }
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { drizzle } = await import("drizzle-orm/pglite");
+  const path = join(dataDir, "postgres");
+  const describe = `embedded PGlite at ${path} (VERDICT_DATA_DIR)`;
+  try {
+    mkdirSync(path, { recursive: true });
+    const client = await PGlite.create(path);
+    return { db: drizzle(client, { schema }) as unknown as Db, mode: "pglite", describe, close: () => client.close() };
+  } catch (e) {
+    throw new StoreConnectError(`Cannot open ${describe}: ${(e as Error).message}`);
+  }
+}
+
+export class StoreConnectError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StoreConnectError";
+  }
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
+}
+
+function configStore(): Promise<ConfigStore> {
+  store ??= open().catch((e) => {
+    store = undefined;
+    throw e;
+  });
+  return store;
+}
+
+/** The drizzle database; the store is opened lazily, once per process. */
+export async function getDb(): Promise<Db> {
+  return (await configStore()).db;
+}
+
+export async function configStoreInfo(): Promise<{ mode: string; describe: string }> {
+  const s = await configStore();
+  return { mode: s.mode, describe: s.describe };
+}
+
+export async function migrateConfigStore(): Promise<void> {
+  const s = await configStore();
+  if (s.mode === "postgres") {
+    const { migrate } = await import("drizzle-orm/node-postgres/migrator");
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the migrator is typed per driver
+    await migrate(s.db as any, { migrationsFolder: MIGRATIONS_FOLDER });
+  } else {
+    const { migrate } = await import("drizzle-orm/pglite/migrator");
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the migrator is typed per driver
+    await migrate(s.db as any, { migrationsFolder: MIGRATIONS_FOLDER });
+  }
+}
+
+/** Applied drizzle migrations, newest last, for /api/health. */
+export async function configMigrations(): Promise<string[]> {
+  const s = await configStore();
+  const { sql } = await import("drizzle-orm");
+  const rows = (await s.db.execute(sql`select hash, created_at from drizzle.__drizzle_migrations order by created_at`)) as unknown as
+    | { rows: { created_at: string }[] }
+    | { created_at: string }[];
+  const list = Array.isArray(rows) ? rows : rows.rows;
+  return list.map((r) => String(r.created_at));
+}
+
+export async function closeConfigStore(): Promise<void> {
+  if (!store) return;
+  const s = await store.catch(() => undefined);
+  store = undefined;
+  await s?.close();
+}

@@ -1,0 +1,68 @@
+// Resolves the caller of a request: an API key (Bearer header, or ?key= for sendBeacon on client
+// routes) or a browser session cookie. Key look-ups are cached briefly: the assignment and event
+// endpoints are hot paths and keys change rarely (revocation clears the cache in this process).
+import { and, eq, gt, isNull } from "drizzle-orm";
+import { getDb } from "@/db/postgres";
+import { apiKeys, sessions, users } from "@/db/schema";
+import type { Principal } from "./principal";
+import { hashToken, SESSION_COOKIE } from "./tokens";
+
+const KEY_CACHE_MS = 10_000;
+const keyCache = new Map<string, { principal: Principal | null; until: number }>();
+
+export function clearKeyCache(): void {
+  keyCache.clear();
+}
+
+export async function principalForKey(token: string): Promise<Principal | null> {
+  const tokenHash = hashToken(token);
+  const hit = keyCache.get(tokenHash);
+  if (hit && hit.until > Date.now()) return hit.principal;
+  const db = await getDb();
+  const [row] = await db
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.tokenHash, tokenHash), isNull(apiKeys.revokedAt)))
+    .limit(1);
+  const principal: Principal | null = row
+    ? { kind: row.kind === "client" ? "client_key" : "server_key", id: row.id, name: row.name, role: row.kind === "client" ? null : row.role }
+    : null;
+  if (keyCache.size > 10_000) keyCache.clear();
+  keyCache.set(tokenHash, { principal, until: Date.now() + KEY_CACHE_MS });
+  return principal;
+}
+
+export async function principalForSession(token: string): Promise<Principal | null> {
+  const db = await getDb();
+  const [row] = await db
+    .select({ id: users.id, username: users.username, role: users.role, csrfToken: sessions.csrfToken })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(and(eq(sessions.tokenHash, hashToken(token)), gt(sessions.expiresAt, new Date())))
+    .limit(1);
+  return row ? { kind: "user", id: row.id, name: row.username, role: row.role, csrfToken: row.csrfToken } : null;
+}
+
+function cookie(req: Request, name: string): string | undefined {
+  const header = req.headers.get("cookie");
+  if (!header) return undefined;
+  for (const part of header.split(";")) {
+    const [k, ...v] = part.trim().split("=");
+    if (k === name) return decodeURIComponent(v.join("="));
+  }
+  return undefined;
+}
+
+export async function authenticate(req: Request, opts: { allowQueryKey: boolean }): Promise<Principal | null> {
+  const auth = req.headers.get("authorization");
+  if (auth) {
+    const m = /^Bearer\s+(\S+)$/i.exec(auth);
+    return m ? principalForKey(m[1]) : null;
+  }
+  if (opts.allowQueryKey) {
+    const key = new URL(req.url).searchParams.get("key");
+    if (key) return principalForKey(key);
+  }
+  const session = cookie(req, SESSION_COOKIE);
+  return session ? principalForSession(session) : null;
+}

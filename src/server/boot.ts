@@ -1,0 +1,34 @@
+// Brings the stores up to date and starts the background loops. Runs in the server process (from
+// instrumentation.ts) and in `npm run db:migrate`; idempotent, and fails fast with one clear line.
+import { migrateEventStore } from "@/db/clickhouse/migrate";
+import { migrateConfigStore } from "@/db/postgres";
+import { bootstrapIdentity, type BootstrapResult } from "@/server/auth/bootstrap";
+import { env } from "@/server/env";
+
+export interface BootOptions {
+  /** start background loops (spool drain, evaluator); false for one-shot scripts */
+  background: boolean;
+}
+
+let booted: Promise<BootstrapResult> | undefined;
+
+export function boot(opts: BootOptions = { background: true }): Promise<BootstrapResult> {
+  booted ??= run(opts).catch((e) => {
+    booted = undefined;
+    throw e;
+  });
+  return booted;
+}
+
+async function run(opts: BootOptions): Promise<BootstrapResult> {
+  env();
+  await migrateConfigStore();
+  await migrateEventStore();
+  const identity = await bootstrapIdentity();
+  if (opts.background) await startBackground();
+  return identity;
+}
+
+async function startBackground(): Promise<void> {
+  // Each loop registers itself here as its domain lands (ingestion spool drain, decision evaluator).
+}

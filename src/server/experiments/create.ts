@@ -1,0 +1,58 @@
+import { randomBytes } from "node:crypto";
+import { eq } from "drizzle-orm";
+import { getDb } from "@/db/postgres";
+import { experiments } from "@/db/schema";
+import { recordAudit } from "@/server/audit/record";
+import type { Principal } from "@/server/auth/principal";
+import { AppError } from "@/server/errors";
+import { defaultHashAttribute, initialExposure } from "./defaults";
+import { normalizeDefinition } from "./normalize";
+import type { CreateExperimentSchema } from "./schemas";
+import { toExperiment, type Experiment } from "./types";
+import type { z } from "zod";
+
+export function newSalt(): string {
+  return randomBytes(6).toString("hex");
+}
+
+export async function createExperiment({ actor, input }: { actor: Principal; input: z.output<typeof CreateExperimentSchema> }): Promise<Experiment> {
+  const def = normalizeDefinition(input);
+  const db = await getDb();
+  return db.transaction(async (tx) => {
+    const [existing] = await tx.select({ key: experiments.key }).from(experiments).where(eq(experiments.key, input.key)).limit(1);
+    if (existing) throw new AppError("conflict", `An experiment with key '${input.key}' already exists`, { key: input.key });
+    const [row] = await tx
+      .insert(experiments)
+      .values({
+        key: input.key,
+        name: input.name,
+        hypothesis: input.hypothesis,
+        strategy: def.strategy,
+        variants: def.variants,
+        control: def.control,
+        treatment: def.treatment,
+        targeting: input.targeting,
+        forced: def.forced,
+        hashAttribute: input.hashAttribute ?? defaultHashAttribute(def.strategy),
+        layer: input.layer,
+        rollout: def.rollout,
+        state: {
+          stageIndex: 0,
+          exposure: initialExposure(def.strategy, def.rollout),
+          live: def.strategy === "blue_green" ? (def.rollout.initialLive ?? def.control) : null,
+          enabled: true,
+          shipped: null,
+          stageStartedAt: null,
+        },
+        metrics: input.metrics,
+        automation: input.automation,
+        rollbackPlan: { target: input.rollbackPlan.target ?? def.control, ...input.rollbackPlan },
+        salt: newSalt(),
+        createdBy: actor.name,
+      })
+      .returning();
+    const created = toExperiment(row);
+    await recordAudit(tx, actor, { action: "experiment.created", entityType: "experiment", entityKey: created.key, after: created });
+    return created;
+  });
+}

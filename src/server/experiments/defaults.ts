@@ -1,0 +1,52 @@
+// Sensible defaults per strategy, as a release manager would set them by hand.
+import type { CreateExperimentInput } from "./schemas";
+
+type Strategy = CreateExperimentInput["strategy"];
+
+export const DEFAULT_CANARY_STAGES = [5, 20, 50, 100];
+export const DEFAULT_BATCH_SIZE = 25;
+
+export function defaultVariants(strategy: Strategy): { key: string; weight: number }[] {
+  switch (strategy) {
+    case "blue_green":
+      return [
+        { key: "blue", weight: 0.5 },
+        { key: "green", weight: 0.5 },
+      ];
+    case "toggle":
+      return [
+        { key: "off", weight: 0.5 },
+        { key: "on", weight: 0.5 },
+      ];
+    case "rolling":
+      return [
+        { key: "stable", weight: 0.5 },
+        { key: "new", weight: 0.5 },
+      ];
+    default:
+      return [
+        { key: "control", weight: 0.5 },
+        { key: "treatment", weight: 0.5 },
+      ];
+  }
+}
+
+export function defaultHashAttribute(strategy: Strategy): string {
+  return strategy === "rolling" ? "instanceId" : "userId";
+}
+
+/** Exposure (percent) at the first stage of a strategy's rollout. */
+export function initialExposure(strategy: Strategy, rollout: { stages?: number[]; coverage?: number; batchSize?: number; groups?: { percentage: number }[] }): number {
+  switch (strategy) {
+    case "canary":
+      return (rollout.stages ?? DEFAULT_CANARY_STAGES)[0];
+    case "rolling":
+      return rollout.batchSize ?? DEFAULT_BATCH_SIZE;
+    case "ab":
+      return rollout.coverage ?? 100;
+    case "toggle":
+      return rollout.groups?.[0]?.percentage ?? 100;
+    case "blue_green":
+      return 100;
+  }
+}

@@ -1,0 +1,181 @@
+// The experiment contract: zod schemas validate every write and generate the OpenAPI document.
+import { z } from "zod";
+import { AUTOMATION_MODES, STATUSES, STRATEGIES } from "@/db/schema";
+
+export const slug = z
+  .string()
+  .min(2)
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, "must be lowercase letters, digits, '-' or '_', starting with a letter or digit");
+
+export const variantKey = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, "must be letters, digits, '-' or '_'");
+
+const attribute = z.string().min(1).max(100);
+const scalar = z.union([z.string().max(500), z.number(), z.boolean()]);
+
+export type RuleInput =
+  | { attribute: string; op: "eq" | "neq"; value: string | number | boolean }
+  | { attribute: string; op: "in" | "not_in"; values: (string | number | boolean)[] }
+  | { attribute: string; op: "gt" | "gte" | "lt" | "lte"; value: number }
+  | { attribute: string; op: "semver_eq" | "semver_gt" | "semver_gte" | "semver_lt" | "semver_lte"; value: string }
+  | { attribute: string; op: "regex"; value: string }
+  | { all: RuleInput[] }
+  | { any: RuleInput[] }
+  | { not: RuleInput };
+
+const SEMVER = /^v?\d+(\.\d+){0,2}(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+
+export const RuleSchema: z.ZodType<RuleInput> = z.lazy(() =>
+  z.union([
+    z.object({ attribute, op: z.enum(["eq", "neq"]), value: scalar }).strict(),
+    z.object({ attribute, op: z.enum(["in", "not_in"]), values: z.array(scalar).min(1).max(1000) }).strict(),
+    z.object({ attribute, op: z.enum(["gt", "gte", "lt", "lte"]), value: z.number().finite() }).strict(),
+    z
+      .object({ attribute, op: z.enum(["semver_eq", "semver_gt", "semver_gte", "semver_lt", "semver_lte"]), value: z.string().regex(SEMVER, "must be a semantic version such as 2.4.0") })
+      .strict(),
+    z
+      .object({
+        attribute,
+        op: z.literal("regex"),
+        value: z
+          .string()
+          .max(500)
+          .refine((v) => {
+            try {
+              new RegExp(v);
+              return true;
+            } catch {
+              return false;
+            }
+          }, "must be a valid regular expression"),
+      })
+      .strict(),
+    z.object({ all: z.array(RuleSchema).min(1).max(50) }).strict(),
+    z.object({ any: z.array(RuleSchema).min(1).max(50) }).strict(),
+    z.object({ not: RuleSchema }).strict(),
+  ]),
+);
+
+export const VariantSchema = z.object({
+  key: variantKey,
+  weight: z.number().min(0).max(1),
+  description: z.string().max(500).optional(),
+});
+
+export const GUARDRAIL_METRICS = ["error_rate", "page_load_time", "page_load_p95", "feedback_score", "engagement_rate", "engagement_per_user"] as const;
+
+export const GuardrailSchema = z.object({
+  metric: z.string().min(1).max(100),
+  /** harm tolerated before a rollback, relative to control (0.05 = +5 %) or absolute when `absolute` */
+  tolerance: z.number().min(0).optional(),
+  /** harm that a promotion must rule out */
+  promotionMargin: z.number().min(0).optional(),
+  absolute: z.boolean().optional(),
+  /** absolute limit on the treatment's value (e.g. error rate 0.02); breaching it rolls back */
+  limit: z.number().optional(),
+});
+
+export const MetricsSchema = z.object({
+  primary: z.string().min(1).max(100).default("engagement_rate"),
+  guardrails: z.array(GuardrailSchema).max(20).default([{ metric: "error_rate" }, { metric: "page_load_time" }, { metric: "page_load_p95" }, { metric: "feedback_score" }]),
+  secondary: z.array(z.string().min(1).max(100)).max(20).default([]),
+  alpha: z.number().gt(0).lt(0.5).default(0.05),
+  srmThreshold: z.number().gt(0).lt(0.5).default(0.001),
+  /** a safety rollout promotes on "no harm"; an A/B test also needs the primary metric to win */
+  safetyRollout: z.boolean().default(false),
+});
+
+const percent = z.number().gt(0).max(100);
+
+export const RolloutSchema = z
+  .object({
+    stages: z.array(percent).min(1).max(20).optional(),
+    minExposuresPerArm: z.number().int().min(1).default(100),
+    minDurationMinutes: z.number().min(0).default(60),
+    /** ab: share of eligible traffic in the experiment */
+    coverage: percent.optional(),
+    /** rolling: share of instances released per batch */
+    batchSize: percent.optional(),
+    /** toggle: targeting groups widened one at a time; the last may be everyone with a percentage */
+    groups: z.array(z.object({ name: z.string().min(1).max(100), rule: RuleSchema.nullable(), percentage: percent.default(100) })).max(20).optional(),
+    /** blue_green: the environment live when the experiment starts */
+    initialLive: variantKey.optional(),
+  })
+  .strict();
+
+export const RollbackPlanSchema = z.object({
+  target: z.string().max(100).optional(),
+  databaseBackwardCompatible: z.boolean().default(true),
+  notes: z.string().max(2000).default(""),
+});
+
+export const LayerSchema = z.object({ key: slug, start: z.number().min(0).max(1), end: z.number().min(0).max(1) }).refine((l) => l.end > l.start, {
+  message: "end must be greater than start",
+  path: ["end"],
+});
+
+export const CreateExperimentSchema = z
+  .object({
+    key: slug,
+    name: z.string().trim().min(1).max(200),
+    hypothesis: z.string().max(5000).default(""),
+    strategy: z.enum(STRATEGIES),
+    variants: z.array(VariantSchema).min(2).max(10).optional(),
+    control: variantKey.optional(),
+    treatment: variantKey.optional(),
+    targeting: RuleSchema.nullable().default(null),
+    forced: z.record(z.string().min(1).max(200), variantKey).default({}),
+    hashAttribute: z.string().min(1).max(100).optional(),
+    layer: LayerSchema.nullable().default(null),
+    rollout: RolloutSchema.default({ minExposuresPerArm: 100, minDurationMinutes: 60 }),
+    metrics: MetricsSchema.default(MetricsSchema.parse({})),
+    automation: z.enum(AUTOMATION_MODES).default("auto-rollback"),
+    rollbackPlan: RollbackPlanSchema.default({ databaseBackwardCompatible: true, notes: "" }),
+  })
+  .strict();
+export type CreateExperimentInput = z.input<typeof CreateExperimentSchema>;
+
+export const UpdateExperimentSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    hypothesis: z.string().max(5000),
+    variants: z.array(VariantSchema).min(2).max(10),
+    targeting: RuleSchema.nullable(),
+    forced: z.record(z.string().min(1).max(200), variantKey),
+    layer: LayerSchema.nullable(),
+    rollout: RolloutSchema,
+    metrics: MetricsSchema,
+    automation: z.enum(AUTOMATION_MODES),
+    rollbackPlan: RollbackPlanSchema,
+    /** required to change variant weights of a running experiment: re-rolls the salt (fresh randomisation) */
+    rerandomize: z.boolean(),
+  })
+  .partial()
+  .strict();
+export type UpdateExperimentInput = z.infer<typeof UpdateExperimentSchema>;
+
+export const ExperimentKeyParams = z.object({ key: slug });
+
+export const ListExperimentsQuery = z.object({
+  status: z.enum(STATUSES).optional(),
+  strategy: z.enum(STRATEGIES).optional(),
+  q: z.string().max(200).optional(),
+});
+
+export const ReasonBody = z.object({ reason: z.string().trim().max(2000).optional() }).strict();
+
+export const RolloutStateSchema = z.object({
+  stageIndex: z.number().int().min(0),
+  exposure: z.number().min(0).max(100),
+  live: z.string().nullable(),
+  enabled: z.boolean(),
+  shipped: z.string().nullable(),
+  stageStartedAt: z.string().nullable(),
+});
+export type RolloutState = z.infer<typeof RolloutStateSchema>;
+export type Metrics = z.infer<typeof MetricsSchema>;
+export type Rollout = z.infer<typeof RolloutSchema>;

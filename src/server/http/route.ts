@@ -1,0 +1,95 @@
+// Every API route handler is built with route(): it declares who may call it, parses its inputs with
+// zod and maps errors in one place. The declared access is attached to the handler so a test can
+// enumerate every route and prove none mutates anything without the right credentials.
+import { z } from "zod";
+import { authenticate } from "@/server/auth/authenticate";
+import { allows, ANONYMOUS, type Access, type Principal } from "@/server/auth/principal";
+import { CSRF_HEADER } from "@/server/auth/tokens";
+import { AppError } from "@/server/errors";
+import { errorResponse, json, validationError } from "./respond";
+
+const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface RouteSpec<P, B, Q> {
+  access: Access;
+  params?: P;
+  body?: B;
+  query?: Q;
+  /** ?key= is accepted (client routes called by navigator.sendBeacon, which cannot set headers) */
+  allowQueryKey?: boolean;
+}
+
+export interface RouteContext<P, B, Q> {
+  req: Request;
+  /** ANONYMOUS on public routes */
+  principal: Principal;
+  params: Parsed<P>;
+  body: Parsed<B>;
+  query: Parsed<Q>;
+}
+
+export type RouteHandler = ((req: Request, ctx: { params: Promise<Record<string, string | string[]>> }) => Promise<Response>) & {
+  access: Access;
+};
+
+export function route<P extends z.ZodType | undefined = undefined, B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined>(
+  spec: RouteSpec<P, B, Q>,
+  handler: (ctx: RouteContext<P, B, Q>) => Promise<unknown>,
+): RouteHandler;
+export function route(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType>, handler: (ctx: RouteContext<z.ZodType, z.ZodType, z.ZodType>) => Promise<unknown>): RouteHandler {
+  const fn = async (req: Request, ctx: { params: Promise<Record<string, string | string[]>> }) => {
+    try {
+      const principal = await authorize(req, spec);
+      const params = spec.params ? parse(spec.params, await ctx.params, "path parameters") : undefined;
+      const query = spec.query ? parse(spec.query, Object.fromEntries(new URL(req.url).searchParams), "query parameters") : undefined;
+      const body = spec.body ? parse(spec.body, await readJson(req), "request body") : undefined;
+      const result = await handler({ req, principal, params, body, query });
+      return result instanceof Response ? result : json(result);
+    } catch (err) {
+      return errorResponse(err);
+    }
+  };
+  return Object.assign(fn, { access: spec.access });
+}
+
+async function authorize(req: Request, spec: RouteSpec<unknown, unknown, unknown>): Promise<Principal> {
+  if (spec.access === "public") return ANONYMOUS;
+  const principal = await authenticate(req, { allowQueryKey: spec.allowQueryKey ?? false });
+  if (!principal) {
+    throw new AppError("unauthorized", "Missing or invalid credentials: send 'Authorization: Bearer <API key>' or sign in", null, {
+      "www-authenticate": 'Bearer realm="verdict"',
+    });
+  }
+  if (!allows(principal, spec.access)) {
+    throw new AppError("forbidden", `This call needs the '${spec.access}' role; ${describe(principal)} has ${principal.role ? `'${principal.role}'` : "no management role"}`, {
+      required: spec.access,
+      role: principal.role,
+    });
+  }
+  if (principal.kind === "user" && MUTATING.has(req.method) && req.headers.get(CSRF_HEADER) !== principal.csrfToken) {
+    throw new AppError("csrf_failed", `Browser requests that change data must send the ${CSRF_HEADER} header from the verdict_csrf cookie`);
+  }
+  return principal;
+}
+
+function describe(p: Principal): string {
+  return p.kind === "user" ? `user '${p.name}'` : p.kind === "client_key" ? "a client key" : `key '${p.name}'`;
+}
+
+function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw validationError(r.error, what);
+  return r.data;
+}
+
+export async function readJson(req: Request): Promise<unknown> {
+  const text = await req.text();
+  if (!text.trim()) return {};
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new AppError("invalid_json", `Request body is not valid JSON: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,80 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import * as collection from "@/app/api/v1/experiments/route";
+import * as item from "@/app/api/v1/experiments/[key]/route";
+import * as start from "@/app/api/v1/experiments/[key]/start/route";
+import * as pause from "@/app/api/v1/experiments/[key]/pause/route";
+import * as resume from "@/app/api/v1/experiments/[key]/resume/route";
+import { listAudit } from "@/server/audit/list";
+import { call, setupStores } from "./helpers/app";
+
+beforeAll(setupStores);
+
+describe("experiments API", () => {
+  it("creates a canary with defaults and lists it", async () => {
+    const res = await call(collection.POST, { body: { key: "realtime-tracking", name: "Real-time tracking", strategy: "canary" } });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({
+      key: "realtime-tracking",
+      status: "draft",
+      control: "control",
+      treatment: "treatment",
+      rollout: { stages: [5, 20, 50, 100], minExposuresPerArm: 100, minDurationMinutes: 60 },
+      state: { exposure: 5, stageIndex: 0 },
+      automation: "auto-rollback",
+      metrics: { primary: "engagement_rate" },
+    });
+    expect(res.body.metrics.guardrails.map((g: { metric: string }) => g.metric)).toEqual(["error_rate", "page_load_time", "page_load_p95", "feedback_score"]);
+    const list = await call(collection.GET, { path: "/api/v1/experiments?strategy=canary" });
+    expect(list.body.experiments.map((e: { key: string }) => e.key)).toEqual(["realtime-tracking"]);
+  });
+
+  it("lists every bad field at once", async () => {
+    const res = await call(collection.POST, { body: { key: "Bad Key", name: "", strategy: "nope", variants: [{ key: "a", weight: 2 }] } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe("validation_failed");
+    const paths = res.body.error.details.map((d: { path: string }) => d.path);
+    expect(paths).toEqual(expect.arrayContaining(["key", "name", "strategy"]));
+  });
+
+  it("refuses weights that do not sum to 1, and a duplicate key", async () => {
+    const bad = await call(collection.POST, { body: { key: "ab-1", name: "AB", strategy: "ab", variants: [{ key: "a", weight: 0.5 }, { key: "b", weight: 0.6 }] } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details[0].message).toMatch(/sum to 1/);
+    const dup = await call(collection.POST, { body: { key: "realtime-tracking", name: "again", strategy: "canary" } });
+    expect(dup.status).toBe(409);
+  });
+
+  it("moves through draft → running ⇄ paused and refuses illegal transitions with 409", async () => {
+    const p = { key: "realtime-tracking" };
+    expect((await call(pause.POST, { params: p, body: {} })).body.error).toMatchObject({ code: "invalid_transition", details: { status: "draft" } });
+    expect((await call(start.POST, { params: p, body: {} })).body.status).toBe("running");
+    expect((await call(pause.POST, { params: p, body: { reason: "lunch" } })).body.status).toBe("paused");
+    expect((await call(resume.POST, { params: p, body: {} })).body.status).toBe("running");
+    const again = await call(start.POST, { params: p, body: {} });
+    expect(again.status).toBe(409);
+    expect(again.body.error.details.status).toBe("running");
+  });
+
+  it("refuses weight changes on a running experiment unless re-randomised, and audits the new salt", async () => {
+    await call(collection.POST, { body: { key: "ab-2", name: "AB", strategy: "ab" } });
+    await call(start.POST, { params: { key: "ab-2" }, body: {} });
+    const before = (await call(item.GET, { params: { key: "ab-2" } })).body;
+    const refused = await call(item.PATCH, { params: { key: "ab-2" }, body: { variants: [{ key: "control", weight: 0.9 }, { key: "treatment", weight: 0.1 }] } });
+    expect(refused.status).toBe(409);
+    const ok = await call(item.PATCH, {
+      params: { key: "ab-2" },
+      body: { variants: [{ key: "control", weight: 0.9 }, { key: "treatment", weight: 0.1 }], rerandomize: true },
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.body.salt).not.toBe(before.salt);
+    const audit = await listAudit({ entityType: "experiment", entityKey: "ab-2", limit: 10 });
+    expect(audit.entries[0]).toMatchObject({ action: "experiment.rerandomized", actor: "bootstrap admin key" });
+    expect((audit.entries[0].before as { salt: string }).salt).toBe(before.salt);
+  });
+
+  it("answers 404 for an unknown experiment", async () => {
+    const res = await call(item.GET, { params: { key: "nope" } });
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe("not_found");
+  });
+});
