@@ -192,30 +192,42 @@ export async function run(options: { users?: number; withoutTrackingUsers?: numb
   const gCounts = new Array<number>(n).fill(0);
   evalVerdict(sample.verdictUnits, vCounts);
   evalGrowthBook(sample.gbContexts, gCounts);
+  await new Promise<void>((resolve) => setImmediate(resolve));
   const maxTreatmentShareGap = Math.max(...vCounts.map((c, k) => Math.abs(c - gCounts[k]) / 20_000));
   for (let r = 0; r < 3; r++) {
     evalVerdict(sample.verdictUnits);
     evalGrowthBook(sample.gbContexts);
     evalGrowthBook(sample.gbContexts, undefined, gbUntracked);
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
+  // GrowthBook fires its tracking callback through promises: the microtasks they queue are part
+  // of its cost, and must be drained regularly or they pile up (out of memory at ~300k users).
+  // So each side is timed per slice of users *including* a turn of the event loop afterwards.
+  const drain = () => new Promise<void>((resolve) => setImmediate(resolve));
+  const slice = 10_000;
   let verdictNs = 0n;
   let gbNs = 0n;
   let gbUntrackedNs = 0n;
   let sink = 0;
   for (let from = 0; from < users; from += chunk) {
     const { verdictUnits, gbContexts } = buildChunk(from, Math.min(users, from + chunk));
-    let t = process.hrtime.bigint();
-    sink += evalVerdict(verdictUnits);
-    verdictNs += process.hrtime.bigint() - t;
-    t = process.hrtime.bigint();
-    sink += evalGrowthBook(gbContexts);
-    gbNs += process.hrtime.bigint() - t;
-    if (from < withoutTrackingUsers) {
-      const prefix = gbContexts.slice(0, withoutTrackingUsers - from);
+    for (let at = 0; at < verdictUnits.length; at += slice) {
+      let t = process.hrtime.bigint();
+      sink += evalVerdict(verdictUnits.slice(at, at + slice));
+      await drain();
+      verdictNs += process.hrtime.bigint() - t;
       t = process.hrtime.bigint();
-      sink += evalGrowthBook(prefix, undefined, gbUntracked);
-      gbUntrackedNs += process.hrtime.bigint() - t;
+      sink += evalGrowthBook(gbContexts.slice(at, at + slice));
+      await drain();
+      gbNs += process.hrtime.bigint() - t;
+      const untracked = Math.min(slice, withoutTrackingUsers - from - at);
+      if (untracked > 0) {
+        t = process.hrtime.bigint();
+        sink += evalGrowthBook(gbContexts.slice(at, at + untracked), undefined, gbUntracked);
+        await drain();
+        gbUntrackedNs += process.hrtime.bigint() - t;
+      }
     }
     log(`  ${Math.min(users, from + chunk).toLocaleString("en")} users done`);
   }

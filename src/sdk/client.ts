@@ -110,9 +110,10 @@ export class VerdictClient {
 
   constructor(private readonly options: VerdictClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
-    const f = options.fetch ?? globalThis.fetch;
+    // The global fetch must be called with globalThis as `this` in browsers ("Illegal invocation").
+    const f = options.fetch ?? (typeof globalThis.fetch === "function" ? globalThis.fetch.bind(globalThis) : undefined);
     if (typeof f !== "function") throw new Error("VerdictClient needs a fetch implementation (global fetch or options.fetch)");
-    this.fetchImpl = f.bind(globalThis);
+    this.fetchImpl = f;
     this.retry = { maxRetries: 5, baseDelayMs: 500, maxDelayMs: 30_000, ...options.retry };
     this.maxBatchSize = Math.max(1, Math.min(MAX_EVENTS_PER_REQUEST, options.maxBatchSize ?? MAX_EVENTS_PER_REQUEST));
     this.queue = new BoundedQueue<QueuedEvent>(options.maxQueueSize ?? 10_000);
