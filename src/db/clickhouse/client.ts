@@ -57,7 +57,9 @@ async function open(): Promise<EventStore> {
   try {
     mkdirSync(path, { recursive: true });
     const { createChdbConnection } = await import("chdb/connection");
-    const client = createClient({ connection: createChdbConnection({ path }), clickhouse_settings: COMMON_SETTINGS });
+    // chdb types its connection against its own copy of @clickhouse/client-common; the runtime shape is the same.
+    const connection = createChdbConnection({ path }) as unknown as NonNullable<Parameters<typeof createClient>[0]>["connection"];
+    const client = createClient({ connection, clickhouse_settings: COMMON_SETTINGS });
     await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${e.CLICKHOUSE_DATABASE}` });
     await client.command({ query: `USE ${e.CLICKHOUSE_DATABASE}` });
     return { client, mode: "chdb", describe, database: e.CLICKHOUSE_DATABASE };

@@ -5,10 +5,9 @@
 //   {{engine:ReplacingMergeTree(v)}} -> same | "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', v)"
 //   {{distributed:events}}      -> "" | a Distributed table "events" in front of events_local
 import { readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { chCommand, chQuery, eventStoreInfo } from "./client";
 
-const MIGRATIONS_DIR = resolve(process.cwd(), "src/db/clickhouse/migrations");
 
 export interface ClickHouseMigration {
   version: number;
@@ -32,12 +31,12 @@ export function expandMacros(sqlText: string, cluster: string | undefined, datab
     );
 }
 
-export function loadMigrations(dir = MIGRATIONS_DIR): ClickHouseMigration[] {
-  return readdirSync(dir)
+export function loadMigrations(): ClickHouseMigration[] {
+  return readdirSync(join(process.cwd(), "src", "db", "clickhouse", "migrations"))
     .filter((f) => /^\d{4}_[\w-]+\.sql$/.test(f))
     .sort()
     .map((file) => {
-      const text = readFileSync(join(dir, file), "utf8");
+      const text = readFileSync(join(process.cwd(), "src", "db", "clickhouse", "migrations", file), "utf8");
       const statements = text
         .split(/;\s*(?:\n|$)/)
         .map((s) => s.replace(/^\s*--.*$/gm, "").trim())

@@ -4,6 +4,7 @@
 import { and, eq, gt, isNull } from "drizzle-orm";
 import { getDb } from "@/db/postgres";
 import { apiKeys, sessions, users } from "@/db/schema";
+import { readCookie } from "./cookies";
 import type { Principal } from "./principal";
 import { hashToken, SESSION_COOKIE } from "./tokens";
 
@@ -43,16 +44,6 @@ export async function principalForSession(token: string): Promise<Principal | nu
   return row ? { kind: "user", id: row.id, name: row.username, role: row.role, csrfToken: row.csrfToken } : null;
 }
 
-function cookie(req: Request, name: string): string | undefined {
-  const header = req.headers.get("cookie");
-  if (!header) return undefined;
-  for (const part of header.split(";")) {
-    const [k, ...v] = part.trim().split("=");
-    if (k === name) return decodeURIComponent(v.join("="));
-  }
-  return undefined;
-}
-
 export async function authenticate(req: Request, opts: { allowQueryKey: boolean }): Promise<Principal | null> {
   const auth = req.headers.get("authorization");
   if (auth) {
@@ -63,6 +54,6 @@ export async function authenticate(req: Request, opts: { allowQueryKey: boolean 
     const key = new URL(req.url).searchParams.get("key");
     if (key) return principalForKey(key);
   }
-  const session = cookie(req, SESSION_COOKIE);
+  const session = readCookie(req, SESSION_COOKIE);
   return session ? principalForSession(session) : null;
 }

@@ -1,0 +1,49 @@
+// `npm start`: builds when the sources are newer than the last build, then serves with `next start`.
+// Migrations, the first admin and the demo seed run inside the server process (instrumentation.ts),
+// because each embedded store may be opened by one process only.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { EnvError, parseEnv } from "../src/server/env";
+
+const ROOT = process.cwd();
+const SOURCES = ["src", "public", "drizzle", "instrumentation.ts", "next.config.ts", "package.json", "postcss.config.mjs", "tsconfig.json"];
+
+function newest(path: string): number {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return readdirSync(path).reduce((m, name) => Math.max(m, newest(join(path, name))), st.mtimeMs);
+}
+
+function needsBuild(): boolean {
+  const buildId = join(ROOT, ".next", "BUILD_ID");
+  if (!existsSync(buildId)) return true;
+  const built = statSync(buildId).mtimeMs;
+  return SOURCES.some((s) => newest(join(ROOT, s)) > built);
+}
+
+function main() {
+  let port: number;
+  try {
+    port = parseEnv(process.env).PORT;
+  } catch (e) {
+    if (e instanceof EnvError) {
+      console.error(`[verdict] ${e.message}`);
+      process.exit(1);
+    }
+    throw e;
+  }
+  const next = join(ROOT, "node_modules", ".bin", "next");
+  if (needsBuild()) {
+    console.log("[verdict] building the app (first start or sources changed)…");
+    const build = spawnSync(next, ["build"], { stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+    if (build.status !== 0) process.exit(build.status ?? 1);
+  }
+  console.log(`[verdict] starting on http://localhost:${port}`);
+  const server = spawn(next, ["start", "-p", String(port)], { stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+  for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => server.kill(sig));
+  server.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
+
+main();

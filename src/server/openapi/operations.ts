@@ -1,0 +1,47 @@
+// Every operation of the API, with the zod schemas that validate it (a test checks every route file is listed).
+import { ListAuditQuery } from "@/server/audit/list";
+import { LoginSchema } from "@/server/auth/login";
+import { CreateExperimentSchema, ExperimentKeyParams, ListExperimentsQuery, ReasonBody, UpdateExperimentSchema } from "@/server/experiments/schemas";
+import { CreateKeySchema, KeyIdParams } from "@/server/keys/schemas";
+import { CreateUserSchema } from "@/server/users/schemas";
+import { registerOperations } from "./registry";
+
+const key = ExperimentKeyParams;
+
+registerOperations(
+  { method: "get", path: "/api/health", summary: "State of both stores and their migrations", access: "public", tag: "system", responses: { 200: "Healthy", 503: "A store is down" } },
+  { method: "get", path: "/api/v1/openapi.json", summary: "This document", access: "public", tag: "system" },
+  { method: "post", path: "/api/auth/login", summary: "Sign in; sets the session and CSRF cookies", access: "public", tag: "auth", body: LoginSchema },
+  { method: "post", path: "/api/auth/logout", summary: "Sign out", access: "viewer", tag: "auth" },
+  { method: "get", path: "/api/auth/me", summary: "Who is calling", access: "viewer", tag: "auth" },
+  { method: "get", path: "/api/v1/experiments", summary: "List experiments", access: "viewer", tag: "experiments", query: ListExperimentsQuery },
+  { method: "post", path: "/api/v1/experiments", summary: "Create an experiment", access: "release_manager", tag: "experiments", body: CreateExperimentSchema, responses: { 201: "Created", 409: "Key taken" } },
+  { method: "get", path: "/api/v1/experiments/{key}", summary: "One experiment", access: "viewer", tag: "experiments", params: key, responses: { 200: "OK", 404: "Unknown key" } },
+  {
+    method: "patch",
+    path: "/api/v1/experiments/{key}",
+    summary: "Edit an experiment (weights of a running one only with rerandomize)",
+    access: "release_manager",
+    tag: "experiments",
+    params: key,
+    body: UpdateExperimentSchema,
+    responses: { 200: "Updated", 409: "Illegal while running or ended" },
+  },
+  ...(["start", "pause", "resume"] as const).map((a) => ({
+    method: "post" as const,
+    path: `/api/v1/experiments/{key}/${a}`,
+    summary: `${a[0].toUpperCase()}${a.slice(1)} an experiment`,
+    access: "release_manager" as const,
+    tag: "experiments",
+    params: key,
+    body: ReasonBody,
+    responses: { 200: "New state", 409: "Illegal transition; details.status is the current status" },
+  })),
+  { method: "get", path: "/api/v1/audit", summary: "Audit log, newest first", access: "viewer", tag: "audit", query: ListAuditQuery },
+  { method: "get", path: "/api/v1/keys", summary: "API keys (never their tokens)", access: "admin", tag: "admin" },
+  { method: "post", path: "/api/v1/keys", summary: "Create an API key; the token is shown once", access: "admin", tag: "admin", body: CreateKeySchema, responses: { 201: "Created" } },
+  { method: "delete", path: "/api/v1/keys/{id}", summary: "Revoke an API key", access: "admin", tag: "admin", params: KeyIdParams },
+  { method: "get", path: "/api/v1/users", summary: "Users", access: "admin", tag: "admin" },
+  { method: "post", path: "/api/v1/users", summary: "Create a user", access: "admin", tag: "admin", body: CreateUserSchema, responses: { 201: "Created", 409: "Username taken" } },
+);
+

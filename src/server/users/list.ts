@@ -1,0 +1,8 @@
+import { asc } from "drizzle-orm";
+import { getDb } from "@/db/postgres";
+import { users } from "@/db/schema";
+
+export async function listUsers() {
+  const db = await getDb();
+  return db.select({ id: users.id, username: users.username, role: users.role, createdAt: users.createdAt }).from(users).orderBy(asc(users.username));
+}
