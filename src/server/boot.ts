@@ -4,6 +4,7 @@ import { migrateEventStore } from "@/db/clickhouse/migrate";
 import { migrateConfigStore } from "@/db/postgres";
 import { bootstrapIdentity, type BootstrapResult } from "@/server/auth/bootstrap";
 import { env } from "@/server/env";
+import { startIngestion } from "@/server/ingestion/pipeline";
 
 export interface BootOptions {
   /** start background loops (spool drain, evaluator); false for one-shot scripts */
@@ -31,4 +32,5 @@ async function run(opts: BootOptions): Promise<BootstrapResult> {
 
 async function startBackground(): Promise<void> {
   // Each loop registers itself here as its domain lands (ingestion spool drain, decision evaluator).
+  await startIngestion();
 }

@@ -26,6 +26,8 @@ const EnvSchema = z.object({
   VERDICT_EVALUATOR_INTERVAL_SECONDS: z.coerce.number().min(0).default(60),
   VERDICT_INGEST_RATE_LIMIT: z.coerce.number().int().min(0).default(2000),
   VERDICT_SPOOL_MAX_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024 * 1024),
+  // spool-then-ack or insert-then-ack with spool fallback; see src/server/ingestion/README.md
+  VERDICT_INGEST_MODE: z.enum(["spool", "direct"]).default("spool"),
   VERDICT_SEED_DEMO: bool.default(true),
   VERDICT_SECURE_COOKIES: bool.default(false),
 });

@@ -1,0 +1,14 @@
+-- Insert-level deduplication for the ingestion spool (src/server/ingestion/README.md).
+--
+-- The spool drain inserts each batch with insert_deduplication_token = its position in the spool.
+-- If the process dies after ClickHouse committed a batch but before the drain recorded that, the
+-- batch is replayed on restart with the same token and ClickHouse drops it, so the raw table gets
+-- no duplicate rows from our own retries. Non-replicated MergeTree only deduplicates inserts when
+-- this window is set (replicated tables have replicated_deduplication_window on by default).
+--
+-- Duplicates sent by clients (the same event id in several requests) are a different matter: they
+-- are separate inserts with different data, so they do reach the table. They share the partition
+-- and the sort key (a retried event carries the same id, type, name, user and timestamp; see
+-- 0001), so analysis deduplicates them exactly with FINAL before any merge, and
+-- ReplacingMergeTree removes them for good in the background.
+ALTER TABLE {{local:events}} {{on_cluster}} MODIFY SETTING non_replicated_deduplication_window = 10000;
