@@ -1,5 +1,7 @@
 // Every operation of the API, with the zod schemas that validate it (a test checks every route file is listed).
+import { AssignSchema } from "@/server/assignment/schemas";
 import { ListAuditQuery } from "@/server/audit/list";
+import { IngestEnvelopeSchema } from "@/server/ingestion/schemas";
 import { LoginSchema } from "@/server/auth/login";
 import { CreateExperimentSchema, ExperimentKeyParams, ListExperimentsQuery, ReasonBody, UpdateExperimentSchema } from "@/server/experiments/schemas";
 import { CreateKeySchema, KeyIdParams } from "@/server/keys/schemas";
@@ -37,6 +39,24 @@ registerOperations(
     body: ReasonBody,
     responses: { 200: "New state", 409: "Illegal transition; details.status is the current status" },
   })),
+  {
+    method: "post",
+    path: "/api/v1/assign",
+    summary: "Assign a unit (or up to 1,000) to every served experiment; logs exposures unless log is false",
+    access: "client",
+    tag: "assignment",
+    body: AssignSchema,
+  },
+  { method: "get", path: "/api/v1/sdk/config", summary: "The snapshot the SDK evaluates locally (ETag; 304 when unchanged)", access: "client", tag: "assignment", responses: { 200: "Snapshot", 304: "Unchanged" } },
+  {
+    method: "post",
+    path: "/api/v1/events",
+    summary: "Send KPI events and exposures (client key; ?key= for sendBeacon; gzip accepted)",
+    access: "client",
+    tag: "ingestion",
+    body: IngestEnvelopeSchema,
+    responses: { 200: "{ accepted, rejected: [{ index, code, message }] }", 413: "Over 1,000 events or 1 MiB", 429: "Rate limited (Retry-After)", 503: "Spool full (Retry-After)" },
+  },
   { method: "get", path: "/api/v1/audit", summary: "Audit log, newest first", access: "viewer", tag: "audit", query: ListAuditQuery },
   { method: "get", path: "/api/v1/keys", summary: "API keys (never their tokens)", access: "admin", tag: "admin" },
   { method: "post", path: "/api/v1/keys", summary: "Create an API key; the token is shown once", access: "admin", tag: "admin", body: CreateKeySchema, responses: { 201: "Created" } },
