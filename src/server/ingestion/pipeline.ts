@@ -133,7 +133,9 @@ export class IngestionPipeline {
     const res = await client.exec({
       query: "INSERT INTO events FORMAT JSONEachRow",
       values: Readable.from([payload]),
-      clickhouse_settings: token ? { insert_deduplication_token: token } : {},
+      // Always set, even to "": over chDB, per-query settings are SET on the shared session and
+      // stay, so a direct insert would otherwise reuse the last spool batch's token and be dropped.
+      clickhouse_settings: { insert_deduplication_token: token ?? "" },
     });
     res.stream.destroy();
     this.stats.inserts++;

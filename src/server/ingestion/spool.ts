@@ -6,7 +6,8 @@
 // A torn tail (crash mid-write: short record or bad checksum) is cut off when the spool is opened;
 // it was never acknowledged, because acknowledgement waits for the fdatasync that follows the write.
 import { closeSync, constants, fsyncSync, openSync } from "node:fs";
-import { mkdir, open, readdir, readFile, rename, rm, stat, truncate, type FileHandle } from "node:fs/promises";
+import { randomUUID } from "node:crypto";
+import { mkdir, open, readdir, readFile, rename, rm, stat, truncate, writeFile, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
 
@@ -53,12 +54,20 @@ export class Spool {
   private checkpoint: Checkpoint = { segment: 0, offset: 0 };
   private active?: { seq: number; fh: FileHandle };
   private readonly header = Buffer.alloc(HEADER);
+  /** random, made once per spool directory: dedup tokens must never repeat across spools */
+  private id = "";
 
   constructor(readonly dir: string) {}
 
   /** Scans the segments, cuts torn tails and loads the checkpoint. */
   async open(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
+    this.id = await readFile(join(this.dir, "spool.id"), "utf8").catch(async () => {
+      const id = randomUUID();
+      await writeFile(join(this.dir, "spool.id"), id, { flush: true });
+      syncDir(this.dir);
+      return id;
+    });
     try {
       this.checkpoint = JSON.parse(await readFile(join(this.dir, "checkpoint.json"), "utf8")) as Checkpoint;
     } catch {
@@ -77,8 +86,11 @@ export class Spool {
       }
       this.segments.push(await this.scan(seq));
     }
+    // Segment numbers only grow (they are part of the dedup tokens): with no segment left, the
+    // next one is numbered after the checkpoint's.
     const first = this.segments[0];
-    if (!first || first.seq !== this.checkpoint.segment) this.checkpoint = { segment: first?.seq ?? 0, offset: 0 };
+    if (first && first.seq !== this.checkpoint.segment) this.checkpoint = { segment: first.seq, offset: 0 };
+    if (!first) this.checkpoint = { segment: this.checkpoint.segment, offset: 0 };
   }
 
   /** Validates a segment's records; truncates it after the last intact one. */
@@ -121,7 +133,7 @@ export class Spool {
   async append(payload: Buffer, rows: number): Promise<void> {
     let last = this.segments.at(-1);
     if (!last || last.size >= SEGMENT_BYTES) {
-      last = { seq: last ? last.seq + 1 : Math.max(1, this.checkpoint.segment), size: 0, rows: 0 };
+      last = { seq: (last?.seq ?? this.checkpoint.segment) + 1, size: 0, rows: 0 };
       this.segments.push(last);
       if (this.segments.length === 1) this.checkpoint = { segment: last.seq, offset: 0 };
     }
@@ -184,7 +196,7 @@ export class Spool {
         at += HEADER + len;
       }
       const end = start + at;
-      return { segment: seg.seq, start, end, rows, payload: parts.length === 1 ? parts[0] : Buffer.concat(parts), token: `spool:${seg.seq}:${start}:${end}` };
+      return { segment: seg.seq, start, end, rows, payload: parts.length === 1 ? parts[0] : Buffer.concat(parts), token: `spool:${this.id}:${seg.seq}:${start}:${end}` };
     } finally {
       await fh.close();
     }

@@ -1,0 +1,147 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- responses are asserted field by field */
+// The store fails at the client boundary (a Proxy around the real chDB client): ingestion keeps
+// acknowledging into the spool, answers 503 when the spool is full, and after recovery every
+// acknowledged event is in ClickHouse exactly once (raw rows, merges stopped), in order.
+process.env.VERDICT_SPOOL_MAX_BYTES = String(1024 * 1024);
+process.env.VERDICT_INGEST_RATE_LIMIT = "0";
+
+import { appendFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import * as events from "@/app/api/v1/events/route";
+import * as healthRoute from "@/app/api/health/route";
+import { chCommand, chQuery } from "@/db/clickhouse/client";
+import { env } from "@/server/env";
+import { ingestionPipeline, IngestionPipeline, recoverSpool, setIngestionClientWrapper, stopIngestion, flushIngestion } from "@/server/ingestion/pipeline";
+import { validateEvents } from "@/server/ingestion/validate";
+import { call, setupStores, TEST_CLIENT_KEY } from "./helpers/app";
+import { faultyClient, type Fault } from "./helpers/ingest-faults";
+
+let fault: Fault = "none";
+let seq = 0;
+
+/** A batch whose events carry a global sequence number (value) under a test-specific user prefix. */
+function batch(prefix: string, n: number) {
+  const now = Date.now();
+  return Array.from({ length: n }, () => {
+    const i = seq++;
+    return { id: `${prefix}-${i}`, type: "metric", name: "seq", userId: `${prefix}-u${i % 50}`, value: i, timestamp: now, properties: { pad: "p".repeat(120) } };
+  });
+}
+
+const post = (evts: unknown[]) => call(events.POST, { method: "POST", path: "/api/v1/events", token: TEST_CLIENT_KEY, body: { events: evts } });
+
+/** Raw rows (no FINAL, merges stopped) of a prefix, with the insert block each landed in. */
+async function stored(prefix: string) {
+  return chQuery<{ id: string; value: number; block: number }>(
+    "SELECT id, value, toUInt64(splitByChar('_', _part)[2]) AS block FROM events WHERE startsWith(id, {p:String}) ORDER BY block, value",
+    { p: `${prefix}-` },
+  );
+}
+
+function expectExactlyOnceInOrder(rows: { id: string; value: number; block: number }[], acked: string[]) {
+  expect(rows.length).toBe(acked.length);
+  expect(new Set(rows.map((r) => r.id))).toEqual(new Set(acked));
+  // Inserted in spool order: every block holds later sequence numbers than the blocks before it.
+  for (let i = 1; i < rows.length; i++) expect(rows[i].value).toBeGreaterThan(rows[i - 1].value);
+}
+
+beforeAll(async () => {
+  await setupStores();
+  await chCommand("SYSTEM STOP MERGES events");
+  setIngestionClientWrapper(faultyClient(() => fault));
+});
+
+describe("ingestion through a store outage", () => {
+  it("acknowledges into the spool while inserts fail, answers 503 when full, drains in order once back", async () => {
+    fault = "refuse";
+    const acked: string[] = [];
+    for (let round = 0; round < 5; round++) {
+      const batches = Array.from({ length: 4 }, () => batch("out", 100));
+      const results = await Promise.all(batches.map(post));
+      results.forEach((r, i) => {
+        expect(r.status).toBe(200);
+        expect(r.body.accepted).toBe(100);
+        acked.push(...batches[i].map((e) => e.id));
+      });
+    }
+    expect(await stored("out")).toEqual([]);
+    const h = await call(healthRoute.GET, { token: null });
+    expect(h.body.ingestion.spool.depthEvents).toBe(2000);
+    expect(h.body.ingestion.spool.depthBytes).toBeGreaterThan(0);
+    expect(h.body.ingestion.lastError).toMatch(/ECONNREFUSED/);
+    await expect(flushIngestion()).rejects.toMatchObject({ code: "store_unavailable" });
+
+    // Keep sending until the 1 MiB spool is full: 503 with Retry-After, nothing half-accepted.
+    let full: any;
+    for (let i = 0; i < 100 && !full; i++) {
+      const b = batch("out", 100);
+      const r = await post(b);
+      if (r.status === 200) acked.push(...b.map((e) => e.id));
+      else full = r;
+    }
+    expect(full.status).toBe(503);
+    expect(full.body.error.code).toBe("spool_full");
+    expect(Number(full.headers.get("retry-after"))).toBeGreaterThan(0);
+
+    fault = "none";
+    await flushIngestion();
+    expectExactlyOnceInOrder(await stored("out"), acked);
+    expect((await call(healthRoute.GET, { token: null })).body.ingestion.spool.depthEvents).toBe(0);
+  });
+
+  it("replays the spool after a restart, cutting a torn unacknowledged tail", async () => {
+    fault = "refuse";
+    const acked: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const b = batch("restart", 100);
+      expect((await post(b)).status).toBe(200);
+      acked.push(...b.map((e) => e.id));
+    }
+    await stopIngestion(); // the process "dies" with a full spool
+    const dir = join(env().dataDir, "spool");
+    const last = readdirSync(dir).filter((f) => f.endsWith(".seg")).sort().at(-1)!;
+    appendFileSync(join(dir, last), Buffer.from([0x56, 0x53, 0x50, 0x31, 0xff, 0xff, 0, 0, 1, 0])); // half a record header
+    fault = "none";
+    setIngestionClientWrapper(faultyClient(() => fault));
+    await recoverSpool();
+    expectExactlyOnceInOrder(await stored("restart"), acked);
+    expect(ingestionPipeline().spool.depth().rows).toBe(0);
+  });
+
+  it("does not duplicate a spool batch whose insert committed but whose acknowledgement was lost", async () => {
+    fault = "refuse";
+    const b = batch("lostack", 200);
+    expect((await post(b)).status).toBe(200);
+    fault = "lose-ack";
+    await expect(flushIngestion()).rejects.toMatchObject({ code: "store_unavailable" });
+    fault = "none";
+    await flushIngestion();
+    expectExactlyOnceInOrder(await stored("lostack"), b.map((e) => e.id));
+  });
+
+  it("in direct mode inserts before acknowledging, and follows the spool while it is not empty", async () => {
+    const p = new IngestionPipeline(join(env().dataDir, "spool-direct"), "direct", 64 * 1024 * 1024);
+    p.wrapClient = faultyClient(() => fault);
+    const rows = (n: number) => validateEvents(batch("direct", n), { receivedAt: Date.now(), catalog: { has: () => "ok" } }).rows;
+    const sent: number[] = [];
+    const submit = async (n: number) => {
+      const r = rows(n);
+      await p.submit(r);
+      sent.push(...r.map((x) => x.value));
+    };
+    fault = "none";
+    await submit(100);
+    expect(p.stats).toMatchObject({ inserts: 1, spooledRows: 0 });
+    fault = "refuse";
+    await Promise.all([submit(100), submit(100), submit(100)]);
+    expect(p.spool.depth().rows).toBe(300);
+    fault = "none";
+    await submit(100); // the spool is not empty: this group queues behind it rather than overtaking
+    await p.flush();
+    await p.close();
+    const got = await stored("direct");
+    expectExactlyOnceInOrder(got, got.map((r) => r.id));
+    expect(got.map((r) => r.value)).toEqual(sent.sort((a, b) => a - b));
+  });
+});
