@@ -68,6 +68,10 @@ export const decisions = pgTable(
     inputs: jsonb("inputs").notNull(),
     parameters: jsonb("parameters").notNull(),
     codeVersion: text("code_version").notNull(),
+    // what decide() computed beyond the reasons: per-test results and the running minima of the
+    // always-valid p-values that the next evaluation carries forward (src/server/decisions)
+    outputs: jsonb("outputs"),
+    experimentVersion: integer("experiment_version"),
     action: text("action"),
     evaluatedAt: timestamp("evaluated_at", { withTimezone: true }).notNull().defaultNow(),
   },
