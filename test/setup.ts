@@ -14,7 +14,10 @@ if (process.env.DATABASE_URL) {
   process.env.VERDICT_TEST_POSTGRES_URL = process.env.DATABASE_URL;
   delete process.env.DATABASE_URL;
 }
-delete process.env.CLICKHOUSE_URL;
+if (process.env.CLICKHOUSE_URL) {
+  process.env.VERDICT_TEST_CLICKHOUSE_URL = process.env.CLICKHOUSE_URL;
+  delete process.env.CLICKHOUSE_URL;
+}
 process.env.VERDICT_ADMIN_PASSWORD = TEST_ADMIN_PASSWORD;
 process.env.VERDICT_ADMIN_TOKEN = TEST_ADMIN_TOKEN;
 process.env.VERDICT_CLIENT_KEY = TEST_CLIENT_KEY;

@@ -1,7 +1,8 @@
 // Brings the stores up to date and starts the background loops. Runs in the server process (from
 // instrumentation.ts) and in `npm run db:migrate`; idempotent, and fails fast with one clear line.
+import { eventStoreInfo } from "@/db/clickhouse/client";
 import { migrateEventStore } from "@/db/clickhouse/migrate";
-import { migrateConfigStore } from "@/db/postgres";
+import { configStoreInfo, migrateConfigStore } from "@/db/postgres";
 import { bootstrapIdentity, type BootstrapResult } from "@/server/auth/bootstrap";
 import { env } from "@/server/env";
 import { startIngestion } from "@/server/ingestion/pipeline";
@@ -23,6 +24,9 @@ export function boot(opts: BootOptions = { background: true }): Promise<Bootstra
 
 async function run(opts: BootOptions): Promise<BootstrapResult> {
   env();
+  // Reach both stores before migrating either, so a bad URL fails in seconds, not after a migration.
+  await eventStoreInfo();
+  await configStoreInfo();
   await migrateConfigStore();
   await migrateEventStore();
   const identity = await bootstrapIdentity();

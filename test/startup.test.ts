@@ -1,0 +1,46 @@
+// Startup with a store that cannot be reached exits non-zero with one line naming the variable.
+// scripts/migrate.ts runs the same boot() as the server process (instrumentation-node.ts).
+import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+function migrate(env: Record<string, string>) {
+  const res = spawnSync(join(process.cwd(), "node_modules/.bin/tsx"), ["scripts/migrate.ts"], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, VERDICT_DATA_DIR: mkdtempSync(join(tmpdir(), "verdict-startup-")), VERDICT_SEED_DEMO: "false", ...env },
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  const lines = res.stderr.trim().split("\n").filter((l) => l.startsWith("[verdict]"));
+  return { status: res.status, lines, stdout: res.stdout };
+}
+
+describe("startup", () => {
+  it("fails fast on an unreachable DATABASE_URL", () => {
+    const r = migrate({ DATABASE_URL: "postgres://verdict:pw@127.0.0.1:1/verdict" });
+    expect(r.status).toBe(1);
+    expect(r.lines).toHaveLength(1);
+    expect(r.lines[0]).toMatch(/Cannot connect to Postgres server at postgres:\/\/verdict:\*\*\*@127\.0\.0\.1:1\/verdict \(DATABASE_URL\)/);
+  });
+
+  it("fails fast on an unreachable CLICKHOUSE_URL", () => {
+    const r = migrate({ CLICKHOUSE_URL: "http://127.0.0.1:1" });
+    expect(r.status).toBe(1);
+    expect(r.lines).toHaveLength(1);
+    expect(r.lines[0]).toMatch(/Cannot connect to ClickHouse server at http:\/\/127\.0\.0\.1:1 \(CLICKHOUSE_URL/);
+  });
+
+  it("names a malformed variable", () => {
+    const r = migrate({ DATABASE_URL: "mysql://nope" });
+    expect(r.status).toBe(1);
+    expect(r.lines[0]).toMatch(/Invalid environment variable DATABASE_URL: must start with postgres/);
+  });
+
+  it("migrates a fresh data directory and prints the generated credentials once", () => {
+    const r = migrate({});
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/admin user: {2}admin \/ \S+/);
+    expect(r.stdout).toMatch(/client key \(assign \+ events\): +vd_cli_/);
+  });
+});
