@@ -41,9 +41,18 @@ interface Pending {
 /** Turns the real client into the one inserts go through; tests inject failures here. */
 export type ClientWrapper = (client: ClickHouseClient) => ClickHouseClient;
 
+/**
+ * JSONEachRow lines, written by hand: about twice as fast as JSON.stringify per row, mostly because
+ * `properties` (already JSON text) goes in as a raw object instead of being escaped into a string;
+ * ClickHouse stores an object read into a String column as its text
+ * (input_format_json_read_objects_as_strings, set on every insert).
+ */
 export function serializeRows(rows: readonly EventRow[]): Buffer {
+  const q = JSON.stringify;
   let text = "";
-  for (const r of rows) text += JSON.stringify(r) + "\n";
+  for (const r of rows) {
+    text += `{"id":${q(r.id)},"type":"${r.type}","name":${r.name ? q(r.name) : '""'},"user_id":${q(r.user_id)},"experiment":${r.experiment ? q(r.experiment) : '""'},"variant":${r.variant ? q(r.variant) : '""'},"value":${r.value},"properties":${r.properties},"timestamp":${r.timestamp},"received_at":${r.received_at}}\n`;
+  }
   return Buffer.from(text);
 }
 
@@ -135,7 +144,9 @@ export class IngestionPipeline {
       values: Readable.from([payload]),
       // Always set, even to "": over chDB, per-query settings are SET on the shared session and
       // stay, so a direct insert would otherwise reuse the last spool batch's token and be dropped.
-      clickhouse_settings: { insert_deduplication_token: token ?? "" },
+      // async_insert off: group commit already makes large inserts, and ClickHouse ignores dedup
+      // tokens of async inserts (chDB turns async_insert on by default).
+      clickhouse_settings: { insert_deduplication_token: token ?? "", async_insert: 0, input_format_json_read_objects_as_strings: 1 },
     });
     res.stream.destroy();
     this.stats.inserts++;
