@@ -1,0 +1,128 @@
+// The metric registry: every metric the results pipeline and the decision engine can ask for, by
+// name. A name that is not registered is a custom `metric` event of that name (mean per exposed
+// user, higher is better), so an experiment can reference business metrics without code changes.
+
+/** How the per-user summary statistics of a metric are tested (analysis/ function in brackets). */
+export type MetricKind =
+  | "proportion" // share of exposed users with ≥ 1 event (twoProportionTest)
+  | "mean" // per-user value over exposed users (welchTTest), or over a subset such as raters
+  | "ratio" // Σ numerator / Σ denominator over users (ratioTest, delta method)
+  | "percentile"; // clustered percentile of page views (percentileTest)
+
+export type Direction = "higher_is_better" | "lower_is_better";
+
+/** Which per-user aggregate of the shared query a metric reads (results/summaries.sql.ts). */
+export type MetricSource =
+  | { family: "engagement"; field: "rate" | "count" }
+  | { family: "errors" }
+  | { family: "page_load"; level?: number }
+  | { family: "feedback" }
+  | { family: "custom"; name: string };
+
+export interface MetricDefinition {
+  name: string;
+  label: string;
+  kind: MetricKind;
+  direction: Direction;
+  source: MetricSource;
+  unit?: "ms" | "share" | "count" | "score";
+  /** pre-exposure values of the same metric per user can serve as CUPED covariate */
+  cuped: boolean;
+  description: string;
+}
+
+const BUILT_IN: MetricDefinition[] = [
+  {
+    name: "engagement_rate",
+    label: "Engagement rate",
+    kind: "proportion",
+    direction: "higher_is_better",
+    source: { family: "engagement", field: "rate" },
+    unit: "share",
+    cuped: true,
+    description: "Share of exposed users with at least one engagement event at or after their first exposure (users without events count as 0).",
+  },
+  {
+    name: "engagement_per_user",
+    label: "Engagements per user",
+    kind: "mean",
+    direction: "higher_is_better",
+    source: { family: "engagement", field: "count" },
+    unit: "count",
+    cuped: true,
+    description: "Mean number of engagement events per exposed user.",
+  },
+  {
+    name: "error_rate",
+    label: "Error rate",
+    kind: "ratio",
+    direction: "lower_is_better",
+    source: { family: "errors" },
+    unit: "share",
+    cuped: false,
+    description: "Errors per request: Σ errors / Σ requests over users (delta method; a user's requests are not independent).",
+  },
+  {
+    name: "page_load_time",
+    label: "Page load time (mean)",
+    kind: "ratio",
+    direction: "lower_is_better",
+    source: { family: "page_load" },
+    unit: "ms",
+    cuped: false,
+    description: "Mean load time per page view: Σ load time / Σ page views over users (delta method).",
+  },
+  ...[0.5, 0.95, 0.99].map(
+    (level): MetricDefinition => ({
+      name: `page_load_p${Math.round(level * 100)}`,
+      label: `Page load time p${Math.round(level * 100)}`,
+      kind: "percentile",
+      direction: "lower_is_better",
+      source: { family: "page_load", level },
+      unit: "ms",
+      cuped: false,
+      description: `p${Math.round(level * 100)} of page-view load times, interval clustered by user (Woodruff / Deng et al. 2018).`,
+    }),
+  ),
+  {
+    name: "feedback_score",
+    label: "Feedback score",
+    kind: "mean",
+    direction: "higher_is_better",
+    source: { family: "feedback" },
+    unit: "score",
+    cuped: false,
+    description: "Mean rating among users who rated (a user's ratings are averaged first, so each rater counts once).",
+  },
+];
+
+const BY_NAME = new Map(BUILT_IN.map((m) => [m.name, m]));
+
+export const PERCENTILE_LEVELS = [0.5, 0.95, 0.99] as const;
+
+/** Custom metric names are `metric` event names: bounded, no surprises in labels. */
+const CUSTOM_NAME = /^[A-Za-z0-9_.:-]{1,100}$/;
+
+export function builtInMetrics(): readonly MetricDefinition[] {
+  return BUILT_IN;
+}
+
+export function isBuiltInMetric(name: string): boolean {
+  return BY_NAME.has(name);
+}
+
+/** The definition of a metric by name; unknown names are custom `metric` events (mean per user). */
+export function metricDefinition(name: string): MetricDefinition | null {
+  const builtIn = BY_NAME.get(name);
+  if (builtIn) return builtIn;
+  if (!CUSTOM_NAME.test(name)) return null;
+  return {
+    name,
+    label: name,
+    kind: "mean",
+    direction: "higher_is_better",
+    source: { family: "custom", name },
+    cuped: true,
+    description: `Sum of the values of '${name}' metric events per exposed user, averaged over exposed users (0 for users without such events).`,
+  };
+}
