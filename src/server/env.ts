@@ -29,6 +29,12 @@ const EnvSchema = z.object({
   // spool-then-ack or insert-then-ack with spool fallback; see src/server/ingestion/README.md
   VERDICT_INGEST_MODE: z.enum(["spool", "direct"]).default("spool"),
   VERDICT_SEED_DEMO: bool.default(true),
+  // webhook retries: attempt n waits base * 2^(n-1), capped at an hour; tests use a few ms
+  VERDICT_WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).default(10_000),
+  VERDICT_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(10),
+  VERDICT_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  // demo seed: simulated users sent through the public API in the background after boot
+  VERDICT_SEED_DEMO_USERS: z.coerce.number().int().min(0).default(3000),
   VERDICT_SECURE_COOKIES: bool.default(false),
 });
 

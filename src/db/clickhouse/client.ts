@@ -96,22 +96,44 @@ function wrap(err: unknown, what: string): never {
   throw new AppError("internal", `Event store error during ${what}: ${message}`, { clickhouse: message });
 }
 
+export type EventStoreOperation = "query" | "command" | "insert";
+type TimingObserver = (op: EventStoreOperation, seconds: number, ok: boolean) => void;
+// One list per process even if the bundler duplicates this module (instrumentation vs routes).
+const observers = ((globalThis as Record<symbol, unknown>)[Symbol.for("verdict.clickhouse.timing")] ??= []) as TimingObserver[];
+
+/** Monitoring subscribes here for the latency histogram of /api/metrics (keeps prom-client out of the store layer). */
+export function observeEventStoreTiming(fn: TimingObserver): void {
+  if (!observers.includes(fn)) observers.push(fn);
+}
+
+function timed(op: EventStoreOperation, started: number, ok: boolean): void {
+  const seconds = (performance.now() - started) / 1000;
+  for (const fn of observers) fn(op, seconds, ok);
+}
+
 /** SELECT returning JSON rows. Values only ever travel as {name:Type} parameters. */
 export async function chQuery<T>(query: string, params: QueryParams = {}, settings: ClickHouseSettings = {}): Promise<T[]> {
   const { client } = await eventStore();
+  const started = performance.now();
   try {
     const rs = await client.query({ query, query_params: params, format: "JSONEachRow", clickhouse_settings: settings });
-    return (await rs.json()) as T[];
+    const rows = (await rs.json()) as T[];
+    timed("query", started, true);
+    return rows;
   } catch (err) {
+    timed("query", started, false);
     wrap(err, "query");
   }
 }
 
 export async function chCommand(query: string, params: QueryParams = {}, settings: ClickHouseSettings = {}): Promise<void> {
   const { client } = await eventStore();
+  const started = performance.now();
   try {
     await client.command({ query, query_params: params, clickhouse_settings: settings });
+    timed("command", started, true);
   } catch (err) {
+    timed("command", started, false);
     wrap(err, "command");
   }
 }
@@ -119,9 +141,12 @@ export async function chCommand(query: string, params: QueryParams = {}, setting
 export async function chInsert<T extends Record<string, unknown>>(table: string, values: T[], settings: ClickHouseSettings = {}): Promise<void> {
   if (values.length === 0) return;
   const { client } = await eventStore();
+  const started = performance.now();
   try {
     await client.insert({ table, values, format: "JSONEachRow", clickhouse_settings: settings });
+    timed("insert", started, true);
   } catch (err) {
+    timed("insert", started, false);
     wrap(err, `insert into ${table}`);
   }
 }

@@ -24,10 +24,35 @@ export interface IngestRequest {
  * or spool_full (503), both with Retry-After.
  */
 export async function ingestEvents({ events, principal, rateLimit = true, receivedAt = Date.now() }: IngestRequest): Promise<IngestResult> {
-  if (rateLimit) takeRateTokens(principal.id, events.length, receivedAt);
-  let catalog = await variantCatalog();
-  if (hasUnknownExposure(events, catalog)) catalog = await refreshVariantCatalog();
-  const { rows, rejected } = validateEvents(events, { receivedAt, catalog });
-  await ingestionPipeline().submit(rows);
-  return { accepted: rows.length, rejected };
+  const source = rateLimit ? "api" : "server";
+  try {
+    if (rateLimit) takeRateTokens(principal.id, events.length, receivedAt);
+    let catalog = await variantCatalog();
+    if (hasUnknownExposure(events, catalog)) catalog = await refreshVariantCatalog();
+    const { rows, rejected } = validateEvents(events, { receivedAt, catalog });
+    await ingestionPipeline().submit(rows);
+    counters.accepted[source] = (counters.accepted[source] ?? 0) + rows.length;
+    for (const r of rejected) counters.rejected[r.code] = (counters.rejected[r.code] ?? 0) + 1;
+    return { accepted: rows.length, rejected };
+  } catch (e) {
+    const code = (e as { code?: string }).code ?? "error";
+    counters.refusedRequests[code] = (counters.refusedRequests[code] ?? 0) + 1;
+    throw e;
+  }
+}
+
+export interface IngestCounters {
+  /** events accepted since start, by source: "api" (POST /api/v1/events) or "server" (exposures of /assign) */
+  accepted: Record<string, number>;
+  /** events rejected by validation, by reason code */
+  rejected: Record<string, number>;
+  /** whole requests refused (rate_limited, spool_full, ...), by error code */
+  refusedRequests: Record<string, number>;
+}
+// Read by /api/metrics; one object per process even if the bundler duplicates this module.
+const counters = ((globalThis as Record<symbol, unknown>)[Symbol.for("verdict.ingestion.counters")] ??= { accepted: {}, rejected: {}, refusedRequests: {} }) as IngestCounters;
+
+/** Running totals since the process started (Prometheus counters). */
+export function ingestCounters(): Readonly<IngestCounters> {
+  return counters;
 }

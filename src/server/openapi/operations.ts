@@ -6,6 +6,7 @@ import { LoginSchema } from "@/server/auth/login";
 import { CreateExperimentSchema, ExperimentKeyParams, ListExperimentsQuery, ReasonBody, UpdateExperimentSchema } from "@/server/experiments/schemas";
 import { CreateKeySchema, KeyIdParams } from "@/server/keys/schemas";
 import { CreateUserSchema } from "@/server/users/schemas";
+import { CreateWebhookSchema, ListDeliveriesQuery, WebhookIdParams } from "@/server/webhooks/schemas";
 import { registerOperations } from "./registry";
 
 const key = ExperimentKeyParams;
@@ -65,3 +66,36 @@ registerOperations(
   { method: "post", path: "/api/v1/users", summary: "Create a user", access: "admin", tag: "admin", body: CreateUserSchema, responses: { 201: "Created", 409: "Username taken" } },
 );
 
+
+// Webhooks and monitoring (src/server/webhooks, src/server/monitoring).
+registerOperations(
+  { method: "get", path: "/api/v1/webhooks", summary: "Webhook subscribers (URLs are credentials: admin only; never the secret)", access: "admin", tag: "webhooks" },
+  {
+    method: "post",
+    path: "/api/v1/webhooks",
+    summary: "Subscribe a URL to decision events, globally or for one experiment; the signing secret is shown once",
+    access: "admin",
+    tag: "webhooks",
+    body: CreateWebhookSchema,
+    responses: { 201: "Created (with secret)" },
+  },
+  { method: "delete", path: "/api/v1/webhooks/{id}", summary: "Remove a subscriber and its delivery log", access: "admin", tag: "webhooks", params: WebhookIdParams, responses: { 200: "Deleted", 404: "Unknown id" } },
+  {
+    method: "get",
+    path: "/api/v1/webhooks/{id}/deliveries",
+    summary: "Delivery log of a subscriber, newest first: status, attempts, last HTTP status or error",
+    access: "viewer",
+    tag: "webhooks",
+    params: WebhookIdParams,
+    query: ListDeliveriesQuery,
+    responses: { 200: "OK", 404: "Unknown id" },
+  },
+  {
+    method: "get",
+    path: "/api/metrics",
+    summary: "Prometheus exposition: ingestion, spool, ClickHouse latency, evaluator runs, guardrails and recommendations per experiment",
+    access: "viewer",
+    tag: "system",
+    responses: { 200: "text/plain; version=0.0.4" },
+  },
+);

@@ -1,0 +1,66 @@
+// The Prometheus registry of /api/metrics and every metric it exposes. One registry per process
+// (held on globalThis: the bundler may load this module once for instrumentation and once for routes,
+// and the ClickHouse timing hook must feed the same histogram the route renders).
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { observeEventStoreTiming } from "@/db/clickhouse/client";
+
+function build() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "verdict_process_" });
+  const r = [registry];
+  const m = {
+    registry,
+    ingestAccepted: new Counter({ name: "verdict_ingest_events_accepted_total", help: "Events accepted since start, by source (api: POST /api/v1/events; server: exposures logged by /assign)", labelNames: ["source"], registers: r }),
+    ingestRejected: new Counter({ name: "verdict_ingest_events_rejected_total", help: "Events rejected by validation since start, by reason code", labelNames: ["code"], registers: r }),
+    ingestRefused: new Counter({ name: "verdict_ingest_requests_refused_total", help: "Ingestion requests refused whole (rate_limited, spool_full, ...) since start", labelNames: ["code"], registers: r }),
+    storeInserted: new Counter({ name: "verdict_ingest_events_inserted_total", help: "Events inserted into ClickHouse since start", registers: r }),
+    spoolEvents: new Gauge({ name: "verdict_ingest_spool_events", help: "Events in the local spool not yet in ClickHouse", registers: r }),
+    spoolBytes: new Gauge({ name: "verdict_ingest_spool_bytes", help: "Bytes in the local spool", registers: r }),
+    spoolMaxBytes: new Gauge({ name: "verdict_ingest_spool_max_bytes", help: "Spool capacity (VERDICT_SPOOL_MAX_BYTES); ingestion answers 503 beyond it", registers: r }),
+    chLatency: new Histogram({
+      name: "verdict_clickhouse_duration_seconds",
+      help: "ClickHouse query, command and insert latency (through src/db/clickhouse/client.ts)",
+      labelNames: ["operation", "outcome"],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: r,
+    }),
+    evaluatorRuns: new Counter({ name: "verdict_evaluator_runs_total", help: "Evaluations stored (automatic and on demand), by recommendation", labelNames: ["recommendation"], registers: r }),
+    experimentInfo: new Gauge({ name: "verdict_experiment_info", help: "1 per experiment that is not a draft, with its status and strategy", labelNames: ["experiment", "status", "strategy", "automation"], registers: r }),
+    exposure: new Gauge({ name: "verdict_experiment_exposure_percent", help: "Current stage: share of units in the rollout (canary stage, rolling share, toggle percentage)", labelNames: ["experiment"], registers: r }),
+    recommendation: new Gauge({
+      name: "verdict_experiment_recommendation",
+      help: "Latest decision per experiment: 1 for the current recommendation, 0 for the others (alert on recommendation=\"rollback\" == 1)",
+      labelNames: ["experiment", "recommendation"],
+      registers: r,
+    }),
+    reason: new Gauge({ name: "verdict_experiment_reason", help: "Reason codes of the latest decision (1 each)", labelNames: ["experiment", "code"], registers: r }),
+    evaluatedAt: new Gauge({ name: "verdict_experiment_last_evaluated_timestamp_seconds", help: "When the latest decision was made", labelNames: ["experiment"], registers: r }),
+    exposures: new Gauge({ name: "verdict_experiment_exposures", help: "Exposed units per variant in the latest decision's inputs", labelNames: ["experiment", "variant"], registers: r }),
+    metricValue: new Gauge({
+      name: "verdict_experiment_metric_value",
+      help: "Guardrail, primary and feedback values per experiment and variant from the latest decision (error_rate as a share, page_load_time in ms, feedback_score 1-5)",
+      labelNames: ["experiment", "variant", "metric", "role"],
+      registers: r,
+    }),
+    srmPValue: new Gauge({ name: "verdict_experiment_srm_p_value", help: "Sample-ratio check p-value of the latest decision (mismatch below the experiment's threshold, default 0.001)", labelNames: ["experiment"], registers: r }),
+    webhookDeliveries: new Gauge({ name: "verdict_webhook_deliveries", help: "Webhook deliveries in the outbox by status", labelNames: ["status"], registers: r }),
+  };
+  observeEventStoreTiming((op, seconds, ok) => m.chLatency.observe({ operation: op, outcome: ok ? "ok" : "error" }, seconds));
+  return m;
+}
+
+export type MonitoringMetrics = ReturnType<typeof build>;
+
+const KEY = Symbol.for("verdict.monitoring.registry");
+
+export function monitoring(): MonitoringMetrics {
+  const g = globalThis as Record<symbol, unknown>;
+  g[KEY] ??= build();
+  return g[KEY] as MonitoringMetrics;
+}
+
+/** A counter that mirrors a running total kept elsewhere (prom-client counters cannot be set). */
+export function mirrorCounter<L extends string>(c: Counter<L>, totals: Record<string, number>, label: L): void {
+  c.reset();
+  for (const [value, total] of Object.entries(totals)) c.inc({ [label]: value } as Partial<Record<L, string>>, total);
+}
