@@ -1,0 +1,140 @@
+// The decision contract: what decide() reads (summary statistics + experiment config + stage timing),
+// the resolved parameters it applies, and what it answers. Inputs and parameters are stored with
+// every decision as JSON, so everything here is plain data (no Dates, no Infinity in stored fields).
+import type { Mean, Proportion, QuantileSummary, Ratio } from "@analysis";
+
+export type Recommendation = "promote" | "hold" | "rollback";
+export type Strategy = "ab" | "canary" | "blue_green" | "rolling" | "toggle";
+export type Direction = "higher_is_better" | "lower_is_better";
+
+/** Per-arm summary statistics of one metric, in the analysis library's input shapes. */
+export type ArmStats =
+  | ({ kind: "proportion" } & Proportion)
+  | ({ kind: "mean" } & Mean)
+  | ({ kind: "ratio" } & Ratio)
+  | ({ kind: "percentile" } & QuantileSummary);
+
+export interface MetricInput {
+  direction: Direction;
+  /** by variant key; a variant without an entry has no data (an empty arm) */
+  arms: Record<string, ArmStats>;
+}
+
+export interface DecisionInputs {
+  experiment: {
+    key: string;
+    strategy: Strategy;
+    status: string;
+    version: number;
+    variants: { key: string; weight: number }[];
+    control: string;
+    treatment: string;
+    stageIndex: number;
+    stages: number[];
+    /** percent, meaning per strategy (canary stage, rolling share, toggle percentage, ab coverage) */
+    exposure: number;
+    live: string | null;
+  };
+  /** the moment of evaluation, ISO-8601: all timing rules use it, never the wall clock */
+  evaluatedAt: string;
+  startedAt: string | null;
+  stageStartedAt: string | null;
+  /** analysed units (first exposures, multiple-exposure units excluded) per variant, all stages */
+  exposures: Record<string, number>;
+  /** units first exposed since the current stage started, per variant */
+  stageExposures: Record<string, number>;
+  metrics: Record<string, MetricInput>;
+  /** rolling: one load-time value per instance (its mean), per variant, for the Mann-Whitney test */
+  loadTimePerInstance?: Record<string, number[]>;
+  /** running minima of always-valid p-values from the previous decision, by test key */
+  carried: Record<string, number>;
+}
+
+export interface ResolvedGuardrail {
+  metric: string;
+  /** harm tolerated before a rollback; relative to the baseline's value unless toleranceType is absolute */
+  tolerance: number;
+  /** harm a promotion must rule out */
+  promotionMargin: number;
+  toleranceType: "relative" | "absolute";
+  /** absolute limit on a candidate's value; crossing it (with always-valid confidence) rolls back */
+  limit: number | null;
+}
+
+export interface DecisionParameters {
+  strategy: Strategy;
+  alpha: number;
+  srmThreshold: number;
+  minExposuresPerArm: number;
+  minDurationMinutes: number;
+  safetyRollout: boolean;
+  /** ab only (null for safety rollouts and other strategies): must win after Holm over variants */
+  primary: string | null;
+  guardrails: ResolvedGuardrail[];
+  /** expected share of analysed units per variant for the SRM check; null = not applicable */
+  expectedShares: Record<string, number> | null;
+  /** N (both arms) at which the always-valid confidence sequences are tightest */
+  sequentialTuning: number;
+  /** smallest arm (units) on which a comparative test is run at all: the tests are asymptotic */
+  minUnitsForTests: number;
+  /** rolling: smallest number of instances per arm, and requests per arm, before promotion */
+  rolling: { minInstancesPerArm: number; minRequestsPerArm: number };
+}
+
+export type ReasonCode =
+  // rollback
+  | "guardrail_harm"
+  | "absolute_limit_breached"
+  | "primary_worse"
+  | "load_time_distribution_worse"
+  // hold
+  | "srm_mismatch"
+  | "insufficient_exposures"
+  | "min_duration_not_reached"
+  | "empty_arm"
+  | "zero_variance"
+  | "guardrail_inconclusive"
+  | "primary_inconclusive"
+  | "not_running"
+  // promote
+  | "stage_ready"
+  | "guardrails_healthy"
+  | "primary_wins"
+  // informational
+  | "srm_not_applicable";
+
+export interface Reason {
+  code: ReasonCode;
+  message: string;
+  metric?: string;
+  variant?: string;
+  evidence?: Record<string, unknown>;
+}
+
+/** One statistical test run by decide(), for the feed, Prometheus and the next evaluation's carry. */
+export interface TestResult {
+  key: string;
+  kind: "harm" | "limit" | "non_inferiority" | "primary" | "mann_whitney";
+  metric: string;
+  variant: string;
+  pValue: number | null;
+  /** running minimum including carried looks (harm / limit / primary) */
+  runningMinPValue?: number;
+  adjustedPValue?: number;
+  baseline: number | null;
+  candidate: number | null;
+  relativeChange: number | null;
+  /** always-valid upper bound of the harm, in the guardrail's unit (relative share or absolute) */
+  harmUpperBound?: number | null;
+  rejected?: boolean;
+}
+
+export interface Decision {
+  recommendation: Recommendation;
+  reasons: Reason[];
+  /** A/B: the variant a promotion ships (best significant winner); otherwise the treatment */
+  winner: string | null;
+  tests: TestResult[];
+  /** running minima to carry into the next evaluation */
+  carry: Record<string, number>;
+}
