@@ -1,0 +1,89 @@
+import { loadWebhooks } from "@/components/data/feeds";
+import { formatWhen } from "@/components/experiment/format";
+import { Badge } from "@/components/ui/badge";
+import { EmptyState } from "@/components/ui/empty-state";
+import { cardClass, tableClass } from "@/components/ui/styles";
+import { requireUser } from "@/server/auth/page-session";
+
+export const dynamic = "force-dynamic";
+
+export default async function WebhooksPage() {
+  await requireUser("/webhooks");
+  const { subscriptions, deliveries } = await loadWebhooks();
+  return (
+    <div className="space-y-4">
+      <h1 className="text-2xl font-semibold">Webhooks</h1>
+      <p className="text-sm text-slate-600 dark:text-slate-400">
+        Subscribers receive <code>decision.changed</code>, <code>experiment.promoted</code>, <code>experiment.rolled_back</code>, <code>guardrail.breached</code> and <code>srm.detected</code>, signed with HMAC-SHA256, retried with backoff.
+      </p>
+      <section aria-labelledby="subs-heading" className="space-y-2">
+        <h2 id="subs-heading" className="font-semibold">
+          Subscriptions
+        </h2>
+        {subscriptions.length === 0 ? (
+          <EmptyState title="No webhook subscriptions yet." />
+        ) : (
+          <div className={`${cardClass} overflow-x-auto p-0`}>
+            <table className={tableClass} data-testid="webhooks-table">
+              <thead>
+                <tr>
+                  <th scope="col">URL</th>
+                  <th scope="col">Experiment</th>
+                  <th scope="col">Events</th>
+                  <th scope="col">State</th>
+                </tr>
+              </thead>
+              <tbody>
+                {subscriptions.map((w) => (
+                  <tr key={w.id}>
+                    <td className="break-all font-mono text-xs">{w.url}</td>
+                    <td>{w.experimentKey ?? "all"}</td>
+                    <td className="text-xs">{w.events.join(", ")}</td>
+                    <td>{w.active ? <Badge tone="green">active</Badge> : <Badge tone="grey">inactive</Badge>}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+      <section aria-labelledby="deliveries-heading" className="space-y-2">
+        <h2 id="deliveries-heading" className="font-semibold">
+          Delivery log
+        </h2>
+        {deliveries.length === 0 ? (
+          <EmptyState title="No deliveries yet." />
+        ) : (
+          <div className={`${cardClass} overflow-x-auto p-0`}>
+            <table className={tableClass} data-testid="deliveries-table">
+              <thead>
+                <tr>
+                  <th scope="col">Created</th>
+                  <th scope="col">Event</th>
+                  <th scope="col">Status</th>
+                  <th scope="col" className="text-right">
+                    Attempts
+                  </th>
+                  <th scope="col">Last response</th>
+                </tr>
+              </thead>
+              <tbody>
+                {deliveries.map((d) => (
+                  <tr key={d.id}>
+                    <td className="whitespace-nowrap tabular-nums">{formatWhen(d.createdAt)}</td>
+                    <td className="font-mono text-xs">{d.event}</td>
+                    <td>
+                      <Badge tone={d.status === "delivered" ? "green" : d.status === "failed" ? "red" : "amber"}>{d.status}</Badge>
+                    </td>
+                    <td className="text-right tabular-nums">{d.attempts}</td>
+                    <td className="text-xs">{d.lastStatusCode ?? d.lastError ?? "–"}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,97 @@
+// Sample size and expected duration per stage, from the traffic and variance observed so far
+// (analysis/ power functions; nothing here is re-derived by hand).
+import { sampleSizeForMeans, sampleSizeForProportions } from "@analysis";
+import type { Experiment } from "@/server/experiments/types";
+import { cardClass, tableClass } from "../ui/styles";
+import { requestTime } from "./format";
+import type { ResultsView } from "./view";
+
+const MDES = [0.02, 0.05, 0.1];
+
+/** Share of all eligible units in each arm at a stage, per strategy (canary keeps the arms 1:1 up to 50 %). */
+export function armShare(strategy: Experiment["strategy"], stage: number): number {
+  if (strategy === "canary") return Math.min(stage, 100 - stage || stage) / 100;
+  if (strategy === "ab") return stage / 100 / 2;
+  return stage / 100;
+}
+
+function days(n: number): string {
+  if (!Number.isFinite(n)) return "–";
+  if (n < 1 / 24) return `${Math.max(1, Math.round(n * 24 * 60))} min`;
+  if (n < 2) return `${(n * 24).toFixed(1)} h`;
+  return `${n.toFixed(1)} days`;
+}
+
+export function Planner({ experiment, results }: { experiment: Experiment; results: ResultsView | null }) {
+  const primary = results?.metrics.find((m) => m.metric === experiment.metrics.primary);
+  const stage = experiment.state.exposure;
+  const exposed = results?.arms.reduce((s, a) => s + a.exposures, 0) ?? 0;
+  const since = experiment.startedAt ? (requestTime() - new Date(experiment.startedAt).getTime()) / 86_400_000 : 0;
+  const perArmPerDayNow = since > 0 && exposed > 0 ? exposed / Math.max(results?.arms.length ?? 2, 1) / since : null;
+  const fullTrafficPerDay = perArmPerDayNow !== null && stage > 0 ? perArmPerDayNow / Math.max(armShare(experiment.strategy, stage), 1e-9) : null;
+  const baseline = primary?.control.value ?? null;
+  const variance = primary?.control.variance ?? null;
+
+  let rows: { mde: number; perArm: number }[] = [];
+  let problem: string | null = null;
+  try {
+    if (baseline === null || variance === null || !(baseline > 0) || !(variance > 0)) problem = "The planner needs a non-zero baseline and variance of the primary metric in the control arm.";
+    else
+      rows = MDES.map((mde) => ({
+        mde,
+        perArm:
+          primary!.unit === "share" && baseline < 1
+            ? sampleSizeForProportions({ baselineRate: baseline, mde, relative: true }, { alpha: experiment.metrics.alpha }).control
+            : sampleSizeForMeans({ standardDeviation: Math.sqrt(variance), mde: mde * baseline }, { alpha: experiment.metrics.alpha }).control,
+      }));
+  } catch (e) {
+    problem = (e as Error).message;
+  }
+  const stages = experiment.rollout.stages;
+
+  return (
+    <section aria-labelledby="planner-heading" className={cardClass}>
+      <h2 id="planner-heading" className="font-semibold">
+        Planner
+      </h2>
+      <p className="text-xs text-slate-500 dark:text-slate-400">
+        Users per arm to detect a relative change of the primary metric <span className="font-mono">{experiment.metrics.primary}</span> (alpha {experiment.metrics.alpha}, power 80 %), and how long each stage would take at the
+        traffic seen so far{fullTrafficPerDay !== null ? ` (≈ ${Math.round(fullTrafficPerDay).toLocaleString("en")} eligible users per day)` : ""}.
+      </p>
+      {problem ? (
+        <p className="mt-2 text-sm text-slate-500">{problem}</p>
+      ) : (
+        <div className="overflow-x-auto">
+          <table className={`${tableClass} mt-2`} data-testid="planner-table">
+            <thead>
+              <tr>
+                <th scope="col">Effect</th>
+                <th scope="col" className="text-right">
+                  Users per arm
+                </th>
+                {stages.map((s) => (
+                  <th key={s} scope="col" className="text-right">
+                    at {s} %
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((r) => (
+                <tr key={r.mde}>
+                  <th scope="row">±{(r.mde * 100).toFixed(0)} %</th>
+                  <td className="text-right tabular-nums">{r.perArm.toLocaleString("en")}</td>
+                  {stages.map((s) => (
+                    <td key={s} className="text-right tabular-nums">
+                      {fullTrafficPerDay ? days(r.perArm / (fullTrafficPerDay * armShare(experiment.strategy, s))) : "–"}
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

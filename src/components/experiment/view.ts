@@ -1,0 +1,77 @@
+// What the experiment page shows, as plain serialisable data: built on the server from the results
+// pipeline's summary statistics and the decision store, handed to server and client components alike.
+export interface Interval {
+  estimate: number;
+  lower: number | null;
+  upper: number | null;
+}
+
+export type Verdict = "good" | "harm" | "inconclusive";
+
+export interface MetricRowView {
+  metric: string;
+  label: string;
+  role: "primary" | "secondary" | "guardrail" | "other";
+  unit: "ms" | "share" | "count" | "score" | null;
+  direction: "higher_is_better" | "lower_is_better";
+  variant: string;
+  control: { n: number; value: number | null; variance: number | null };
+  treatment: { n: number; value: number | null };
+  absolute: Interval | null;
+  relative: Interval | null;
+  pValue: number | null;
+  alwaysValidP: number | null;
+  significant: boolean;
+  verdict: Verdict;
+  cupedReduction: number | null;
+  note: string | null;
+}
+
+export interface ArmView {
+  variant: string;
+  exposures: number;
+  expectedShare: number;
+}
+
+export interface ResultsView {
+  computedAt: string | null;
+  /** end of the last time bucket in which new units were exposed (for the stale-data warning) */
+  lastExposureAt: string | null;
+  control: string;
+  arms: ArmView[];
+  srm: { pValue: number | null; mismatch: boolean; checked: boolean; note: string } | null;
+  metrics: MetricRowView[];
+  /** cumulative exposures per variant: { t, [variant]: count } */
+  exposuresSeries: Record<string, number | string>[];
+  /** cumulative relative effect of the primary metric (treatment vs control) */
+  cumulative: { metric: string; label: string; points: { t: string; estimate: number; band: [number, number] }[] } | null;
+  /** page-load histogram: { bin (lower edge, ms), [variant]: share of that variant's page views } */
+  pageLoad: Record<string, number | string>[];
+}
+
+export interface DecisionReasonView {
+  code: string;
+  message: string;
+  metric?: string;
+  variant?: string;
+}
+
+export interface DecisionView {
+  id: string | null;
+  recommendation: "promote" | "hold" | "rollback";
+  reasons: DecisionReasonView[];
+  stage: number | null;
+  evaluatedAt: string;
+  action: string | null;
+}
+
+export interface TimelineEntry {
+  at: string;
+  kind: "audit" | "decision";
+  title: string;
+  actor: string;
+  automatic: boolean;
+  reason: string | null;
+  detail: string | null;
+  tone: "green" | "red" | "amber" | "blue" | "grey";
+}
