@@ -12,7 +12,9 @@ async function probe(fn: () => Promise<Record<string, unknown>>): Promise<Probe>
   }
 }
 
-const extras: (() => Promise<Record<string, unknown>>)[] = [];
+// One list per process even if the bundler duplicates this module (instrumentation registers the
+// sections, the health route reads them from its own bundle).
+const extras = ((globalThis as Record<symbol, unknown>)[Symbol.for("verdict.health.extras")] ??= []) as (() => Promise<Record<string, unknown>>)[];
 
 /** Domains add their own health sections (e.g. ingestion's spool depth). */
 export function registerHealthSection(fn: () => Promise<Record<string, unknown>>): void {

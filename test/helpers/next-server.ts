@@ -2,6 +2,7 @@
 // directory and port. ensureBuilt() builds only when .next/BUILD_ID is missing or older than the
 // sources, under a machine-wide lock so concurrent test files never build at the same time.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 
@@ -9,8 +10,13 @@ const ROOT = process.cwd();
 const SOURCES = ["src", "public", "drizzle", "instrumentation.ts", "next.config.ts", "package.json", "postcss.config.mjs", "tsconfig.json"];
 const BUILD_LOCK = "/tmp/verdict-next-build.lock";
 
-/** Builds the app if needed (`next build` takes minutes on a shared 2-core machine). */
+/**
+ * Builds the app if needed (`next build` takes minutes on a shared 2-core machine). With
+ * VERDICT_TEST_REUSE_BUILD=1 an existing build is used even if sources changed (a shared working
+ * tree where someone's half-written file fails the type check of `next build`).
+ */
 export function ensureBuilt(): void {
+  if (process.env.VERDICT_TEST_REUSE_BUILD === "1" && existsSync(join(ROOT, ".next", "BUILD_ID"))) return;
   const stale = `[ ! -f .next/BUILD_ID ] || [ -n "$(find ${SOURCES.join(" ")} -newer .next/BUILD_ID -print -quit 2>/dev/null)" ]`;
   const script = `if ${stale}; then echo "[next-server] building the app" >&2; node_modules/.bin/next build >&2; fi`;
   const r = spawnSync("flock", [BUILD_LOCK, "sh", "-c", script], { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
