@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 
 function migrate(env: Record<string, string>) {
   const res = spawnSync(join(process.cwd(), "node_modules/.bin/tsx"), ["scripts/migrate.ts"], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, VERDICT_DATA_DIR: mkdtempSync(join(tmpdir(), "verdict-startup-")), VERDICT_SEED_DEMO: "false", ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, VERDICT_DATA_DIR: mkdtempSync(join(tmpdir(), "verdict-startup-")), VERDICT_SEED_DEMO: "false", ...env } as NodeJS.ProcessEnv,
     encoding: "utf8",
     timeout: 60_000,
   });

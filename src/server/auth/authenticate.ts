@@ -9,28 +9,33 @@ import type { Principal } from "./principal";
 import { hashToken, SESSION_COOKIE } from "./tokens";
 
 const KEY_CACHE_MS = 10_000;
-const keyCache = new Map<string, { principal: Principal | null; until: number }>();
+const keyCache = new Map<string, { principal: Promise<Principal | null>; until: number }>();
 
 export function clearKeyCache(): void {
   keyCache.clear();
 }
 
-export async function principalForKey(token: string): Promise<Principal | null> {
+// Single-flight: concurrent requests with the same key share one look-up instead of a stampede.
+export function principalForKey(token: string): Promise<Principal | null> {
   const tokenHash = hashToken(token);
+  const now = Date.now();
   const hit = keyCache.get(tokenHash);
-  if (hit && hit.until > Date.now()) return hit.principal;
+  if (hit && hit.until > now) return hit.principal;
+  if (keyCache.size > 10_000) keyCache.clear();
+  const principal = lookupKey(tokenHash);
+  keyCache.set(tokenHash, { principal, until: now + KEY_CACHE_MS });
+  principal.catch(() => keyCache.delete(tokenHash));
+  return principal;
+}
+
+async function lookupKey(tokenHash: string): Promise<Principal | null> {
   const db = await getDb();
   const [row] = await db
     .select()
     .from(apiKeys)
     .where(and(eq(apiKeys.tokenHash, tokenHash), isNull(apiKeys.revokedAt)))
     .limit(1);
-  const principal: Principal | null = row
-    ? { kind: row.kind === "client" ? "client_key" : "server_key", id: row.id, name: row.name, role: row.kind === "client" ? null : row.role }
-    : null;
-  if (keyCache.size > 10_000) keyCache.clear();
-  keyCache.set(tokenHash, { principal, until: Date.now() + KEY_CACHE_MS });
-  return principal;
+  return row ? { kind: row.kind === "client" ? "client_key" : "server_key", id: row.id, name: row.name, role: row.kind === "client" ? null : row.role } : null;
 }
 
 export async function principalForSession(token: string): Promise<Principal | null> {

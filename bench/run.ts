@@ -1,0 +1,29 @@
+// `npm run bench [-- name ...]`: runs each benchmark in its own process (chDB binds one data directory
+// per process) and prints its figures, each against a baseline measured in the same run.
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+
+const BENCHES: Record<string, { file: string; what: string }> = {
+  sdk: { file: "sdk-eval.ts", what: "SDK local evaluation vs GrowthBook's SDK (1,000,000 users x 20 experiments)" },
+  assign: { file: "assign.ts", what: "POST /api/v1/assign on next start vs a bare node:http server" },
+  ingest: { file: "ingest.ts", what: "POST /api/v1/events on next start vs direct @clickhouse/client inserts" },
+  results: { file: "results.ts", what: "results endpoint vs a bare GROUP BY scan over 10,000,000 events" },
+  dashboard: { file: "dashboard.ts", what: "experiment page interactive time with 10,000,000 events" },
+};
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
+const names = wanted.length ? wanted : Object.keys(BENCHES);
+let failed = 0;
+for (const name of names) {
+  const bench = BENCHES[name];
+  if (!bench) {
+    console.error(`unknown benchmark '${name}'; choose from ${Object.keys(BENCHES).join(", ")}`);
+    process.exit(2);
+  }
+  console.log(`\n=== ${name}: ${bench.what}`);
+  const started = Date.now();
+  const r = spawnSync(join(process.cwd(), "node_modules/.bin/tsx"), [join("bench", bench.file)], { stdio: "inherit", env: { ...process.env, NODE_ENV: "production" } });
+  console.log(`=== ${name}: ${r.status === 0 ? "done" : `FAILED (exit ${r.status})`} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  if (r.status !== 0) failed++;
+}
+process.exit(failed ? 1 : 0);
