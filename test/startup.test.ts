@@ -1,19 +1,20 @@
 // Startup with a store that cannot be reached exits non-zero with one line naming the variable.
 // scripts/migrate.ts runs the same boot() as the server process (instrumentation-node.ts).
 import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
 function migrate(env: Record<string, string>) {
+  const dataDir = mkdtempSync(join(tmpdir(), "verdict-startup-"));
   const res = spawnSync(join(process.cwd(), "node_modules/.bin/tsx"), ["scripts/migrate.ts"], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, VERDICT_DATA_DIR: mkdtempSync(join(tmpdir(), "verdict-startup-")), VERDICT_SEED_DEMO: "false", ...env } as NodeJS.ProcessEnv,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, VERDICT_DATA_DIR: dataDir, VERDICT_SEED_DEMO: "false", ...env } as NodeJS.ProcessEnv,
     encoding: "utf8",
     timeout: 60_000,
   });
   const lines = res.stderr.trim().split("\n").filter((l) => l.startsWith("[verdict]"));
-  return { status: res.status, lines, stdout: res.stdout };
+  return { status: res.status, lines, stdout: res.stdout, dataDir };
 }
 
 describe("startup", () => {
@@ -42,5 +43,8 @@ describe("startup", () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/admin user: {2}admin \/ \S+/);
     expect(r.stdout).toMatch(/client key \(assign \+ events\): +vd_cli_/);
+    const file = join(r.dataDir, "initial-credentials.env");
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readFileSync(file, "utf8")).toMatch(/^VERDICT_ADMIN_TOKEN=vd_srv_\S+$/m);
   });
 });

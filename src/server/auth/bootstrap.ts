@@ -2,6 +2,8 @@
 // VERDICT_ADMIN_PASSWORD / VERDICT_ADMIN_TOKEN / VERDICT_CLIENT_KEY when set (scripts and tests
 // know them); otherwise they are generated and printed once, never stored in clear.
 import { randomBytes } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import bcrypt from "bcryptjs";
 import { eq } from "drizzle-orm";
 import { getDb } from "@/db/postgres";
@@ -40,6 +42,16 @@ export async function bootstrapIdentity(): Promise<BootstrapResult> {
     ]);
     await recordAudit(tx, SYSTEM, { action: "identity.bootstrapped", entityType: "user", entityKey: e.VERDICT_ADMIN_USER, after: { role: "admin" } });
   });
+  // Like Jenkins' initialAdminPassword: the generated secrets also go to a 0600 file in the data
+  // directory, so the README's curl examples can `source` it. Delete it once you have stored them.
+  mkdirSync(e.dataDir, { recursive: true });
+  const file = join(e.dataDir, "initial-credentials.env");
+  writeFileSync(
+    file,
+    [`VERDICT_ADMIN_USER=${e.VERDICT_ADMIN_USER}`, `VERDICT_ADMIN_PASSWORD=${password}`, `VERDICT_ADMIN_TOKEN=${adminToken}`, `VERDICT_CLIENT_KEY=${clientKey}`, ""].join("\n"),
+    { mode: 0o600 },
+  );
+  printed.push(`credentials also written to ${file} (mode 0600)`);
   if (!e.VERDICT_ADMIN_PASSWORD) printed.push(`admin user:  ${e.VERDICT_ADMIN_USER} / ${password}`);
   else printed.push(`admin user:  ${e.VERDICT_ADMIN_USER} (password from VERDICT_ADMIN_PASSWORD)`);
   if (!e.VERDICT_ADMIN_TOKEN) printed.push(`admin API key (server, admin role): ${adminToken}`);
