@@ -20,7 +20,7 @@ const HOUR = 60 * MIN;
 const NOW = Date.now();
 const T0 = NOW - 2 * 24 * HOUR; // exposures over the last two days (hourly buckets)
 
-interface Ev {
+type Ev = {
   id: string;
   type: string;
   user_id: string;
@@ -29,7 +29,7 @@ interface Ev {
   variant?: string;
   value?: number;
   timestamp: string;
-}
+};
 
 const iso = (ms: number) => new Date(ms).toISOString();
 let seq = 0;
@@ -145,6 +145,15 @@ describe("results pipeline", () => {
       expect(s.metrics.engagement_per_user.treatment).toMatchObject({ mean: { n: 1, sum: 2, sumSquares: 4 } });
       // the pre-exposure engagement is the CUPED covariate, not the metric
       expect((s.metrics.engagement_per_user.control as any).cuped.covariateSum).toBe(1);
+      // cumulative per-user vectors for a mean metric's time series, also deduplicated
+      const ts = await getMetricSummaries({
+        experiment: { key: "dedup", variants: [{ key: "control", weight: 0.5 }, { key: "treatment", weight: 0.5 }] },
+        metrics: [],
+        buckets: { origin: T0 - HOUR, width: HOUR, count: 3 },
+        seriesMetric: "engagement_per_user",
+      });
+      expect(ts.series!.arms.treatment).toEqual({ n: [0, 1, 1], sums: { s_sum: [0, 2, 2], s_sq: [0, 4, 4] } });
+      expect(ts.series!.arms.control.sums.s_sum).toEqual([0, 1, 1]);
     } finally {
       await chCommand("SYSTEM START MERGES events");
     }

@@ -72,14 +72,18 @@ export interface SummariesSqlOptions {
   /** quantile levels wanted for page_load percentiles (empty: none) */
   percentileLevels: readonly number[];
   series: SeriesSpec | null;
+  /** number of custom metric names in the {custom} parameter */
+  customCount: number;
 }
 
 const BUCKET_SQL = `toUInt32(least(greatest(intDiv(toUnixTimestamp64Milli(ts) - {origin:Int64}, {width:Int64}), 0), {buckets:UInt32} - 1))`;
-/** An event's contribution to a cumulative vector: `v` from its bucket on. */
-const cumulative = (v: string) => `arrayMap(b -> if(b >= ${BUCKET_SQL}, ${v}, 0), range({buckets:UInt32}))`;
 
+/**
+ * Per-user cumulative vectors are built once per USER from the user's (bucket, value) list, not per
+ * event (arguments of -If combinators are computed for every row). Proportions need only the
+ * bucket of the user's first qualifying event: no vectors at all.
+ */
 function seriesColumns(s: SeriesSpec): { perUser: string[]; perVariant: string[] } {
-  const post = "post";
   const num = {
     engagement: `type = 'engagement'`,
     errors: `type = 'error'`,
@@ -87,25 +91,33 @@ function seriesColumns(s: SeriesSpec): { perUser: string[]; perVariant: string[]
     feedback: `type = 'feedback'`,
     custom: `type = 'metric' AND name = {custom:Array(String)}[${(s.customIndex ?? 0) + 1}]`,
   }[s.family];
+  if (s.kind === "proportion") {
+    return {
+      perUser: [`minIf(${BUCKET_SQL}, ${num} AND post) AS s_first`, `countIf(${num} AND post) AS s_count`],
+      perVariant: ["sumMapIf([s_first], [toUInt64(1)], s_count > 0) AS s_first_map"],
+    };
+  }
   const numValue = s.family === "page_load" || s.family === "feedback" || s.family === "custom" ? "value" : "1";
   const den = s.family === "errors" ? `type = 'request'` : s.family === "page_load" || s.family === "feedback" ? num : null;
-  const perUser = [`sumForEachIf(${cumulative(`toFloat64(${numValue})`)}, ${num} AND ${post}) AS s_x`];
-  if (den) perUser.push(`sumForEachIf(${cumulative("1.0")}, ${den} AND ${post}) AS s_y`);
+  const cumulative = (list: string) => `arrayMap(b -> arraySum(arrayMap(e -> if(e.1 <= b, e.2, 0), ${list})), range({buckets:UInt32}))`;
+  const perUser = [`groupArrayIf((${BUCKET_SQL}, toFloat64(${numValue})), ${num} AND post) AS s_xl`];
   const perVariant: string[] = [];
-  if (s.kind === "proportion") perVariant.push("sumForEach(arrayMap(x -> toFloat64(x > 0), s_x)) AS s_sum");
-  else if (s.kind === "mean") perVariant.push("sumForEach(s_x) AS s_sum", "sumForEach(arrayMap(x -> x * x, s_x)) AS s_sq");
+  if (den) perUser.push(`groupArrayIf((${BUCKET_SQL}, 1.0), ${den} AND post) AS s_yl`);
+  const X = cumulative("s_xl");
+  const Y = cumulative("s_yl");
+  if (s.kind === "mean") perVariant.push(`sumForEach(${X} AS s_x) AS s_sum`, "sumForEach(arrayMap(x -> x * x, s_x)) AS s_sq");
   else if (s.kind === "ratio")
     perVariant.push(
-      "sumForEach(s_x) AS s_sum",
+      `sumForEach(${X} AS s_x) AS s_sum`,
       "sumForEach(arrayMap(x -> x * x, s_x)) AS s_sq",
-      "sumForEach(s_y) AS s_ysum",
+      `sumForEach(${Y} AS s_y) AS s_ysum`,
       "sumForEach(arrayMap(y -> y * y, s_y)) AS s_ysq",
       "sumForEach(arrayMap((x, y) -> x * y, s_x, s_y)) AS s_xy",
     );
   else
     perVariant.push(
-      "sumForEach(arrayMap(y -> toFloat64(y > 0), s_y)) AS s_n",
-      "sumForEach(arrayMap((x, y) -> if(y > 0, x / y, 0), s_x, s_y)) AS s_sum",
+      `sumForEach(arrayMap(y -> toFloat64(y > 0), ${Y} AS s_y)) AS s_n`,
+      `sumForEach(arrayMap((x, y) -> if(y > 0, x / y, 0), ${X} AS s_x, s_y)) AS s_sum`,
       "sumForEach(arrayMap((x, y) -> if(y > 0, (x / y) * (x / y), 0), s_x, s_y)) AS s_sq",
     );
   return { perUser, perVariant };
@@ -162,15 +174,13 @@ export function metricSummariesSql(o: SummariesSqlOptions): string {
     perVariant.push("countIf(fb_n > 0) AS fb_users", "sumIf(fb_sum / fb_n, fb_n > 0) AS fb_mean_sum", "sumIf((fb_sum / fb_n) * (fb_sum / fb_n), fb_n > 0) AS fb_mean_sq");
   }
   if (f.has("custom")) {
-    const vec = `arrayMap(n -> if(name = n, value, 0), {custom:Array(String)})`;
-    perUser.push(`sumForEachIf(${vec}, type = 'metric' AND post) AS cm`, `sumForEachIf(${vec}, type = 'metric' AND NOT post) AS cm_pre`);
-    perVariant.push(
-      "sumForEach(cm) AS cm_sum",
-      "sumForEach(arrayMap(x -> x * x, cm)) AS cm_sq",
-      "sumForEach(cm_pre) AS cm_pre_sum",
-      "sumForEach(arrayMap(x -> x * x, cm_pre)) AS cm_pre_sq",
-      "sumForEach(arrayMap((x, y) -> x * y, arrayResize(cm, length({custom:Array(String)})), arrayResize(cm_pre, length({custom:Array(String)})))) AS cm_cross",
-    );
+    // One scalar column pair per custom metric name (names are few): per-row arrays would be built
+    // for every event row, whatever the -If condition says.
+    for (let i = 0; i < o.customCount; i++) {
+      const is = `type = 'metric' AND name = {custom:Array(String)}[${i + 1}]`;
+      perUser.push(`sumIf(value, ${is} AND post) AS cm${i}`, `sumIf(value, ${is} AND NOT post) AS cm${i}_pre`);
+      perVariant.push(`sum(cm${i}) AS cm${i}_sum`, `sum(cm${i} * cm${i}) AS cm${i}_sq`, `sum(cm${i}_pre) AS cm${i}_pre_sum`, `sum(cm${i}_pre * cm${i}_pre) AS cm${i}_pre_sq`, `sum(cm${i} * cm${i}_pre) AS cm${i}_cross`);
+    }
   }
   if (o.series) {
     const s = seriesColumns(o.series);

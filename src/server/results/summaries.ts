@@ -95,7 +95,7 @@ export async function getMetricSummaries(req: SummariesRequest): Promise<MetricS
   };
   const [exposureRows, metricRows] = await Promise.all([
     chQuery<Row>(EXPOSURES_SQL, params),
-    families.size > 0 ? chQuery<Row>(metricSummariesSql({ families, percentileLevels: levels, series }), params) : Promise.resolve([] as Row[]),
+    families.size > 0 ? chQuery<Row>(metricSummariesSql({ families, percentileLevels: levels, series, customCount: custom.length }), params) : Promise.resolve([] as Row[]),
   ]);
 
   const variants = req.experiment.variants.map((v) => v.key);
@@ -146,6 +146,13 @@ function cumulate(xs: number[]): number[] {
 
 function seriesArm(row: Row | undefined, n: number[], count: number): SeriesArm {
   const sums: Record<string, number[]> = {};
+  if (row && "s_first_map" in row) {
+    // proportion: users whose first qualifying event fell in each bucket, cumulated
+    const [keys, counts] = row.s_first_map as [number[], number[]];
+    const perBucket = new Array<number>(count).fill(0);
+    keys.forEach((k, i) => (perBucket[num(k)] += num(counts[i])));
+    sums.s_sum = cumulate(perBucket);
+  }
   for (const key of ["s_sum", "s_sq", "s_ysum", "s_ysq", "s_xy", "s_n"]) {
     if (row && key in row) {
       const a = arr(row[key]);
@@ -191,9 +198,9 @@ function armStats(def: MetricDefinition, row: Row | undefined, n: number, custom
       return { kind: "mean", mean: { n: g("fb_users"), sum: g("fb_mean_sum"), sumSquares: g("fb_mean_sq") }, cuped: null };
     case "custom": {
       const i = custom.indexOf(s.name);
-      const at = (k: string) => arr(row?.[k])[i] ?? 0;
-      const mean = { n, sum: at("cm_sum"), sumSquares: at("cm_sq") };
-      return { kind: "mean", mean, cuped: { ...mean, covariateSum: at("cm_pre_sum"), covariateSumSquares: at("cm_pre_sq"), crossSum: at("cm_cross") } };
+      const at = (k: string) => num(row?.[`cm${i}_${k}`]);
+      const mean = { n, sum: at("sum"), sumSquares: at("sq") };
+      return { kind: "mean", mean, cuped: { ...mean, covariateSum: at("pre_sum"), covariateSumSquares: at("pre_sq"), crossSum: at("cross") } };
     }
   }
 }

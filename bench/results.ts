@@ -1,0 +1,199 @@
+/**
+ * Results pipeline benchmark (issue 5): 1,000,000 users and 10,000,000 events for one experiment
+ * in the embedded store, generated inside ClickHouse (INSERT … SELECT … FROM numbers()).
+ *
+ *   npx tsx bench/results.ts [users] [events] [--dedup] [--merged]
+ *
+ * Times getResults (warm: one untimed run first, cache disabled) and, in the same run, a bare
+ * `SELECT variant, count() FROM events GROUP BY variant` over the same events; prints both, the
+ * ratio and the peak RSS of this process (chDB runs in-process, so it includes the event store).
+ * The data set: every user has one exposure (50/50 ab), 0.2 % of users a second exposure to the
+ * other variant (excluded as multiple exposures), and the rest of the events are a realistic mix
+ * (38 % page loads, 30 % requests, 15 % engagements, 3 % errors, 2 % feedback, 12 % custom metric
+ * events), ~6 % of them before the user's first exposure; 1 % of events are re-sent duplicates in
+ * a separate part (not merged), so deduplication is exercised. --merged also times the steady state
+ * after OPTIMIZE … FINAL; --dedup times the three deduplication methods on a per-user aggregation.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+
+export interface ResultsBenchFigures {
+  users: number;
+  events: number;
+  generateSeconds: number;
+  resultsMs: number[];
+  bareScanMs: number[];
+  ratio: number;
+  mergedResultsMs?: number[];
+  mergedBareScanMs?: number[];
+  dedupMs?: Record<string, number>;
+  peakRssMb: number;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+export async function run(opts: { users?: number; events?: number; repeats?: number; dedup?: boolean; merged?: boolean; log?: (line: string) => void } = {}): Promise<ResultsBenchFigures> {
+  const users = opts.users ?? 1_000_000;
+  const events = opts.events ?? 10_000_000;
+  const repeats = opts.repeats ?? 3;
+  const log = opts.log ?? (() => {});
+  const dir = process.env.VERDICT_DATA_DIR ?? mkdtempSync(join(tmpdir(), "verdict-bench-results-"));
+  const ownDir = !process.env.VERDICT_DATA_DIR;
+  process.env.VERDICT_DATA_DIR = dir;
+  process.env.VERDICT_RESULTS_CACHE_SECONDS = "0";
+  process.env.VERDICT_SEED_DEMO = "false";
+  const { boot } = await import("../src/server/boot");
+  const { chCommand, chQuery, closeEventStore } = await import("../src/db/clickhouse/client");
+  const { getDb } = await import("../src/db/postgres");
+  const { experiments } = await import("../src/db/schema");
+  const { eq } = await import("drizzle-orm");
+  const { SYSTEM } = await import("../src/server/auth/principal");
+  const { createExperiment } = await import("../src/server/experiments/create");
+  const { startExperiment } = await import("../src/server/experiments/lifecycle");
+  const { CreateExperimentSchema } = await import("../src/server/experiments/schemas");
+  const { getResults } = await import("../src/server/results/get");
+  try {
+    await boot({ background: false });
+    const key = "bench-results";
+    const now = Date.now();
+    const t0 = now - 8 * 86_400_000;
+    const span = 5 * 86_400_000;
+    await createExperiment({ actor: SYSTEM, input: CreateExperimentSchema.parse({ key, name: "Results benchmark", strategy: "ab", metrics: { secondary: ["orders_placed"] } }) });
+    await startExperiment({ actor: SYSTEM, key });
+    await (await getDb()).update(experiments).set({ startedAt: new Date(t0) }).where(eq(experiments.key, key));
+
+    let started = performance.now();
+    log(`generating ${users.toLocaleString()} users / ${events.toLocaleString()} events in ClickHouse…`);
+    const p = { key, t0, span, users, other: events - users - Math.floor(users * 0.002) };
+    await chCommand(
+      `INSERT INTO events (id, type, user_id, experiment, variant, value, timestamp)
+       SELECT concat('x', toString(number)), 'exposure', concat('u', toString(number)), {key:String}, if(number % 2 = 0, 'control', 'treatment'), 1,
+              fromUnixTimestamp64Milli(toInt64({t0:Int64} + intHash64(number) % {span:Int64}), 'UTC')
+       FROM numbers({users:UInt64})`,
+      p,
+    );
+    // 0.2 % of users later see the other variant: multiple exposures
+    await chCommand(
+      `INSERT INTO events (id, type, user_id, experiment, variant, value, timestamp)
+       SELECT concat('y', toString(number)), 'exposure', concat('u', toString(number)), {key:String}, if(number % 2 = 0, 'treatment', 'control'), 1,
+              fromUnixTimestamp64Milli(toInt64({t0:Int64} + intHash64(number) % {span:Int64} + 3600000), 'UTC')
+       FROM numbers({users:UInt64}) WHERE number % 500 = 7`,
+      p,
+    );
+    await chCommand(
+      `INSERT INTO events (id, type, name, user_id, value, timestamp)
+       SELECT concat('e', toString(number)),
+              multiIf(k < 380, 'page_load', k < 680, 'request', k < 830, 'engagement', k < 860, 'error', k < 880, 'feedback', 'metric'),
+              if(k >= 880, if(k < 960, 'orders_placed', 'revenue'), ''),
+              concat('u', toString(u)),
+              multiIf(k < 380, (200 + -ln((bitShiftRight(h, 8) % 1000000 + 1) / 1e6) * 600) * if(u % 2 = 1, 1.1, 1.0),
+                      k >= 860 AND k < 880, 1 + h % 5, k >= 880, h % 4, 1),
+              fromUnixTimestamp64Milli(toInt64({t0:Int64} + intHash64(u) % {span:Int64} + bitShiftRight(h, 32) % 172800000 - 10800000), 'UTC')
+       FROM (SELECT number, intHash64(number + 40503) AS h, h % {users:UInt64} AS u, bitShiftRight(h, 40) % 1000 AS k FROM numbers({other:UInt64}))`,
+      p,
+      { max_insert_threads: "2" },
+    );
+    // 1 % of the KPI events re-sent by clients: a separate, unmerged part with the same ids
+    await chCommand(`INSERT INTO events SELECT * FROM events WHERE type != 'exposure' AND cityHash64(id) % 100 = 0`);
+    const generateSeconds = (performance.now() - started) / 1000;
+    const [{ n }] = await chQuery<{ n: number }>("SELECT count() AS n FROM events");
+    log(`generated ${n.toLocaleString()} rows in ${generateSeconds.toFixed(1)} s`);
+
+    const bare = async () => {
+      const s = performance.now();
+      await chQuery("SELECT variant, count() AS n FROM events GROUP BY variant");
+      return performance.now() - s;
+    };
+    const results = async () => {
+      const s = performance.now();
+      const r = await getResults({ key });
+      if (r.exposures.total === 0) throw new Error("benchmark experiment has no exposures");
+      return performance.now() - s;
+    };
+    const timeBoth = async (label: string) => {
+      await results(); // warm-up (page cache, JIT), untimed
+      await bare();
+      const resultsMs: number[] = [];
+      const bareScanMs: number[] = [];
+      for (let i = 0; i < repeats; i++) {
+        resultsMs.push(await results());
+        bareScanMs.push(await bare());
+        log(`${label} run ${i + 1}: getResults ${resultsMs[i].toFixed(0)} ms, bare scan ${bareScanMs[i].toFixed(0)} ms`);
+      }
+      return { resultsMs, bareScanMs };
+    };
+    const fresh = await timeBoth("unmerged");
+    const figures: ResultsBenchFigures = {
+      users,
+      events: n,
+      generateSeconds,
+      ...fresh,
+      ratio: median(fresh.resultsMs) / median(fresh.bareScanMs),
+      peakRssMb: 0,
+    };
+    if (opts.dedup) figures.dedupMs = await timeDedup(chQuery, log);
+    if (opts.merged) {
+      started = performance.now();
+      await chCommand("OPTIMIZE TABLE events FINAL");
+      log(`OPTIMIZE FINAL ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      const merged = await timeBoth("merged");
+      figures.mergedResultsMs = merged.resultsMs;
+      figures.mergedBareScanMs = merged.bareScanMs;
+    }
+    figures.peakRssMb = process.resourceUsage().maxRSS / 1024;
+    return figures;
+  } finally {
+    await closeEventStore();
+    if (ownDir) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The three ways to count each event id once, on the same per-user aggregation. */
+async function timeDedup(chQuery: (sql: string) => Promise<unknown[]>, log: (line: string) => void): Promise<Record<string, number>> {
+  const perUser = (source: string) => `SELECT count(), sum(s) FROM (SELECT user_id, sum(value) AS s FROM ${source} GROUP BY user_id)`;
+  const methods: Record<string, string> = {
+    FINAL: perUser("events FINAL WHERE type != 'exposure'"),
+    "LIMIT 1 BY id": perUser("(SELECT user_id, value FROM events WHERE type != 'exposure' LIMIT 1 BY id)"),
+    "argMax by id": perUser("(SELECT any(user_id) AS user_id, argMax(value, received_at) AS value FROM events WHERE type != 'exposure' GROUP BY id)"),
+  };
+  const out: Record<string, number> = {};
+  for (const [name, sql] of Object.entries(methods)) {
+    const s = performance.now();
+    await chQuery(sql);
+    out[name] = performance.now() - s;
+    log(`dedup ${name}: ${out[name].toFixed(0)} ms`);
+  }
+  return out;
+}
+
+export function format(f: ResultsBenchFigures): string {
+  const ms = (xs: number[]) => `${median(xs).toFixed(0)} ms (runs ${xs.map((x) => x.toFixed(0)).join(", ")})`;
+  const lines = [
+    `results benchmark: ${f.users.toLocaleString()} users, ${f.events.toLocaleString()} event rows (generated in ${f.generateSeconds.toFixed(1)} s)`,
+    `  getResults (warm, cache off, unmerged parts): ${ms(f.resultsMs)}`,
+    `  bare SELECT variant, count() GROUP BY variant: ${ms(f.bareScanMs)}`,
+    `  ratio: ${f.ratio.toFixed(1)}x   (targets: ≤ 3000 ms and ≤ 3x)`,
+  ];
+  if (f.mergedResultsMs && f.mergedBareScanMs) {
+    lines.push(`  after OPTIMIZE FINAL: getResults ${ms(f.mergedResultsMs)}, bare scan ${ms(f.mergedBareScanMs)}, ratio ${(median(f.mergedResultsMs) / median(f.mergedBareScanMs)).toFixed(1)}x`);
+  }
+  if (f.dedupMs) lines.push(`  dedup methods (per-user sums over all KPI events): ${Object.entries(f.dedupMs).map(([k, v]) => `${k} ${v.toFixed(0)} ms`).join(", ")}`);
+  lines.push(`  peak RSS: ${f.peakRssMb.toFixed(0)} MB`);
+  return lines.join("\n");
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const args = process.argv.slice(2);
+  const [users, events] = args.filter((a) => !a.startsWith("--")).map(Number);
+  run({ users: users || undefined, events: events || undefined, dedup: args.includes("--dedup"), merged: args.includes("--merged"), log: (line) => console.error(line) })
+    .then((f) => {
+      console.log(format(f));
+      process.exit(0);
+    })
+    .catch((e) => {
+      console.error(e);
+      process.exit(1);
+    });
+}
