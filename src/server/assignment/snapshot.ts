@@ -9,7 +9,7 @@ import { subscribeExperimentChanges } from "@/server/experiments/change";
 import { toExperiment, type Experiment } from "@/server/experiments/types";
 import type { Rule, Snapshot, SnapshotExperiment } from "@/sdk/types";
 
-const SNAPSHOT_TTL_MS = 1000;
+export const SNAPSHOT_TTL_MS = 1000;
 
 export interface CachedSnapshot {
   snapshot: Snapshot;

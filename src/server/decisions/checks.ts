@@ -79,19 +79,19 @@ function always(c: Contrast, ctx: Ctx, alternative: "greater" | "less"): number 
 }
 
 export function srmCheck(ctx: Ctx): Reason | null {
-  const shares = ctx.params.expectedShares;
-  if (!shares) return null;
+  const plan = ctx.params.srm;
+  if (!plan) return null;
+  const shares = plan.expectedShares;
   const keys = Object.keys(shares);
-  const observed = keys.map((k) => ctx.inputs.exposures[k] ?? 0);
-  const total = observed.reduce((a, b) => a + b, 0);
-  // chi-square needs expected counts of at least 5 per cell to mean anything
-  if (keys.some((k) => total * shares[k] < 5)) return null;
+  const counts = plan.cohort === "stage" ? ctx.inputs.stageExposures : ctx.inputs.exposures;
+  const observed = keys.map((k) => counts[k] ?? 0);
+  if (observed.some((n) => n < plan.minPerArm)) return null;
   const r = srmTest(observed, keys.map((k) => shares[k]));
   if (r.pValue >= ctx.params.srmThreshold) return null;
   return {
     code: "srm_mismatch",
     message: `Sample ratio mismatch: ${keys.map((k, i) => `${k} ${observed[i]}`).join(", ")} against expected shares ${keys.map((k) => `${(shares[k] * 100).toFixed(1)} %`).join(" / ")} (p = ${pv(r.pValue)} < ${ctx.params.srmThreshold}); the data cannot be trusted`,
-    evidence: { observed: Object.fromEntries(keys.map((k, i) => [k, observed[i]])), expectedShares: shares, chiSquare: r.chiSquare, pValue: r.pValue, threshold: ctx.params.srmThreshold },
+    evidence: { observed: Object.fromEntries(keys.map((k, i) => [k, observed[i]])), expectedShares: shares, cohort: plan.cohort, chiSquare: r.chiSquare, pValue: r.pValue, threshold: ctx.params.srmThreshold },
   };
 }
 

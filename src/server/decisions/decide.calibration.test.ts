@@ -40,7 +40,7 @@ describe("A/A calibration of decide()", () => {
           stageExposures: { control: arms.control.users - stageStart.control, treatment: arms.treatment.users - stageStart.treatment },
           carried,
         });
-        const d = decide(inputs, { ...params, expectedShares: stage <= 50 ? params.expectedShares : null });
+        const d = decide(inputs, { ...params, srm: stage <= 50 ? params.srm : null });
         looks++;
         carried = d.carry;
         if (d.recommendation === "rollback") {

@@ -3,6 +3,7 @@
 // exactly even after the defaults change.
 import { DEFAULT_SEQUENTIAL_TUNING } from "@analysis";
 import type { Experiment } from "@/server/experiments/types";
+import { planSrm, SRM_MIN_PER_ARM } from "@/server/results/srm";
 import type { DecisionParameters, ResolvedGuardrail } from "./types";
 
 interface GuardrailDefault {
@@ -42,26 +43,11 @@ export function resolveGuardrail(g: GuardrailConfig): ResolvedGuardrail {
   };
 }
 
-/** Expected share of analysed units per variant, where the assignment makes it knowable. */
-export function expectedShares(e: Pick<Experiment, "strategy" | "variants" | "control" | "treatment" | "state">): Record<string, number> | null {
-  const s = e.state.exposure / 100;
-  switch (e.strategy) {
-    case "ab": {
-      const total = e.variants.reduce((sum, v) => sum + v.weight, 0);
-      return Object.fromEntries(e.variants.map((v) => [v.key, v.weight / total]));
-    }
-    case "canary":
-      // Up to 50 % the baseline slice has the treatment slice's size. Past 50 % units move from the
-      // baseline into the treatment (multiple exposures, excluded), so the cumulative ratio depends
-      // on the history of stages: no fixed expectation.
-      return s > 0 && s <= 0.5 ? { [e.control]: 0.5, [e.treatment]: 0.5 } : null;
-    case "toggle":
-      return s > 0 && s < 1 ? { [e.control]: 1 - s, [e.treatment]: s } : null;
-    default:
-      // rolling: a handful of instances moved by batches; blue_green: verification traffic is chosen
-      // by targeting, not at random. Neither has a sample ratio to check.
-      return null;
-  }
+/** The SRM plan of the results pipeline (same cohort and expected split as the results page). */
+export function srmParameters(e: Pick<Experiment, "strategy" | "variants" | "control" | "treatment" | "state">): DecisionParameters["srm"] {
+  const plan = planSrm(e);
+  if (!plan.applicable) return null;
+  return { expectedShares: plan.expected, cohort: plan.cohortFrom > 0 ? "stage" : "all", minPerArm: SRM_MIN_PER_ARM };
 }
 
 export function resolveParameters(e: Experiment): DecisionParameters {
@@ -75,7 +61,7 @@ export function resolveParameters(e: Experiment): DecisionParameters {
     safetyRollout: m.safetyRollout ?? false,
     primary: e.strategy === "ab" && !m.safetyRollout ? (m.primary ?? "engagement_rate") : null,
     guardrails: (m.guardrails ?? []).map(resolveGuardrail),
-    expectedShares: expectedShares(e),
+    srm: srmParameters(e),
     sequentialTuning: DEFAULT_SEQUENTIAL_TUNING,
     minUnitsForTests: MIN_UNITS_FOR_TESTS,
     rolling: { minInstancesPerArm: 2, minRequestsPerArm: e.rollout.minExposuresPerArm ?? 100 },

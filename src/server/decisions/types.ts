@@ -71,8 +71,9 @@ export interface DecisionParameters {
   /** ab only (null for safety rollouts and other strategies): must win after Holm over variants */
   primary: string | null;
   guardrails: ResolvedGuardrail[];
-  /** expected share of analysed units per variant for the SRM check; null = not applicable */
-  expectedShares: Record<string, number> | null;
+  /** the sample-ratio check: expected share per tested variant, over all exposures or the current
+   *  stage's cohort, flagged only once every tested arm has minPerArm units; null = not applicable */
+  srm: { expectedShares: Record<string, number>; cohort: "all" | "stage"; minPerArm: number } | null;
   /** N (both arms) at which the always-valid confidence sequences are tightest */
   sequentialTuning: number;
   /** smallest arm (units) on which a comparative test is run at all: the tests are asymptotic */

@@ -7,6 +7,8 @@ import { CreateExperimentSchema, ExperimentKeyParams, ListExperimentsQuery, Reas
 import { CreateKeySchema, KeyIdParams } from "@/server/keys/schemas";
 import { CreateUserSchema } from "@/server/users/schemas";
 import { CreateWebhookSchema, ListDeliveriesQuery, WebhookIdParams } from "@/server/webhooks/schemas";
+import { ListDecisionsQuery } from "@/server/decisions/record";
+import { ActionReasonBody, PromoteBody, RollbackBody, SwitchBody } from "@/server/decisions/schemas";
 import { registerOperations } from "./registry";
 
 const key = ExperimentKeyParams;
@@ -98,4 +100,60 @@ registerOperations(
     tag: "system",
     responses: { 200: "text/plain; version=0.0.4" },
   },
+);
+
+// Decisions and release actions (src/server/decisions). 409 bodies carry details.status = the current status.
+registerOperations(
+  {
+    method: "post",
+    path: "/api/v1/experiments/{key}/evaluate",
+    summary: "Evaluate now: store a promote / hold / rollback decision with reasons and act on it per the automation mode",
+    access: "release_manager",
+    tag: "decisions",
+    params: key,
+    responses: { 200: "The decision (with inputs and parameters)", 409: "Not running or paused" },
+  },
+  { method: "get", path: "/api/v1/experiments/{key}/decision", summary: "The latest decision: recommendation, reasons, stage, evaluatedAt, inputs", access: "viewer", tag: "decisions", params: key, responses: { 200: "OK", 404: "Unknown key or never evaluated" } },
+  { method: "get", path: "/api/v1/decisions", summary: "Decisions across experiments, newest first", access: "viewer", tag: "decisions", query: ListDecisionsQuery },
+  {
+    method: "post",
+    path: "/api/v1/experiments/{key}/promote",
+    summary: "Promote: next stage (completed at 100 %), ship the winning A/B variant, or switch blue/green live to the candidate",
+    access: "release_manager",
+    tag: "decisions",
+    params: key,
+    body: PromoteBody,
+    responses: { 200: "{ experiment, summary, decisionId }", 409: "Not running, or the database changes need acknowledgeIncompatibleDatabase" },
+  },
+  {
+    method: "post",
+    path: "/api/v1/experiments/{key}/rollback",
+    summary: "Roll back (reason required): everyone gets the old version at the next evaluation",
+    access: "release_manager",
+    tag: "decisions",
+    params: key,
+    body: RollbackBody,
+    responses: { 200: "{ experiment, summary, decisionId }", 400: "No reason", 409: "Illegal transition" },
+  },
+  {
+    method: "post",
+    path: "/api/v1/experiments/{key}/switch",
+    summary: "Blue/green: flip the live environment atomically (optional `to`); switch again to switch back",
+    access: "release_manager",
+    tag: "decisions",
+    params: key,
+    body: SwitchBody,
+    responses: { 200: "{ experiment, summary, live, previous }", 400: "Not blue/green or unknown environment", 409: "Already live or illegal transition" },
+  },
+  { method: "post", path: "/api/v1/experiments/{key}/kill", summary: "Kill switch: off for everyone at once", access: "release_manager", tag: "decisions", params: key, body: ActionReasonBody, responses: { 200: "{ experiment, summary }", 409: "Illegal transition" } },
+  {
+    method: "post",
+    path: "/api/v1/experiments/{key}/drill",
+    summary: "Rollback drill: dry-run the rollback path, check every unit would get the rollback variant, measure propagation, record it",
+    access: "release_manager",
+    tag: "decisions",
+    params: key,
+    responses: { 201: "The drill result", 409: "Draft experiment" },
+  },
+  { method: "get", path: "/api/v1/experiments/{key}/drill", summary: "Recorded rollback drills, newest first", access: "viewer", tag: "decisions", params: key },
 );

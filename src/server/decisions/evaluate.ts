@@ -1,0 +1,99 @@
+// evaluateExperiment({ key, actor }): summaries → decide() → stored decision → action per the
+// experiment's automation mode (manual: recommend only; auto-rollback: act on rollbacks; auto: also
+// promote) → decision events. Actions run as the system principal, linked to the decision.
+import type { Principal } from "@/server/auth/principal";
+import { SYSTEM } from "@/server/auth/principal";
+import { codeVersion } from "@/server/env";
+import { AppError, isAppError } from "@/server/errors";
+import { getExperiment } from "@/server/experiments/get";
+import type { Experiment } from "@/server/experiments/types";
+import { decide } from "./decide";
+import { emitDecisionEvent, type DecisionEvent } from "./events";
+import { loadDecisionInputs } from "./inputs";
+import { resolveParameters } from "./parameters";
+import { promoteExperiment } from "./promote";
+import { latestDecisionRow, setDecisionAction, storeDecision, toDecisionView, type DecisionOutputs, type DecisionView } from "./record";
+import { rollbackExperiment } from "./rollback";
+import type { Reason } from "./types";
+
+export const EVALUABLE: Experiment["status"][] = ["running", "paused"];
+const BREACH_CODES = new Set(["guardrail_harm", "absolute_limit_breached", "load_time_distribution_worse"]);
+
+// Decisions of one experiment are ordered by evaluatedAt: never hand out the same millisecond twice.
+let lastEvaluatedAt = 0;
+function evaluationTime(): Date {
+  lastEvaluatedAt = Math.max(Date.now(), lastEvaluatedAt + 1);
+  return new Date(lastEvaluatedAt);
+}
+
+function summarize(reasons: Reason[]): string {
+  return reasons.map((r) => r.message).join("; ");
+}
+
+export async function evaluateExperiment({ key, actor }: { key: string; actor: Principal }): Promise<DecisionView> {
+  const experiment = await getExperiment({ key });
+  if (!EVALUABLE.includes(experiment.status)) {
+    throw new AppError("invalid_transition", `Cannot evaluate experiment '${key}': it is ${experiment.status}`, { status: experiment.status, allowedFrom: EVALUABLE });
+  }
+  const previousRow = await latestDecisionRow(key);
+  const carried = (previousRow?.outputs as DecisionOutputs | null)?.carry ?? {};
+  const parameters = resolveParameters(experiment);
+  const inputs = await loadDecisionInputs(experiment, parameters, evaluationTime(), carried);
+  const decision = decide(inputs, parameters);
+  const row = await storeDecision({ inputs, parameters, decision, codeVersion: codeVersion() });
+  const view = toDecisionView(row, { full: true });
+
+  const action = await act(experiment, view, actor);
+  if (action) {
+    await setDecisionAction(view.id, action);
+    view.action = action;
+  }
+  const previous = previousRow ? toDecisionView(previousRow, { full: false }) : null;
+  for (const event of eventsFor(experiment, view, previous)) await emitDecisionEvent(event);
+  return view;
+}
+
+/** What the automation mode allows; returns the action taken (stored with the decision) or null. */
+async function act(e: Experiment, d: DecisionView, requestedBy: Principal): Promise<string | null> {
+  if (e.status !== "running") return null;
+  const wantsRollback = d.recommendation === "rollback" && (e.automation === "auto-rollback" || e.automation === "auto");
+  const wantsPromote = d.recommendation === "promote" && e.automation === "auto";
+  if (!wantsRollback && !wantsPromote) return null;
+  const common = { actor: SYSTEM, key: e.key, decisionId: d.id, expectVersion: e.version };
+  const by = requestedBy.kind === "system" ? "evaluator" : `evaluation requested by ${requestedBy.name}`;
+  try {
+    if (wantsRollback) {
+      const r = await rollbackExperiment({ ...common, reason: `automatic rollback (${e.automation}, ${by}): ${summarize(d.reasons)}` });
+      return r.summary;
+    }
+    const r = await promoteExperiment({ ...common, variant: d.winner ?? undefined, reason: `automatic promotion (${by}): ${summarize(d.reasons)}` });
+    return r.summary;
+  } catch (err) {
+    // a refused action (stale version, incompatible database without acknowledgement) is recorded, not thrown
+    if (isAppError(err)) return `not acted: ${err.message}`;
+    throw err;
+  }
+}
+
+function eventsFor(e: Experiment, d: DecisionView, previous: DecisionView | null): DecisionEvent[] {
+  const base = { experiment: e, decision: d, occurredAt: d.evaluatedAt };
+  const events: DecisionEvent[] = [];
+  if (previous ? previous.recommendation !== d.recommendation : d.recommendation !== "hold") {
+    events.push({
+      ...base,
+      type: "decision.changed",
+      text: `${e.key}: recommendation ${previous ? `${previous.recommendation} → ` : ""}${d.recommendation}: ${d.reasons[0]?.message ?? ""}`,
+      data: { recommendation: d.recommendation, previous: previous?.recommendation ?? null, reasons: d.reasons, stage: d.stage, decisionId: d.id, action: d.action },
+    });
+  }
+  const had = (code: string, metric?: string, variant?: string) => previous?.reasons.some((r) => r.code === code && r.metric === metric && r.variant === variant) ?? false;
+  for (const r of d.reasons) {
+    if (BREACH_CODES.has(r.code) && !had(r.code, r.metric, r.variant)) {
+      events.push({ ...base, type: "guardrail.breached", text: `${e.key}: ${r.message}`, data: { metric: r.metric, variant: r.variant, code: r.code, evidence: r.evidence, decisionId: d.id, action: d.action } });
+    }
+    if (r.code === "srm_mismatch" && !had("srm_mismatch")) {
+      events.push({ ...base, type: "srm.detected", text: `${e.key}: ${r.message}`, data: { evidence: r.evidence, decisionId: d.id } });
+    }
+  }
+  return events;
+}

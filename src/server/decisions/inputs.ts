@@ -1,0 +1,74 @@
+// Gathers what decide() reads for one experiment: the results pipeline's per-variant summary
+// statistics (cumulative over all stages, and exposures of the current stage's cohort), the stage
+// timing, per-instance load times for rolling deploys, and the running minima carried from the
+// previous decision.
+import { chQuery } from "@/db/clickhouse/client";
+import type { Experiment } from "@/server/experiments/types";
+import { metricDefinition } from "@/server/results/metrics";
+import { getMetricSummaries, type ArmStats as ResultsArmStats } from "@/server/results/summaries";
+import { INSTANCE_LOAD_TIMES_SQL } from "./instances.sql";
+import type { ArmStats, DecisionInputs, DecisionParameters, MetricInput } from "./types";
+
+function toArm(s: ResultsArmStats): ArmStats | null {
+  switch (s.kind) {
+    case "proportion":
+      return { kind: "proportion", ...s.proportion };
+    case "mean":
+      return { kind: "mean", ...s.mean };
+    case "ratio":
+      return { kind: "ratio", ...s.ratio };
+    case "percentile":
+      return s.quantile ? { kind: "percentile", ...s.quantile } : null;
+  }
+}
+
+/** Metrics the decision needs: the guardrails, the A/B primary, and requests for rolling gates. */
+export function metricsNeeded(params: DecisionParameters): string[] {
+  const names = params.guardrails.map((g) => g.metric);
+  if (params.primary) names.push(params.primary);
+  if (params.strategy === "rolling") names.push("error_rate");
+  return [...new Set(names)].filter((n) => metricDefinition(n) !== null);
+}
+
+export async function loadDecisionInputs(e: Experiment, params: DecisionParameters, now: Date, carried: Record<string, number>): Promise<DecisionInputs> {
+  const stageStartedAt = e.state.stageStartedAt ?? e.startedAt;
+  const names = metricsNeeded(params);
+  const summaries = await getMetricSummaries({ experiment: e, metrics: names, cohortFrom: stageStartedAt ? Date.parse(stageStartedAt) : 0 });
+  const metrics: Record<string, MetricInput> = {};
+  for (const name of names) {
+    const def = metricDefinition(name);
+    const arms: Record<string, ArmStats> = {};
+    for (const [variant, stats] of Object.entries(summaries.metrics[name] ?? {})) {
+      const arm = toArm(stats);
+      if (arm) arms[variant] = arm;
+    }
+    if (def) metrics[name] = { direction: def.direction, arms };
+  }
+  const inputs: DecisionInputs = {
+    experiment: {
+      key: e.key,
+      strategy: e.strategy,
+      status: e.status,
+      version: e.version,
+      variants: e.variants.map((v) => ({ key: v.key, weight: v.weight })),
+      control: e.control,
+      treatment: e.treatment,
+      stageIndex: e.state.stageIndex,
+      stages: e.rollout.stages,
+      exposure: e.state.exposure,
+      live: e.state.live,
+    },
+    evaluatedAt: now.toISOString(),
+    startedAt: e.startedAt,
+    stageStartedAt,
+    exposures: summaries.exposures,
+    stageExposures: summaries.cohort,
+    metrics,
+    carried,
+  };
+  if (e.strategy === "rolling") {
+    const rows = await chQuery<{ variant: string; means: number[] }>(INSTANCE_LOAD_TIMES_SQL, { experiment: e.key });
+    inputs.loadTimePerInstance = Object.fromEntries(rows.map((r) => [r.variant, r.means.map(Number)]));
+  }
+  return inputs;
+}
