@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 function migrate(env: Record<string, string>) {
   const dataDir = mkdtempSync(join(tmpdir(), "verdict-startup-"));
   const res = spawnSync(join(process.cwd(), "node_modules/.bin/tsx"), ["scripts/migrate.ts"], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, VERDICT_DATA_DIR: dataDir, VERDICT_SEED_DEMO: "false", ...env } as NodeJS.ProcessEnv,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production", VERDICT_DATA_DIR: dataDir, VERDICT_SEED_DEMO: "false", ...env },
     encoding: "utf8",
     timeout: 60_000,
   });

@@ -3,6 +3,7 @@ import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { env } from "@/server/env";
+import { processSingleton } from "@/server/process-singleton";
 import * as schema from "./schema";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -16,7 +17,7 @@ interface ConfigStore {
 
 const MIGRATIONS_FOLDER = resolve(process.cwd(), "drizzle");
 
-let store: Promise<ConfigStore> | undefined;
+const holder = processSingleton("configStore", () => ({ store: undefined as Promise<ConfigStore> | undefined }));
 
 async function open(): Promise<ConfigStore> {
   const { DATABASE_URL, DATABASE_POOL_SIZE, dataDir } = env();
@@ -59,11 +60,11 @@ function redact(url: string): string {
 }
 
 function configStore(): Promise<ConfigStore> {
-  store ??= open().catch((e) => {
-    store = undefined;
+  holder.store ??= open().catch((e) => {
+    holder.store = undefined;
     throw e;
   });
-  return store;
+  return holder.store;
 }
 
 /** The drizzle database; the store is opened lazily, once per process. */
@@ -101,8 +102,8 @@ export async function configMigrations(): Promise<string[]> {
 }
 
 export async function closeConfigStore(): Promise<void> {
-  if (!store) return;
-  const s = await store.catch(() => undefined);
-  store = undefined;
+  if (!holder.store) return;
+  const s = await holder.store.catch(() => undefined);
+  holder.store = undefined;
   await s?.close();
 }

@@ -5,22 +5,27 @@ import { migrateEventStore } from "@/db/clickhouse/migrate";
 import { configStoreInfo, migrateConfigStore } from "@/db/postgres";
 import { bootstrapIdentity, type BootstrapResult } from "@/server/auth/bootstrap";
 import { startEvaluator } from "@/server/decisions/loop";
+import { startDemoSeed } from "@/server/demo/seed";
 import { env } from "@/server/env";
+import { processSingleton } from "@/server/process-singleton";
 import { startIngestion } from "@/server/ingestion/pipeline";
+import { monitoring } from "@/server/monitoring/registry";
+import { subscribeWebhooksToDecisions } from "@/server/webhooks/decision-events";
+import { startWebhookDelivery } from "@/server/webhooks/start";
 
 export interface BootOptions {
   /** start background loops (spool drain, evaluator); false for one-shot scripts */
   background: boolean;
 }
 
-let booted: Promise<BootstrapResult> | undefined;
+const holder = processSingleton("boot", () => ({ booted: undefined as Promise<BootstrapResult> | undefined }));
 
 export function boot(opts: BootOptions = { background: true }): Promise<BootstrapResult> {
-  booted ??= run(opts).catch((e) => {
-    booted = undefined;
+  holder.booted ??= run(opts).catch((e) => {
+    holder.booted = undefined;
     throw e;
   });
-  return booted;
+  return holder.booted;
 }
 
 async function run(opts: BootOptions): Promise<BootstrapResult> {
@@ -38,5 +43,8 @@ async function run(opts: BootOptions): Promise<BootstrapResult> {
 async function startBackground(): Promise<void> {
   // Each loop registers itself here as its domain lands (ingestion spool drain, decision evaluator).
   await startIngestion();
+  monitoring(); // from now on, ClickHouse latencies feed /api/metrics
+  startWebhookDelivery(subscribeWebhooksToDecisions);
   startEvaluator();
+  startDemoSeed(); // in the background: startup is not delayed
 }

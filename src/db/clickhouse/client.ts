@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from "@clickhouse/client";
 import { env } from "@/server/env";
 import { AppError } from "@/server/errors";
+import { processSingleton } from "@/server/process-singleton";
 import { StoreConnectError } from "@/db/postgres";
 
 export type QueryParams = Record<string, unknown>;
@@ -26,7 +27,7 @@ const COMMON_SETTINGS: ClickHouseSettings = {
   date_time_input_format: "best_effort",
 };
 
-let store: Promise<EventStore> | undefined;
+const holder = processSingleton("eventStore", () => ({ store: undefined as Promise<EventStore> | undefined }));
 
 async function open(): Promise<EventStore> {
   const e = env();
@@ -69,11 +70,11 @@ async function open(): Promise<EventStore> {
 }
 
 function eventStore(): Promise<EventStore> {
-  store ??= open().catch((err) => {
-    store = undefined;
+  holder.store ??= open().catch((err) => {
+    holder.store = undefined;
     throw err;
   });
-  return store;
+  return holder.store;
 }
 
 export async function eventStoreInfo(): Promise<{ mode: string; describe: string; cluster?: string; database: string }> {
@@ -162,8 +163,8 @@ export async function pingEventStore(): Promise<{ ok: boolean; latencyMs: number
 }
 
 export async function closeEventStore(): Promise<void> {
-  if (!store) return;
-  const s = await store.catch(() => undefined);
-  store = undefined;
+  if (!holder.store) return;
+  const s = await holder.store.catch(() => undefined);
+  holder.store = undefined;
   await s?.client.close();
 }

@@ -6,6 +6,7 @@ import { ne } from "drizzle-orm";
 import { getDb } from "@/db/postgres";
 import { experiments } from "@/db/schema";
 import { subscribeExperimentChanges } from "@/server/experiments/change";
+import { processSingleton } from "@/server/process-singleton";
 import { toExperiment, type Experiment } from "@/server/experiments/types";
 import type { Rule, Snapshot, SnapshotExperiment } from "@/sdk/types";
 
@@ -17,9 +18,12 @@ export interface CachedSnapshot {
   body: string;
 }
 
-let cache: { value: Promise<CachedSnapshot>; at: number } | undefined;
-subscribeExperimentChanges(() => {
-  cache = undefined;
+const holder = processSingleton("sdkSnapshot", () => {
+  const h: { cache?: { value: Promise<CachedSnapshot>; at: number } } = {};
+  subscribeExperimentChanges(() => {
+    h.cache = undefined;
+  });
+  return h;
 });
 
 /** Toggle groups widen one at a time: eligible = base targeting AND any group released so far. */
@@ -64,12 +68,12 @@ async function build(): Promise<CachedSnapshot> {
 
 export function getSnapshot(): Promise<CachedSnapshot> {
   const now = Date.now();
-  if (!cache || now - cache.at > SNAPSHOT_TTL_MS) {
+  if (!holder.cache || now - holder.cache.at > SNAPSHOT_TTL_MS) {
     const value = build();
-    cache = { value, at: now };
+    holder.cache = { value, at: now };
     value.catch(() => {
-      if (cache?.value === value) cache = undefined;
+      if (holder.cache?.value === value) holder.cache = undefined;
     });
   }
-  return cache.value;
+  return holder.cache.value;
 }

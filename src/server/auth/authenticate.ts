@@ -4,12 +4,13 @@
 import { and, eq, gt, isNull } from "drizzle-orm";
 import { getDb } from "@/db/postgres";
 import { apiKeys, sessions, users } from "@/db/schema";
+import { processSingleton } from "@/server/process-singleton";
 import { readCookie } from "./cookies";
 import type { Principal } from "./principal";
 import { hashToken, SESSION_COOKIE } from "./tokens";
 
 const KEY_CACHE_MS = 10_000;
-const keyCache = new Map<string, { principal: Promise<Principal | null>; until: number }>();
+const keyCache = processSingleton("apiKeyCache", () => new Map<string, { principal: Promise<Principal | null>; until: number }>());
 
 export function clearKeyCache(): void {
   keyCache.clear();

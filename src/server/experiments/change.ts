@@ -6,6 +6,7 @@ import { experiments } from "@/db/schema";
 import { recordAudit } from "@/server/audit/record";
 import type { Principal } from "@/server/auth/principal";
 import { AppError, notFound } from "@/server/errors";
+import { processSingleton } from "@/server/process-singleton";
 import { toExperiment, type Experiment } from "./types";
 
 type Patch = Partial<Omit<typeof experiments.$inferInsert, "id" | "key" | "version" | "createdAt">>;
@@ -57,7 +58,7 @@ export async function changeExperiment(req: ChangeRequest): Promise<Experiment> 
 }
 
 type Listener = (e: Experiment) => void;
-const listeners = new Set<Listener>();
+const listeners = processSingleton("experimentListeners", () => new Set<Listener>());
 
 /** Caches that derive from experiments (SDK snapshot, variant catalog) subscribe to drop stale copies. */
 export function subscribeExperimentChanges(listener: Listener): () => void {
