@@ -91,9 +91,9 @@ export async function run(opts: { users?: number; events?: number; repeats?: num
               multiIf(k < 380, (200 + -ln((bitShiftRight(h, 8) % 1000000 + 1) / 1e6) * 600) * if(u % 2 = 1, 1.1, 1.0),
                       k >= 860 AND k < 880, 1 + h % 5, k >= 880, h % 4, 1),
               fromUnixTimestamp64Milli(toInt64({t0:Int64} + intHash64(u) % {span:Int64} + bitShiftRight(h, 32) % 172800000 - 10800000), 'UTC')
-       FROM (SELECT number, intHash64(number + 40503) AS h, h % {users:UInt64} AS u, bitShiftRight(h, 40) % 1000 AS k FROM numbers({other:UInt64}))`,
+       FROM (SELECT number, intHash64(number + 40503) AS h, h % {users:UInt64} AS u, bitShiftRight(h, 40) % 1000 AS k FROM numbers({other:UInt64}))
+       SETTINGS max_insert_threads = 2`,
       p,
-      { max_insert_threads: "2" },
     );
     // 1 % of the KPI events re-sent by clients: a separate, unmerged part with the same ids
     await chCommand(`INSERT INTO events SELECT * FROM events WHERE type != 'exposure' AND cityHash64(id) % 100 = 0`);

@@ -112,12 +112,15 @@ function timed(op: EventStoreOperation, started: number, ok: boolean): void {
   for (const fn of observers) fn(op, seconds, ok);
 }
 
+// No per-call settings on purpose: over chDB they are applied with SET on the one shared session and
+// outlive the call. Query-scoped settings belong in the SQL's own SETTINGS clause.
+
 /** SELECT returning JSON rows. Values only ever travel as {name:Type} parameters. */
-export async function chQuery<T>(query: string, params: QueryParams = {}, settings: ClickHouseSettings = {}): Promise<T[]> {
+export async function chQuery<T>(query: string, params: QueryParams = {}): Promise<T[]> {
   const { client } = await eventStore();
   const started = performance.now();
   try {
-    const rs = await client.query({ query, query_params: params, format: "JSONEachRow", clickhouse_settings: settings });
+    const rs = await client.query({ query, query_params: params, format: "JSONEachRow" });
     const rows = (await rs.json()) as T[];
     timed("query", started, true);
     return rows;
@@ -127,11 +130,11 @@ export async function chQuery<T>(query: string, params: QueryParams = {}, settin
   }
 }
 
-export async function chCommand(query: string, params: QueryParams = {}, settings: ClickHouseSettings = {}): Promise<void> {
+export async function chCommand(query: string, params: QueryParams = {}): Promise<void> {
   const { client } = await eventStore();
   const started = performance.now();
   try {
-    await client.command({ query, query_params: params, clickhouse_settings: settings });
+    await client.command({ query, query_params: params });
     timed("command", started, true);
   } catch (err) {
     timed("command", started, false);
@@ -139,12 +142,12 @@ export async function chCommand(query: string, params: QueryParams = {}, setting
   }
 }
 
-export async function chInsert<T extends Record<string, unknown>>(table: string, values: T[], settings: ClickHouseSettings = {}): Promise<void> {
+export async function chInsert<T extends Record<string, unknown>>(table: string, values: T[]): Promise<void> {
   if (values.length === 0) return;
   const { client } = await eventStore();
   const started = performance.now();
   try {
-    await client.insert({ table, values, format: "JSONEachRow", clickhouse_settings: settings });
+    await client.insert({ table, values, format: "JSONEachRow" });
     timed("insert", started, true);
   } catch (err) {
     timed("insert", started, false);
