@@ -1,48 +1,55 @@
 "use client";
 
 import { useState } from "react";
+import { useHydrated } from "./ui/use-hydrated";
+import { buttonClass, inputClass } from "./ui/styles";
 
 export function SignInForm({ next }: { next: string }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // The button stays disabled until hydration: a native submit before then would do nothing useful.
+  const ready = useHydrated();
 
-  async function submit(form: FormData) {
+  async function submit(e: React.FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget);
     setBusy(true);
     setError(null);
     const res = await fetch("/api/auth/login", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ username: form.get("username"), password: form.get("password") }),
-    });
-    setBusy(false);
-    if (res.ok) {
+    }).catch(() => null);
+    if (res?.ok) {
+      // a full navigation, so every server component renders with the new session cookie
       window.location.assign(next);
       return;
     }
-    const body = await res.json().catch(() => null);
-    setError(body?.error?.message ?? `Sign-in failed (${res.status})`);
+    setBusy(false);
+    const body = await res?.json().catch(() => null);
+    setError(body?.error?.message ?? (res ? `Sign-in failed (${res.status})` : "The server could not be reached"));
   }
 
   return (
-    <form action={submit} className="space-y-4">
+    <form onSubmit={submit} method="post" className="space-y-4">
       <div>
         <label htmlFor="username" className="block text-sm font-medium">
           Username
         </label>
-        <input id="username" name="username" autoComplete="username" required className="mt-1 w-full rounded border border-slate-300 bg-transparent px-3 py-2 dark:border-slate-700" />
+        <input id="username" name="username" autoComplete="username" required className={`mt-1 ${inputClass}`} />
       </div>
       <div>
         <label htmlFor="password" className="block text-sm font-medium">
           Password
         </label>
-        <input id="password" name="password" type="password" autoComplete="current-password" required className="mt-1 w-full rounded border border-slate-300 bg-transparent px-3 py-2 dark:border-slate-700" />
+        <input id="password" name="password" type="password" autoComplete="current-password" required className={`mt-1 ${inputClass}`} />
       </div>
       {error && (
         <p role="alert" className="text-sm text-red-700 dark:text-red-400">
           {error}
         </p>
       )}
-      <button type="submit" disabled={busy} className="w-full rounded bg-slate-900 px-4 py-2 font-medium text-white disabled:opacity-50 dark:bg-slate-100 dark:text-slate-900">
+      <button type="submit" disabled={busy || !ready} className={`w-full ${buttonClass.primary} py-2`}>
         {busy ? "Signing in…" : "Sign in"}
       </button>
     </form>

@@ -1,14 +1,21 @@
+import { redirect } from "next/navigation";
 import { SignInForm } from "@/components/sign-in-form";
+import { currentUser } from "@/server/auth/page-session";
 
 export const dynamic = "force-dynamic";
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<{ next?: string }> }) {
   const { next } = await searchParams;
+  // only same-site paths: never an open redirect
+  const target = next && next.startsWith("/") && !next.startsWith("//") ? next : "/experiments";
+  if (await currentUser()) redirect(target);
   return (
-    <main className="mx-auto flex min-h-screen max-w-sm flex-col justify-center px-6">
-      <h1 className="mb-1 text-2xl font-semibold">Verdict</h1>
-      <p className="mb-6 text-sm text-slate-600 dark:text-slate-400">Sign in to see experiments and rollouts.</p>
-      <SignInForm next={next && next.startsWith("/") ? next : "/experiments"} />
+    <main className="flex min-h-screen items-center justify-center bg-slate-50 px-6 dark:bg-slate-950">
+      <div className="w-full max-w-sm rounded-lg border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+        <h1 className="mb-1 text-2xl font-semibold">Verdict</h1>
+        <p className="mb-6 text-sm text-slate-600 dark:text-slate-400">Sign in to see experiments and rollouts.</p>
+        <SignInForm next={target} />
+      </div>
     </main>
   );
 }

@@ -6,9 +6,11 @@ import { ApiError, api, errorsByPath } from "../api-client";
 import { Field } from "../experiment-form/field";
 import { ConfirmAction } from "../ui/confirm-action";
 import { buttonClass, cardClass, inputClass } from "../ui/styles";
+import { useHydrated } from "../ui/use-hydrated";
 
 export function NewKeyForm() {
   const router = useRouter();
+  const hydrated = useHydrated();
   const [kind, setKind] = useState<"client" | "server">("client");
   const [token, setToken] = useState<string | null>(null);
   const [errors, setErrors] = useState<Record<string, string[]>>({});
@@ -59,7 +61,7 @@ export function NewKeyForm() {
           {errors["(root)"].join(" ")}
         </p>
       )}
-      <button type="submit" className={buttonClass.primary}>
+      <button type="submit" className={buttonClass.primary} disabled={!hydrated}>
         Create key
       </button>
       {token && (

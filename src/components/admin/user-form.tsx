@@ -4,12 +4,14 @@ import { useState } from "react";
 import { ApiError, api, errorsByPath } from "../api-client";
 import { Field, invalidProps } from "../experiment-form/field";
 import { buttonClass, cardClass, inputClass } from "../ui/styles";
+import { useHydrated } from "../ui/use-hydrated";
 
 export function UserForm() {
   const router = useRouter();
   const [errors, setErrors] = useState<Record<string, string[]>>({});
   const [done, setDone] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const hydrated = useHydrated();
 
   async function submit(e: React.FormEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -58,7 +60,7 @@ export function UserForm() {
       <p role="status" className="text-sm text-green-700 dark:text-green-400">
         {done}
       </p>
-      <button type="submit" className={buttonClass.primary} disabled={busy}>
+      <button type="submit" className={buttonClass.primary} disabled={busy || !hydrated}>
         {busy ? "Adding…" : "Add user"}
       </button>
     </form>

@@ -1,6 +1,8 @@
 // Server-side loaders for the experiment page. Results come from the results pipeline (summary
 // statistics, cached), decisions from the decision store; each is null until that piece has data.
 import type { Experiment } from "@/server/experiments/types";
+import { listDrills } from "@/server/decisions/drill";
+import { listDecisions, type DecisionView as StoredDecision } from "@/server/decisions/record";
 import { getResults } from "@/server/results/get";
 import { toResultsView } from "./results-view";
 import type { DrillView } from "../experiment/readiness";
@@ -17,12 +19,33 @@ export async function loadResults(e: Experiment): Promise<{ view: ResultsView | 
   }
 }
 
+export function toDecisionView(d: StoredDecision): DecisionView {
+  return {
+    id: d.id,
+    recommendation: d.recommendation,
+    reasons: d.reasons.map((r) => ({ code: r.code, message: r.message, metric: r.metric, variant: r.variant })),
+    stage: d.stage,
+    evaluatedAt: d.evaluatedAt,
+    action: d.action,
+  };
+}
+
 export async function loadDecisions(key: string): Promise<{ latest: DecisionView | null; history: DecisionView[] }> {
-  void key;
-  return { latest: null, history: [] };
+  const { decisions } = await listDecisions({ experiment: key, limit: 200 });
+  const history = decisions.map(toDecisionView);
+  return { latest: history[0] ?? null, history };
 }
 
 export async function loadLastDrill(key: string): Promise<DrillView | null> {
-  void key;
-  return null;
+  const { drills } = await listDrills({ key, limit: 1 });
+  const d = drills[0];
+  if (!d) return null;
+  const failures = d.checks?.failures?.length ?? 0;
+  return {
+    at: d.at,
+    ok: d.ok,
+    durationMs: d.durationMs,
+    performedBy: d.performedBy,
+    summary: `${d.rollback?.summary ?? "rollback"}; ${d.checks?.units ?? 0} sample units checked${failures ? `, ${failures} not on ${d.rollback?.expectedVariant}` : ""}`,
+  };
 }

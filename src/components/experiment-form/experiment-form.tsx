@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { ApiError, api, errorsByPath } from "../api-client";
 import { buttonClass, cardClass, inputClass } from "../ui/styles";
+import { useHydrated } from "../ui/use-hydrated";
 import { Field, invalidProps } from "./field";
 import { clientErrors, emptyForm, STRATEGY_INFO, toPayload, withStrategy, type FormState, type Strategy } from "./form-state";
 import { GuardrailsField } from "./guardrails-field";
@@ -20,6 +21,7 @@ export function ExperimentForm({ mode, initial, running }: { mode: "create" | "e
   const [errors, setErrors] = useState<Record<string, string[]>>({});
   const [summary, setSummary] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const hydrated = useHydrated();
   const set = (patch: Partial<FormState>) => setState((s) => ({ ...s, ...patch }));
 
   async function submit(e: React.FormEvent) {
@@ -138,7 +140,7 @@ export function ExperimentForm({ mode, initial, running }: { mode: "create" | "e
       </section>
 
       <div className="flex gap-2">
-        <button type="submit" className={buttonClass.primary} disabled={busy}>
+        <button type="submit" className={buttonClass.primary} disabled={busy || !hydrated}>
           {busy ? "Saving…" : mode === "create" ? "Create experiment" : "Save changes"}
         </button>
         <button type="button" className={buttonClass.secondary} onClick={() => router.back()}>

@@ -14,21 +14,23 @@ export interface ActionSpec {
   done: string;
 }
 
-/** Endpoints that exist today; the decision actions are added as src/server/decisions lands. */
-const LANDED = new Set(["start", "pause", "resume"]);
+const AFTER_START = ["running", "paused", "promoted", "completed"];
 
-export function availableActions(e: Pick<Experiment, "key" | "strategy" | "status" | "state" | "rollout" | "control" | "treatment" | "variants">): ActionSpec[] {
+export function availableActions(
+  e: Pick<Experiment, "key" | "strategy" | "status" | "state" | "rollout" | "control" | "treatment" | "variants" | "rollbackPlan">,
+): ActionSpec[] {
   const base = `/api/v1/experiments/${e.key}`;
   const out: ActionSpec[] = [];
-  const add = (a: ActionSpec) => LANDED.has(a.id) && out.push(a);
+  const add = (a: ActionSpec) => out.push(a);
   if (e.status === "draft") {
     add({ id: "start", label: "Start", title: `Start ${e.key}?`, description: "Users begin to be assigned and exposed at the first stage.", path: `${base}/start`, tone: "primary", reason: "none", done: "Started." });
   }
   if (e.status === "running") {
     const next = e.rollout.stages[e.state.stageIndex + 1];
+    const other = e.variants.map((v) => v.key).find((k) => k !== (e.state.live ?? e.control)) ?? e.treatment;
     const promoteLabel =
       e.strategy === "canary" || e.strategy === "rolling"
-        ? next !== undefined
+        ? next !== undefined && next < 100
           ? `Advance to ${next} %`
           : "Complete rollout"
         : e.strategy === "ab"
@@ -36,23 +38,35 @@ export function availableActions(e: Pick<Experiment, "key" | "strategy" | "statu
           : e.strategy === "toggle"
             ? next !== undefined
               ? "Widen to next group"
-              : "Enable for everyone"
-            : null;
-    if (promoteLabel)
-      add({ id: "promote", label: promoteLabel, title: `${promoteLabel}?`, description: "Promotes on the current evidence, whatever the recommendation says. Recorded in the audit log with you as the actor.", path: `${base}/promote`, tone: "success", reason: "optional", done: "Promoted." });
-    if (e.strategy === "blue_green") {
-      const other = e.variants.map((v) => v.key).find((k) => k !== e.state.live) ?? e.treatment;
-      add({ id: "switch", label: `Switch live to ${other}`, title: `Switch live traffic to ${other}?`, description: `All traffic moves from ${e.state.live ?? "–"} to ${other} on the next evaluation everywhere. Switching back is instant.`, path: `${base}/switch`, body: { to: other }, tone: "primary", reason: "optional", done: `Live is now ${other}.` });
-    }
-    if (e.strategy === "toggle")
-      add({ id: "kill", label: e.state.enabled ? "Kill switch" : "Re-enable", title: e.state.enabled ? "Turn the feature off everywhere?" : "Turn the feature back on?", description: e.state.enabled ? "Every user gets the default on the next evaluation. No deploy needed." : "Targeting applies again.", path: `${base}/kill`, body: { enabled: !e.state.enabled }, tone: e.state.enabled ? "danger" : "primary", reason: "optional", done: e.state.enabled ? "Feature turned off." : "Feature turned on." });
-    add({ id: "pause", label: "Pause", title: `Pause ${e.key}?`, description: "Assignments freeze where they are; no stage advances until resumed.", path: `${base}/pause`, tone: "secondary", reason: "optional", done: "Paused." });
+              : "Complete rollout"
+            : `Promote ${other}`;
+    // The confirmation is the explicit acknowledgement the API asks for when a rollback would be unsafe.
+    const unsafeDb = !e.rollbackPlan.databaseBackwardCompatible && e.state.stageIndex === 0;
+    add({
+      id: "promote",
+      label: promoteLabel,
+      title: `${promoteLabel}?`,
+      description: `Acts now, whatever the recommendation says; recorded in the audit log with you as the actor.${unsafeDb ? " The database changes are NOT backward compatible: after this, a rollback is unsafe. Confirming acknowledges that." : ""}`,
+      path: `${base}/promote`,
+      body: unsafeDb ? { acknowledgeIncompatibleDatabase: true } : undefined,
+      tone: "success",
+      reason: "optional",
+      done: "Promoted.",
+    });
   }
+  if (e.strategy === "blue_green" && AFTER_START.includes(e.status)) {
+    const live = e.state.live ?? e.control;
+    const other = e.variants.map((v) => v.key).find((k) => k !== live) ?? e.treatment;
+    add({ id: "switch", label: `Switch live to ${other}`, title: `Switch live traffic to ${other}?`, description: `All traffic moves from ${live} to ${other} at the next evaluation everywhere. Switching back is just as quick.`, path: `${base}/switch`, body: { to: other }, tone: "primary", reason: "optional", done: `Live is now ${other}.` });
+  }
+  if (e.strategy === "toggle" && e.state.enabled && AFTER_START.includes(e.status))
+    add({ id: "kill", label: "Kill switch", title: "Turn the feature off everywhere?", description: "Every user gets the default at the next evaluation. No deploy needed.", path: `${base}/kill`, tone: "danger", reason: "optional", done: "Feature turned off." });
+  if (e.status === "running") add({ id: "pause", label: "Pause", title: `Pause ${e.key}?`, description: "Assignments freeze where they are; no stage advances until resumed.", path: `${base}/pause`, tone: "secondary", reason: "optional", done: "Paused." });
   if (e.status === "paused") add({ id: "resume", label: "Resume", title: `Resume ${e.key}?`, description: "The rollout continues from the current stage.", path: `${base}/resume`, tone: "primary", reason: "none", done: "Resumed." });
-  if (e.status === "running" || e.status === "paused") {
-    add({ id: "rollback", label: "Roll back", title: `Roll back ${e.key}?`, description: `Every user gets ${e.control} on the next evaluation. Say why: the reason goes to the audit log and the webhooks.`, path: `${base}/rollback`, tone: "danger", reason: "required", done: "Rolled back." });
-    add({ id: "evaluate", label: "Evaluate now", title: "Evaluate now?", description: "Runs the decision engine on the latest results; acts only as the automation mode allows.", path: `${base}/evaluate`, tone: "secondary", reason: "none", done: "Evaluated." });
+  if (AFTER_START.includes(e.status)) {
+    add({ id: "rollback", label: "Roll back", title: `Roll back ${e.key}?`, description: `Everyone returns to ${e.rollbackPlan.target ?? e.control} at the next evaluation. Say why: the reason goes to the audit log and the webhooks.`, path: `${base}/rollback`, tone: "danger", reason: "required", done: "Rolled back." });
   }
+  if (e.status === "running") add({ id: "evaluate", label: "Evaluate now", title: "Evaluate now?", description: "Runs the decision engine on the latest results; it acts only as the automation mode allows.", path: `${base}/evaluate`, tone: "secondary", reason: "none", done: "Evaluated." });
   if (e.status !== "draft") add({ id: "drill", label: "Rollback drill", title: "Run a rollback drill?", description: "Performs the rollback path as a dry run and measures how long the switch takes to reach every evaluation. Users are not affected.", path: `${base}/drill`, tone: "secondary", reason: "none", done: "Drill recorded." });
   return out;
 }

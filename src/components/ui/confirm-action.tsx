@@ -3,6 +3,7 @@
 // asks for a reason, runs the action and reports the outcome right next to the button.
 import { useId, useRef, useState } from "react";
 import { buttonClass, inputClass } from "./styles";
+import { useHydrated } from "./use-hydrated";
 
 export interface ConfirmActionProps {
   label: string;
@@ -17,6 +18,7 @@ export interface ConfirmActionProps {
 
 export function ConfirmAction({ label, title, description, confirmLabel, tone = "secondary", reason = "none", run }: ConfirmActionProps) {
   const dialog = useRef<HTMLDialogElement>(null);
+  const hydrated = useHydrated();
   const id = useId();
   const [text, setText] = useState("");
   const [busy, setBusy] = useState(false);
@@ -44,7 +46,7 @@ export function ConfirmAction({ label, title, description, confirmLabel, tone = 
 
   return (
     <>
-      <button type="button" className={buttonClass[tone]} onClick={open}>
+      <button type="button" className={buttonClass[tone]} onClick={open} disabled={!hydrated}>
         {label}
       </button>
       <dialog

@@ -3,18 +3,43 @@ import { loadDecisionFeed } from "@/components/data/feeds";
 import { ago, formatWhen } from "@/components/experiment/format";
 import { RecommendationBadge } from "@/components/ui/badge";
 import { EmptyState } from "@/components/ui/empty-state";
-import { cardClass, tableClass } from "@/components/ui/styles";
+import { buttonClass, cardClass, inputClass, tableClass } from "@/components/ui/styles";
 import { requireUser } from "@/server/auth/page-session";
 
 export const dynamic = "force-dynamic";
 
-export default async function DecisionsPage() {
+const SLUG = /^[a-z0-9][a-z0-9_-]{1,63}$/;
+
+export default async function DecisionsPage({ searchParams }: { searchParams: Promise<{ experiment?: string; recommendation?: string }> }) {
   await requireUser("/decisions");
-  const feed = await loadDecisionFeed();
+  const sp = await searchParams;
+  const experiment = sp.experiment && SLUG.test(sp.experiment) ? sp.experiment : undefined;
+  const recommendation = ["promote", "hold", "rollback"].includes(sp.recommendation ?? "") ? sp.recommendation : undefined;
+  const feed = await loadDecisionFeed({ experiment, recommendation });
   return (
     <div className="space-y-4">
       <h1 className="text-2xl font-semibold">Decisions</h1>
       <p className="text-sm text-slate-600 dark:text-slate-400">Every evaluation of every running experiment, newest first, with the action taken.</p>
+      <form className="flex flex-wrap items-end gap-3" aria-label="Filter decisions">
+        <div>
+          <label htmlFor="experiment" className="block text-xs font-medium text-slate-500">
+            Experiment key
+          </label>
+          <input id="experiment" name="experiment" defaultValue={experiment ?? ""} className={`${inputClass} w-56`} />
+        </div>
+        <div>
+          <label htmlFor="recommendation" className="block text-xs font-medium text-slate-500">
+            Recommendation
+          </label>
+          <select id="recommendation" name="recommendation" defaultValue={recommendation ?? ""} className={inputClass}>
+            <option value="">any</option>
+            <option value="promote">promote</option>
+            <option value="hold">hold</option>
+            <option value="rollback">rollback</option>
+          </select>
+        </div>
+        <button className={buttonClass.secondary}>Apply</button>
+      </form>
       {feed.length === 0 ? (
         <EmptyState title="No evaluations yet.">
           <p>The evaluator runs every running experiment on an interval and records a PROMOTE, HOLD or ROLLBACK recommendation here, with its reasons. Start an experiment and send events to see the first one.</p>

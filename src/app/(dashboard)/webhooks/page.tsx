@@ -1,3 +1,4 @@
+import { DeleteWebhookButton, NewWebhookForm } from "@/components/admin/webhooks";
 import { loadWebhooks } from "@/components/data/feeds";
 import { formatWhen } from "@/components/experiment/format";
 import { Badge } from "@/components/ui/badge";
@@ -8,8 +9,9 @@ import { requireUser } from "@/server/auth/page-session";
 export const dynamic = "force-dynamic";
 
 export default async function WebhooksPage() {
-  await requireUser("/webhooks");
-  const { subscriptions, deliveries } = await loadWebhooks();
+  const user = await requireUser("/webhooks");
+  const admin = user.role === "admin";
+  const { subscriptions, deliveries } = await loadWebhooks(admin);
   return (
     <div className="space-y-4">
       <h1 className="text-2xl font-semibold">Webhooks</h1>
@@ -21,25 +23,35 @@ export default async function WebhooksPage() {
           Subscriptions
         </h2>
         {subscriptions.length === 0 ? (
-          <EmptyState title="No webhook subscriptions yet." />
+          <EmptyState title="No webhook subscriptions yet.">{admin ? "Add one below to hear about decisions, promotions and rollbacks in Slack or your own tooling." : "An admin adds subscribers."}</EmptyState>
         ) : (
           <div className={`${cardClass} overflow-x-auto p-0`}>
             <table className={tableClass} data-testid="webhooks-table">
               <thead>
                 <tr>
-                  <th scope="col">URL</th>
+                  <th scope="col">{admin ? "URL" : "Subscriber"}</th>
                   <th scope="col">Experiment</th>
                   <th scope="col">Events</th>
                   <th scope="col">State</th>
+                  {admin && (
+                    <th scope="col">
+                      <span className="sr-only">Actions</span>
+                    </th>
+                  )}
                 </tr>
               </thead>
               <tbody>
                 {subscriptions.map((w) => (
                   <tr key={w.id}>
-                    <td className="break-all font-mono text-xs">{w.url}</td>
+                    <td className="break-all font-mono text-xs">{w.url ?? `${w.id.slice(0, 8)}… (URL visible to admins)`}</td>
                     <td>{w.experimentKey ?? "all"}</td>
                     <td className="text-xs">{w.events.join(", ")}</td>
                     <td>{w.active ? <Badge tone="green">active</Badge> : <Badge tone="grey">inactive</Badge>}</td>
+                    {admin && (
+                      <td>
+                        <DeleteWebhookButton id={w.id} />
+                      </td>
+                    )}
                   </tr>
                 ))}
               </tbody>
@@ -47,6 +59,7 @@ export default async function WebhooksPage() {
           </div>
         )}
       </section>
+      {admin && <NewWebhookForm />}
       <section aria-labelledby="deliveries-heading" className="space-y-2">
         <h2 id="deliveries-heading" className="font-semibold">
           Delivery log
@@ -76,7 +89,10 @@ export default async function WebhooksPage() {
                       <Badge tone={d.status === "delivered" ? "green" : d.status === "failed" ? "red" : "amber"}>{d.status}</Badge>
                     </td>
                     <td className="text-right tabular-nums">{d.attempts}</td>
-                    <td className="text-xs">{d.lastStatusCode ?? d.lastError ?? "–"}</td>
+                    <td className="text-xs">
+                      {d.lastStatusCode ?? d.lastError ?? "–"}
+                      {d.nextAttemptAt && <span className="block text-slate-500">next attempt {formatWhen(d.nextAttemptAt)}</span>}
+                    </td>
                   </tr>
                 ))}
               </tbody>

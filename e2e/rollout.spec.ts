@@ -1,0 +1,137 @@
+// A canary whose treatment errs far more than control, with traffic sent through the public API by the
+// simulator: the metric table and charts fill, the engine recommends ROLLBACK, a release manager rolls
+// back from the dashboard with a reason, and status, timeline and audit log show it. Then a
+// blue-green switch and switch-back from the dashboard.
+import { expect, test, type Page } from "@playwright/test";
+import { httpTransport, runSimulation } from "../src/simulator";
+import { CLIENT_KEY } from "./env";
+import { adminCall, createExperiment, ensureUser, signIn } from "./helpers";
+
+const KEY = "harmful-canary";
+
+async function shoot(page: Page, name: string, path = test.info().outputPath(`${name}.png`)) {
+  await page.screenshot({ path, fullPage: true });
+}
+
+test.beforeAll(async ({ request }) => {
+  await ensureUser(request, "rita", "release_manager");
+  // manual automation: the engine only recommends, so the rollback is the release manager's
+  await createExperiment(request, {
+    key: KEY,
+    name: "Harmful canary",
+    hypothesis: "The new tracking widget is safe to ship.",
+    strategy: "canary",
+    automation: "manual",
+    rollout: { stages: [5, 20, 50, 100], minExposuresPerArm: 100, minDurationMinutes: 0 },
+  });
+});
+
+test("metrics fill from simulated traffic, ROLLBACK is recommended, and the release manager rolls back with a reason", async ({ page, request, baseURL }) => {
+  test.setTimeout(240_000);
+  await signIn(page, "rita");
+  await page.goto(`/experiments/${KEY}`);
+  await expect(page.getByText("No exposures yet.")).toBeVisible();
+  await expect(page.getByTestId("live-indicator")).toBeVisible();
+
+  // traffic through POST /api/v1/assign and /api/v1/events, evaluated after every batch as the
+  // evaluator would, until the engine recommends a rollback
+  let recommendation = "";
+  await runSimulation({
+    transport: httpTransport({ baseUrl: baseURL!, clientKey: CLIENT_KEY }),
+    experiment: KEY,
+    users: 40_000,
+    batchSize: 1000,
+    onlyExposed: true,
+    seed: 7,
+    userPrefix: "e2e-harm-",
+    effects: { treatment: { errorRate: 4 } },
+    onBatch: async (progress) => {
+      if ((progress.exposed.treatment ?? 0) < 150) return;
+      const evaluated = await adminCall(request, "POST", `/api/v1/experiments/${KEY}/evaluate`);
+      expect(evaluated.status, JSON.stringify(evaluated.body)).toBe(200);
+      recommendation = (await adminCall(request, "GET", `/api/v1/experiments/${KEY}/decision`)).body?.recommendation;
+      return recommendation === "rollback" ? "stop" : undefined;
+    },
+  });
+  expect(recommendation).toBe("rollback");
+
+  // the page refreshes by itself while the rollout runs: no reload here
+  const banner = page.getByTestId("decision-banner");
+  await expect(banner).toHaveAttribute("data-recommendation", "rollback", { timeout: 30_000 });
+  await expect(banner).toContainText("ROLLBACK");
+  await expect(banner.locator('[data-reason-code="guardrail_harm"]')).toContainText(/error/i);
+  const table = page.getByTestId("metric-table");
+  await expect(table.locator('tr[data-metric="error_rate"]')).toHaveAttribute("data-verdict", "harm");
+  await expect(table.locator('tr[data-metric="page_load_time"]')).toBeVisible();
+  await expect(page.getByTestId("exposures-table")).toContainText("treatment");
+  for (const chart of ["forest", "exposures", "page-load"]) await expect(page.getByTestId(`chart-${chart}`).locator(".recharts-surface").first()).toBeVisible();
+  await expect(page.getByTestId("planner-table")).toBeVisible();
+
+  await shoot(page, "experiment-detail");
+  if (process.env.VERDICT_UPDATE_SCREENSHOTS === "1") await shoot(page, "experiment", "docs/screenshots/experiment.png");
+  await page.emulateMedia({ colorScheme: "dark" });
+  await shoot(page, "experiment-detail-dark");
+  await page.emulateMedia({ colorScheme: "light" });
+  await page.setViewportSize({ width: 820, height: 1180 });
+  await shoot(page, "experiment-detail-tablet");
+  await page.setViewportSize({ width: 1366, height: 900 });
+
+  await page.goto("/experiments");
+  const row = page.getByTestId(`experiment-row-${KEY}`);
+  await expect(row).toContainText("ROLLBACK");
+  await expect(row).toContainText("guardrail");
+  await shoot(page, "experiments-list");
+
+  // roll back from the dashboard: the dialog will not confirm without a reason
+  await row.getByRole("link", { name: "Harmful canary" }).click();
+  await page.getByTestId("release-actions").getByRole("button", { name: "Roll back" }).click();
+  const dialog = page.getByRole("dialog", { name: `Roll back ${KEY}?` });
+  const confirm = dialog.getByRole("button", { name: "Roll back" });
+  await expect(confirm).toBeDisabled();
+  await dialog.getByLabel("Reason").fill("error rate quadrupled in the 5 % stage");
+  await confirm.click();
+  await expect(page.getByTestId("action-feedback")).toHaveText("Rolled back.");
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("rolled back");
+  await expect(page.getByTestId("stage")).toContainText("stage 0 %");
+  const timeline = page.getByTestId("timeline");
+  await expect(timeline).toContainText("Rolled back");
+  await expect(timeline).toContainText("error rate quadrupled in the 5 % stage");
+  await expect(timeline).toContainText("Evaluation: ROLLBACK");
+
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Audit log" }).click();
+  const audit = page.getByTestId("audit-table").locator('tr[data-action="experiment.rolled_back"]').first();
+  await expect(audit).toContainText(KEY);
+  await expect(audit).toContainText("rita");
+  await expect(audit).toContainText("error rate quadrupled in the 5 % stage");
+
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Decisions" }).click();
+  await expect(page.getByTestId("decisions-table")).toContainText(KEY);
+});
+
+test("blue-green switch and switch-back from the dashboard", async ({ page, request }) => {
+  const key = "checkout-blue-green";
+  await createExperiment(request, { key, name: "Checkout blue-green", strategy: "blue_green", automation: "manual" });
+  await signIn(page, "rita");
+  await page.goto(`/experiments/${key}`);
+  await expect(page.getByTestId("stage")).toHaveText("live: blue");
+  const actions = page.getByTestId("release-actions");
+
+  await actions.getByRole("button", { name: "Switch live to green" }).click();
+  const dialog = page.getByRole("dialog", { name: "Switch live traffic to green?" });
+  await dialog.getByLabel("Reason (optional)").fill("green verified on internal traffic");
+  await dialog.getByRole("button", { name: "Switch live to green" }).click();
+  await expect(page.getByTestId("action-feedback")).toHaveText("Live is now green.");
+  await expect(page.getByTestId("stage")).toHaveText("live: green");
+
+  await actions.getByRole("button", { name: "Switch live to blue" }).click();
+  await page.getByRole("dialog", { name: "Switch live traffic to blue?" }).getByRole("button", { name: "Switch live to blue" }).click();
+  await expect(page.getByTestId("stage")).toHaveText("live: blue");
+
+  const timeline = page.getByTestId("timeline");
+  await expect(timeline).toContainText("live blue → green");
+  await expect(timeline).toContainText("live green → blue");
+  // what the dashboard did is what the SDK sees
+  const assigned = await request.post("/api/v1/assign", { headers: { authorization: `Bearer ${CLIENT_KEY}` }, data: { userId: "someone" } });
+  const entry = (await assigned.json()).assignments.find((a: { experiment: string }) => a.experiment === key);
+  expect(entry.variant).toBe("blue");
+});
