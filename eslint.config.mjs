@@ -7,6 +7,13 @@ export default defineConfig([
   ...nextTs,
   globalIgnores([".next/**", "node_modules/**", ".verdict/**", "test-results/**", "playwright-report/**", "next-env.d.ts", "bench/results/**"]),
   {
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["warn", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", ignoreRestSiblings: true }],
+      // App Router only: there is no pages/ directory for this rule to check links against
+      "@next/next/no-html-link-for-pages": "off",
+    },
+  },
+  {
     files: ["analysis/**/*.ts"],
     rules: {
       "no-restricted-imports": ["error", { patterns: ["@/*", "../src/*", "node:*", "fs", "path", "os"] }],
