@@ -30,8 +30,8 @@ export function toDecisionView(d: StoredDecision): DecisionView {
   };
 }
 
-export async function loadDecisions(key: string): Promise<{ latest: DecisionView | null; history: DecisionView[] }> {
-  const { decisions } = await listDecisions({ experiment: key, limit: 200 });
+export async function loadDecisions(key: string, limit = 200): Promise<{ latest: DecisionView | null; history: DecisionView[] }> {
+  const { decisions } = await listDecisions({ experiment: key, limit });
   const history = decisions.map(toDecisionView);
   return { latest: history[0] ?? null, history };
 }

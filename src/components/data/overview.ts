@@ -11,7 +11,7 @@ export interface ExperimentOverview {
 }
 
 export async function experimentOverview(e: Experiment): Promise<ExperimentOverview> {
-  const [{ view, error }, decisions] = await Promise.all([loadResults(e), loadDecisions(e.key)]);
+  const [{ view, error }, decisions] = await Promise.all([loadResults(e), loadDecisions(e.key, 1)]);
   const warnings: ExperimentOverview["warnings"] = [];
   if (error) warnings.push({ code: "results", label: "results unavailable" });
   if (view?.srm?.mismatch) warnings.push({ code: "srm", label: "SRM" });

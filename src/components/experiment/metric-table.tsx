@@ -48,23 +48,23 @@ export function MetricTable({ rows, control }: { rows: MetricRowView[]; control:
         <tbody>
           {rows.map((r) => (
             <tr key={`${r.metric}:${r.variant}`} id={`metric-${r.metric}`} data-metric={r.metric} data-verdict={r.verdict} className={`scroll-mt-20 ${ROW[r.verdict]}`}>
-              <th scope="row" className="font-normal">
+              <th scope="row" className="min-w-36 font-normal">
                 <span className="font-medium">{r.label}</span>
                 <span className="block text-xs text-slate-500">{r.direction === "lower_is_better" ? "lower is better" : "higher is better"}</span>
               </th>
               <td className="font-mono">{r.variant}</td>
-              <td className="text-right tabular-nums">
+              <td className="whitespace-nowrap text-right tabular-nums">
                 {formatValue(r.control.value, r.unit)}
                 <span className="block text-xs text-slate-500">n = {r.control.n.toLocaleString("en")}</span>
               </td>
-              <td className="text-right tabular-nums">
+              <td className="whitespace-nowrap text-right tabular-nums">
                 {formatValue(r.treatment.value, r.unit)}
                 <span className="block text-xs text-slate-500">n = {r.treatment.n.toLocaleString("en")}</span>
               </td>
-              <td className={`tabular-nums ${TEXT[r.verdict]}`}>{formatAbsolute(r.absolute, r.unit)}</td>
-              <td className={`tabular-nums ${TEXT[r.verdict]}`}>{formatRelative(r.relative)}</td>
-              <td className="text-right tabular-nums">{formatP(r.pValue)}</td>
-              <td className="text-right tabular-nums">{formatP(r.alwaysValidP)}</td>
+              <td className={`whitespace-nowrap tabular-nums ${TEXT[r.verdict]}`}>{formatAbsolute(r.absolute, r.unit)}</td>
+              <td className={`whitespace-nowrap tabular-nums ${TEXT[r.verdict]}`}>{formatRelative(r.relative)}</td>
+              <td className="whitespace-nowrap text-right tabular-nums">{formatP(r.pValue)}</td>
+              <td className="whitespace-nowrap text-right tabular-nums">{formatP(r.alwaysValidP)}</td>
               <td className={TEXT[r.verdict]}>
                 {LABEL[r.verdict]}
                 {r.cupedReduction !== null && r.cupedReduction > 0 && <span className="block text-xs font-normal text-slate-500">CUPED −{(r.cupedReduction * 100).toFixed(0)} % variance</span>}

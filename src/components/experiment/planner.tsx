@@ -47,7 +47,8 @@ export function Planner({ experiment, results }: { experiment: Experiment; resul
   } catch (e) {
     problem = (e as Error).message;
   }
-  const stages = experiment.rollout.stages;
+  // a canary at 100 % has no baseline left to compare with
+  const stages = experiment.strategy === "canary" ? experiment.rollout.stages.filter((s) => s < 100) : experiment.rollout.stages;
 
   return (
     <section aria-labelledby="planner-heading" className={cardClass}>

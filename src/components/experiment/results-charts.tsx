@@ -29,13 +29,25 @@ function finite(n: number | null | undefined, fallback: number): number {
 
 export function ResultsCharts({ results }: { results: ResultsView }) {
   const variants = results.arms.map((a) => a.variant);
+  // Intervals are clipped at ±100 % so one huge effect does not flatten the others; the tooltip and
+  // the metric table keep the true values.
+  const clip = (x: number) => Math.max(-1, Math.min(1, x));
   const forest = results.metrics
     .filter((m: MetricRowView) => m.relative && Number.isFinite(m.relative.estimate))
     .map((m) => {
       const e = m.relative!.estimate;
-      return { label: variants.length > 2 ? `${m.label} (${m.variant})` : m.label, estimate: e, range: [finite(m.relative!.lower, e - 1), finite(m.relative!.upper, e + 1)] as [number, number], verdict: m.verdict };
+      const lower = finite(m.relative!.lower, -1);
+      const upper = finite(m.relative!.upper, 1);
+      return {
+        label: variants.length > 2 ? `${m.label} (${m.variant})` : m.label,
+        estimate: clip(e),
+        range: [clip(lower), clip(upper)] as [number, number],
+        truth: `${pct(e)} [${pct(lower)}, ${pct(upper)}]`,
+        verdict: m.verdict,
+      };
     });
   const widest = Math.min(1, Math.max(0.05, ...forest.flatMap((f) => f.range.map(Math.abs))));
+  const fewBuckets = results.exposuresSeries.length < 3;
 
   return (
     <div className="grid gap-4 lg:grid-cols-2">
@@ -46,7 +58,7 @@ export function ResultsCharts({ results }: { results: ResultsView }) {
             <XAxis type="number" domain={[-widest, widest]} tickFormatter={pct} tick={axis} allowDataOverflow />
             <YAxis type="category" dataKey="label" width={150} tick={axis} />
             <ReferenceLine x={0} stroke="currentColor" />
-            <Tooltip formatter={(v) => (Array.isArray(v) ? v.map((x) => pct(Number(x))).join(" to ") : pct(Number(v)))} contentStyle={{ fontSize: 12 }} />
+            <Tooltip formatter={(v, name, item) => (name === "95 % interval" ? (item.payload as { truth: string }).truth : pct(Number(v)))} contentStyle={{ fontSize: 12 }} />
             <Bar dataKey="range" name="95 % interval" barSize={8} isAnimationActive={false}>
               {forest.map((f) => (
                 <Cell key={f.label} fill={VERDICT_COLOUR[f.verdict]} />
@@ -85,7 +97,7 @@ export function ResultsCharts({ results }: { results: ResultsView }) {
             <Tooltip labelFormatter={(l) => shortTime(String(l))} contentStyle={{ fontSize: 12 }} />
             <Legend wrapperStyle={{ fontSize: 12 }} />
             {variants.map((v, i) => (
-              <Line key={v} dataKey={v} stroke={VARIANT_COLOURS[i % VARIANT_COLOURS.length]} dot={false} strokeWidth={2} isAnimationActive={false} />
+              <Line key={v} dataKey={v} stroke={VARIANT_COLOURS[i % VARIANT_COLOURS.length]} dot={fewBuckets} strokeWidth={2} isAnimationActive={false} />
             ))}
           </LineChart>
         </ResponsiveContainer>
