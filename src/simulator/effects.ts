@@ -47,3 +47,15 @@ export function describeEffects(e: VariantEffects): string {
   if (e.dropExposures) parts.push(`${Math.round(e.dropExposures * 1000) / 10} % of exposures dropped`);
   return parts.length ? parts.join(", ") : "no effect";
 }
+
+/** Effects of several experiments on one user at once: multipliers multiply, lifts and shifts add. */
+export function combineEffects(list: readonly VariantEffects[]): VariantEffects {
+  const out: VariantEffects = {};
+  for (const e of list) {
+    if (e.errorRate !== undefined) out.errorRate = (out.errorRate ?? 1) * e.errorRate;
+    if (e.loadTime !== undefined) out.loadTime = (out.loadTime ?? 1) * e.loadTime;
+    if (e.engagementLift !== undefined) out.engagementLift = (out.engagementLift ?? 0) + e.engagementLift;
+    if (e.feedbackShift !== undefined) out.feedbackShift = (out.feedbackShift ?? 0) + e.feedbackShift;
+  }
+  return out;
+}

@@ -4,10 +4,10 @@
 // (or the demo) evaluate the experiment between batches, as the evaluator would in production.
 import { randomUUID } from "node:crypto";
 import type { Assignment, Unit } from "@/sdk/types";
-import type { EffectsByVariant } from "./effects";
+import { combineEffects, type EffectsByVariant, type VariantEffects } from "./effects";
 import { INSTANCE_PROFILE, unitTraffic, USER_PROFILE, type TrafficProfile } from "./model";
 import { createRandom, type Random } from "./random";
-import type { Transport } from "./transport";
+import type { AssignResult, Transport } from "./transport";
 
 export interface SimulationOptions {
   transport: Transport;
@@ -16,6 +16,8 @@ export interface SimulationOptions {
   /** units to simulate in this run */
   users: number;
   effects?: EffectsByVariant;
+  /** effects of variants of other experiments the same users are in (the demo plants a few at once) */
+  otherEffects?: Record<string, EffectsByVariant>;
   profile?: Partial<TrafficProfile>;
   seed?: number;
   /** users are `${userPrefix}${index}`; default "sim-<random>-" so runs never share users */
@@ -26,7 +28,7 @@ export interface SimulationOptions {
   unit?: "user" | "instance";
   /** attributes per unit (targeting: roles, internal verification traffic, ...) */
   attributes?: (index: number, rng: Random) => Unit["attributes"];
-  /** users per batch (one assign call each; ≤ 1,000) */
+  /** users per batch (assigned in calls of ≤ 1,000; onBatch runs after each batch) */
   batchSize?: number;
   /** skip the traffic of users exposed in no experiment (it counts nowhere; saves time in tests) */
   onlyExposed?: boolean;
@@ -51,6 +53,7 @@ export interface SimulationReport {
 }
 
 const MAX_EVENTS_PER_CALL = 1000;
+const MAX_UNITS_PER_ASSIGN = 1000;
 
 function chunk<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
@@ -76,7 +79,7 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
   const effects = opts.effects ?? {};
   // Dropping exposures means logging them ourselves (assign with log: false) and leaving some out.
   const logOurselves = Object.values(effects).some((e) => (e.dropExposures ?? 0) > 0);
-  const batchSize = Math.min(1000, Math.max(1, opts.batchSize ?? 500));
+  const batchSize = Math.max(1, opts.batchSize ?? 500);
   const report: SimulationReport = { users: 0, batches: 0, exposed: {}, served: {}, droppedExposures: 0, eventsSent: 0, eventsRejected: 0, stoppedEarly: false };
 
   for (let start = 0; start < opts.users; start += batchSize) {
@@ -87,7 +90,8 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
       const attributes = opts.attributes?.(i, rng.fork(`attr:${i}`));
       return { ...(isInstance ? { instanceId: id } : { userId: id }), ...(attributes ? { attributes } : {}) };
     });
-    const results = await opts.transport.assign(units, !logOurselves);
+    const results: AssignResult[] = [];
+    for (const part of chunk(units, MAX_UNITS_PER_ASSIGN)) results.push(...(await opts.transport.assign(part, !logOurselves)));
     // Explicit times at or after the exposure /assign just logged: chunks sent concurrently may
     // arrive in any order, and an event counts only from its user's first exposure on.
     const timestamp = Date.now();
@@ -112,7 +116,12 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
         logged = true;
       }
       if (opts.onlyExposed && !logged) return;
-      for (const e of unitTraffic(userRng, profile, variant ? effects[variant] : undefined)) {
+      const planted: VariantEffects[] = [];
+      for (const a of assignments) {
+        const byVariant = a.experiment === opts.experiment ? effects : opts.otherEffects?.[a.experiment];
+        if (byVariant?.[a.variant]) planted.push(byVariant[a.variant]);
+      }
+      for (const e of unitTraffic(userRng, profile, combineEffects(planted))) {
         events.push({ id: randomUUID(), [isInstance ? "instanceId" : "userId"]: id, timestamp, ...e });
       }
     });

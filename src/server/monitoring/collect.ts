@@ -37,7 +37,7 @@ async function collectExperiments(m: MonitoringMetrics): Promise<void> {
     db.select({ recommendation: decisions.recommendation, n: count() }).from(decisions).groupBy(decisions.recommendation),
     db.select({ status: webhookDeliveries.status, n: count() }).from(webhookDeliveries).groupBy(webhookDeliveries.status),
   ]);
-  for (const g of [m.experimentInfo, m.exposure, m.recommendation, m.reason, m.evaluatedAt, m.exposures, m.metricValue, m.srmPValue, m.webhookDeliveries]) g.reset();
+  for (const g of [m.experimentInfo, m.exposure, m.recommendation, m.reason, m.evaluatedAt, m.exposures, m.metricValue, m.relativeChange, m.webhookDeliveries]) g.reset();
   mirrorCounter(m.evaluatorRuns, Object.fromEntries(runs.map((r) => [r.recommendation, r.n])), "recommendation");
   for (const s of ["pending", "delivered", "failed"] as const) m.webhookDeliveries.set({ status: s }, outbox.find((o) => o.status === s)?.n ?? 0);
 
@@ -52,11 +52,11 @@ async function collectExperiments(m: MonitoringMetrics): Promise<void> {
     const experiment = d.experimentKey;
     for (const r of RECOMMENDATIONS) m.recommendation.set({ experiment, recommendation: r }, d.recommendation === r ? 1 : 0);
     m.evaluatedAt.set({ experiment }, d.evaluatedAt.getTime() / 1000);
-    const values = decisionValues(d.reasons, d.inputs);
+    const values = decisionValues(d);
     for (const code of values.reasonCodes) m.reason.set({ experiment, code }, 1);
     for (const [variant, n] of Object.entries(values.exposures)) m.exposures.set({ experiment, variant }, n);
     for (const v of values.metrics) m.metricValue.set({ experiment, variant: v.variant, metric: v.metric, role: v.role }, v.value);
-    if (values.srmPValue !== null) m.srmPValue.set({ experiment }, values.srmPValue);
+    for (const c of values.changes) m.relativeChange.set({ experiment, metric: c.metric, variant: c.variant, test: c.kind }, c.relativeChange);
   }
 }
 

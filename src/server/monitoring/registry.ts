@@ -38,11 +38,16 @@ function build() {
     exposures: new Gauge({ name: "verdict_experiment_exposures", help: "Exposed units per variant in the latest decision's inputs", labelNames: ["experiment", "variant"], registers: r }),
     metricValue: new Gauge({
       name: "verdict_experiment_metric_value",
-      help: "Guardrail, primary and feedback values per experiment and variant from the latest decision (error_rate as a share, page_load_time in ms, feedback_score 1-5)",
+      help: "Values per experiment, variant and metric from the latest decision's inputs: guardrails (error_rate as a share, page_load_time and page_load_p95 in ms, feedback_score 1-5) and the A/B primary",
       labelNames: ["experiment", "variant", "metric", "role"],
       registers: r,
     }),
-    srmPValue: new Gauge({ name: "verdict_experiment_srm_p_value", help: "Sample-ratio check p-value of the latest decision (mismatch below the experiment's threshold, default 0.001)", labelNames: ["experiment"], registers: r }),
+    relativeChange: new Gauge({
+      name: "verdict_experiment_metric_relative_change",
+      help: "Relative change of a variant against the baseline per guardrail (test=harm) or A/B primary (test=primary), from the latest decision; 0.1 = +10 %",
+      labelNames: ["experiment", "metric", "variant", "test"],
+      registers: r,
+    }),
     webhookDeliveries: new Gauge({ name: "verdict_webhook_deliveries", help: "Webhook deliveries in the outbox by status", labelNames: ["status"], registers: r }),
   };
   observeEventStoreTiming((op, seconds, ok) => m.chLatency.observe({ operation: op, outcome: ok ? "ok" : "error" }, seconds));
