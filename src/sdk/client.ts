@@ -105,6 +105,8 @@ export class VerdictClient {
   private flushChain: Promise<void> = Promise.resolve();
   private flushScheduled = false;
   private closed = false;
+  /** the periodic refresh in flight, awaited by close() so nothing runs after it */
+  private backgroundRefresh: Promise<void> | null = null;
   private removePageHideListeners: (() => void) | null = null;
   private readonly counters = { accepted: 0, rejected: 0, failed: 0, exposuresLogged: 0, snapshotFetches: 0, snapshotNotModified: 0 };
 
@@ -202,6 +204,7 @@ export class VerdictClient {
     if (this.flushTimer !== null) clearInterval(this.flushTimer);
     this.refreshTimer = this.flushTimer = null;
     this.removePageHideListeners?.();
+    await this.backgroundRefresh;
     await this.flush();
   }
 
@@ -270,7 +273,12 @@ export class VerdictClient {
     const flushMs = this.options.flushIntervalMs ?? 5_000;
     // unref(): a Node process must be free to exit even if the app forgot close().
     if (refreshMs > 0) {
-      this.refreshTimer = setInterval(() => this.refresh().catch((e: unknown) => this.reportError(`snapshot refresh failed: ${String(e)}`)), refreshMs);
+      this.refreshTimer = setInterval(() => {
+        if (this.backgroundRefresh) return;
+        this.backgroundRefresh = this.refresh()
+          .catch((e: unknown) => this.reportError(`snapshot refresh failed: ${String(e)}`))
+          .finally(() => (this.backgroundRefresh = null));
+      }, refreshMs);
       (this.refreshTimer as { unref?: () => void }).unref?.();
     }
     if (flushMs > 0) {
