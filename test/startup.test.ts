@@ -1,13 +1,15 @@
 // Startup with a store that cannot be reached exits non-zero with one line naming the variable.
 // scripts/migrate.ts runs the same boot() as the server process (instrumentation-node.ts).
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
 function migrate(env: Record<string, string>) {
   const dataDir = mkdtempSync(join(tmpdir(), "verdict-startup-"));
+  // start from the migrated, empty template (test/global-setup.ts): initdb alone takes many seconds
+  if (process.env.VERDICT_TEST_PG_TEMPLATE) cpSync(process.env.VERDICT_TEST_PG_TEMPLATE, join(dataDir, "postgres"), { recursive: true });
   const res = spawnSync(join(process.cwd(), "node_modules/.bin/tsx"), ["scripts/migrate.ts"], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production", VERDICT_DATA_DIR: dataDir, VERDICT_SEED_DEMO: "false", ...env },
     encoding: "utf8",
