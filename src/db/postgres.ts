@@ -1,5 +1,5 @@
 // The config store: drizzle over PGlite (embedded default) or a Postgres server (DATABASE_URL).
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { env } from "@/server/env";
@@ -90,15 +90,16 @@ export async function migrateConfigStore(): Promise<void> {
   }
 }
 
-/** Applied drizzle migrations, newest last, for /api/health. */
+/** Applied drizzle migrations by tag (drizzle records each one's `when` as created_at), for /api/health. */
 export async function configMigrations(): Promise<string[]> {
   const s = await configStore();
   const { sql } = await import("drizzle-orm");
-  const rows = (await s.db.execute(sql`select hash, created_at from drizzle.__drizzle_migrations order by created_at`)) as unknown as
+  const res = (await s.db.execute(sql`select created_at from drizzle.__drizzle_migrations order by created_at`)) as unknown as
     | { rows: { created_at: string }[] }
     | { created_at: string }[];
-  const list = Array.isArray(rows) ? rows : rows.rows;
-  return list.map((r) => String(r.created_at));
+  const applied = new Set((Array.isArray(res) ? res : res.rows).map((r) => Number(r.created_at)));
+  const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, "meta", "_journal.json"), "utf8")) as { entries: { when: number; tag: string }[] };
+  return journal.entries.filter((e) => applied.has(e.when)).map((e) => e.tag);
 }
 
 export async function closeConfigStore(): Promise<void> {

@@ -26,7 +26,7 @@ export async function health() {
     probe(async () => {
       const info = await configStoreInfo();
       const migrations = await configMigrations();
-      return { mode: info.mode, migrations: { applied: migrations.length } };
+      return { mode: info.mode, migrations: { applied: migrations.length, latest: migrations.at(-1) ?? null } };
     }),
     probe(async () => {
       const info = await eventStoreInfo();
