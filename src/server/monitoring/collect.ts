@@ -4,6 +4,7 @@
 import { count, ne, sql } from "drizzle-orm";
 import { getDb } from "@/db/postgres";
 import { decisions, experiments, webhookDeliveries } from "@/db/schema";
+import { evaluatorStatus } from "@/server/decisions/loop";
 import { ingestCounters } from "@/server/ingestion/ingest";
 import { ingestionPipeline } from "@/server/ingestion/pipeline";
 import { decisionValues } from "./decision-values";
@@ -38,7 +39,11 @@ async function collectExperiments(m: MonitoringMetrics): Promise<void> {
     db.select({ status: webhookDeliveries.status, n: count() }).from(webhookDeliveries).groupBy(webhookDeliveries.status),
   ]);
   for (const g of [m.experimentInfo, m.exposure, m.recommendation, m.reason, m.evaluatedAt, m.exposures, m.metricValue, m.relativeChange, m.webhookDeliveries]) g.reset();
-  mirrorCounter(m.evaluatorRuns, Object.fromEntries(runs.map((r) => [r.recommendation, r.n])), "recommendation");
+  mirrorCounter(m.decisions, Object.fromEntries(runs.map((r) => [r.recommendation, r.n])), "recommendation");
+  const evaluator = evaluatorStatus();
+  m.evaluatorRuns.reset();
+  m.evaluatorRuns.inc(evaluator.runs);
+  m.evaluatorFailures.set(evaluator.last?.failed.length ?? 0);
   for (const s of ["pending", "delivered", "failed"] as const) m.webhookDeliveries.set({ status: s }, outbox.find((o) => o.status === s)?.n ?? 0);
 
   const live = new Set<string>();

@@ -6,7 +6,7 @@ import { observeEventStoreTiming } from "@/db/clickhouse/client";
 
 function build() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "verdict_process_" });
+  collectDefaultMetrics({ register: registry, prefix: "verdict_" });
   const r = [registry];
   const m = {
     registry,
@@ -24,7 +24,9 @@ function build() {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: r,
     }),
-    evaluatorRuns: new Counter({ name: "verdict_evaluator_runs_total", help: "Evaluations stored (automatic and on demand), by recommendation", labelNames: ["recommendation"], registers: r }),
+    evaluatorRuns: new Counter({ name: "verdict_evaluator_runs_total", help: "Passes of the background evaluator over every running experiment since start", registers: r }),
+    evaluatorFailures: new Gauge({ name: "verdict_evaluator_last_run_failures", help: "Experiments whose evaluation failed in the evaluator's latest pass", registers: r }),
+    decisions: new Counter({ name: "verdict_decisions_total", help: "Decisions stored (evaluator and on-demand evaluations), by recommendation", labelNames: ["recommendation"], registers: r }),
     experimentInfo: new Gauge({ name: "verdict_experiment_info", help: "1 per experiment that is not a draft, with its status and strategy", labelNames: ["experiment", "status", "strategy", "automation"], registers: r }),
     exposure: new Gauge({ name: "verdict_experiment_exposure_percent", help: "Current stage: share of units in the rollout (canary stage, rolling share, toggle percentage)", labelNames: ["experiment"], registers: r }),
     recommendation: new Gauge({
