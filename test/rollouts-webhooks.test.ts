@@ -77,7 +77,7 @@ describe("webhooks driven by a rollout", () => {
     const rolledBack = received.find((r) => r.body.event === "experiment.rolled_back")!;
     expect(rolledBack.body.data).toMatchObject({ experiment: { key: "hooked-canary", status: "rolled_back", exposure: 0 }, decision: { recommendation: "rollback" } });
     const changed = received.find((r) => r.body.event === "decision.changed" && r.body.data.recommendation === "rollback")!;
-    expect(changed.body.data.decision.reasons.map((x: any) => x.code)).toContain("guardrail_harm");
+    expect((changed.body.data.decision as any).reasons.map((x: any) => x.code)).toContain("guardrail_harm");
 
     const log = await call(deliveries.GET, { params: { id: hook.body.id } });
     const byId = Object.fromEntries(log.body.deliveries.map((d: any) => [d.id, d]));
