@@ -64,7 +64,8 @@ describe("canary rollouts with simulated traffic", () => {
         // a "rate your delivery" prompt after every order (a third of users answer it), a tracking
         // screen that polls the API, and 2 % of requests failing on mobile networks
         profile: { feedbackProbability: 0.35, requestsPerPageView: 3, errorRate: 0.02 },
-        effects: { treatment: { engagementLift: 0.1 } },
+        // a healthy release: more engagement, and no worse (slightly better) on every guardrail
+        effects: { treatment: { engagementLift: 0.1, errorRate: 0.9, loadTime: 0.98, feedbackShift: 0.05 } },
         until: (e) => e.state.exposure !== stage,
       });
       decisions.push(...run.decisions);
@@ -108,19 +109,25 @@ describe("canary rollouts with simulated traffic", () => {
 
   it("holds with the SRM reason, and never promotes, when one arm's exposures go missing", async () => {
     // Guardrails easy to satisfy, so that the mismatch is the only thing standing between this
-    // canary and a promotion: without the SRM check it would advance within a few batches.
-    await createRunning(canary("srm-skew", { metrics: { guardrails: [{ metric: "error_rate", promotionMargin: 2 }] } }));
+    // canary and a promotion at the end: without the SRM check it would advance. 400 exposures per
+    // arm give the sample-ratio test enough units to see a 40 % loss before the stage could pass.
+    await createRunning(
+      canary("srm-skew", {
+        rollout: { stages: [5, 20, 50, 100], minExposuresPerArm: 400, minDurationMinutes: 0 },
+        metrics: { guardrails: [{ metric: "error_rate", promotionMargin: 2 }] },
+      }),
+    );
     const run = await rehearse({
       experiment: "srm-skew",
-      users: 12_000,
+      users: 20_000,
       batchSize: 1000,
       seed: 4,
       userPrefix: "srm-",
       onlyExposed: true,
-      effects: { treatment: { dropExposures: 0.3, engagementLift: 0.1 } },
+      effects: { treatment: { dropExposures: 0.4, engagementLift: 0.1 } },
       until: () => false,
     });
-    expect(run.report.users).toBe(12_000);
+    expect(run.report.users).toBe(20_000);
     expect(run.decisions.some((d) => d.recommendation === "promote"), trace(run.decisions)).toBe(false);
     expect(run.experiment).toMatchObject({ status: "running", state: { exposure: 5 } });
     const last = run.decisions.at(-1);
