@@ -78,4 +78,15 @@ test("validation errors appear next to the fields, then a canary is created thro
   await page.getByLabel("Name", { exact: true }).fill("Again");
   await page.getByRole("button", { name: "Create experiment" }).click();
   await expect(page.getByTestId("error-key")).toContainText("already exists");
+
+  // the list finds it by search, and the strategy filter lives in the URL
+  await page.goto("/experiments");
+  await page.getByLabel("Search").fill("checkout");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await expect(page).toHaveURL(/q=checkout/);
+  await expect(page.getByTestId("experiment-row-checkout-canary")).toBeVisible();
+  await expect(page.getByTestId("experiments-table").locator("tbody tr")).toHaveCount(1);
+  await page.getByLabel("Strategy").selectOption("blue_green");
+  await expect(page).toHaveURL(/strategy=blue_green/);
+  await expect(page.getByText("No experiment matches these filters.")).toBeVisible();
 });

@@ -38,10 +38,14 @@ export function ResultsCharts({ results }: { results: ResultsView }) {
       const e = m.relative!.estimate;
       const lower = finite(m.relative!.lower, -1);
       const upper = finite(m.relative!.upper, 1);
+      let range: [number, number] = [clip(lower), clip(upper)];
+      // an interval wholly beyond the axis still shows, as a stub at the edge it points past
+      if (range[0] === range[1] && Math.abs(range[0]) === 1) range = range[0] > 0 ? [0.92, 1] : [-1, -0.92];
+      const clipped = lower < -1 || upper > 1;
       return {
-        label: variants.length > 2 ? `${m.label} (${m.variant})` : m.label,
+        label: `${variants.length > 2 ? `${m.label} (${m.variant})` : m.label}${clipped ? " »" : ""}`,
         estimate: clip(e),
-        range: [clip(lower), clip(upper)] as [number, number],
+        range,
         truth: `${pct(e)} [${pct(lower)}, ${pct(upper)}]`,
         verdict: m.verdict,
       };
@@ -51,7 +55,7 @@ export function ResultsCharts({ results }: { results: ResultsView }) {
 
   return (
     <div className="grid gap-4 lg:grid-cols-2">
-      <ChartCard id="forest" title="Relative effects" description="Treatment vs control per metric, with 95 % intervals (clipped at ±100 %)." empty={forest.length ? null : "Effects appear once both arms have data."}>
+      <ChartCard id="forest" title="Relative effects" description="Treatment vs control per metric, with 95 % intervals; » marks an interval clipped at ±100 %." empty={forest.length ? null : "Effects appear once both arms have data."}>
         <ResponsiveContainer width="100%" height="100%">
           <ComposedChart layout="vertical" data={forest} margin={{ left: 8, right: 16 }}>
             <CartesianGrid strokeDasharray="3 3" horizontal={false} opacity={0.4} />

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { experimentOverview } from "@/components/data/overview";
 import { ExperimentFilters } from "@/components/experiment-filters";
+import { LiveRefresh } from "@/components/experiment/live-refresh";
 import { Badge, RecommendationBadge, StatusBadge } from "@/components/ui/badge";
 import { CodeBlock, EmptyState } from "@/components/ui/empty-state";
 import { buttonClass, cardClass, tableClass } from "@/components/ui/styles";
@@ -27,7 +28,9 @@ export default async function ExperimentsPage({ searchParams }: { searchParams: 
   return (
     <div className="space-y-4">
       <div className="flex flex-wrap items-center justify-between gap-3">
-        <h1 className="text-2xl font-semibold">Experiments</h1>
+        <h1 className="flex items-center gap-2 text-2xl font-semibold">
+          Experiments <LiveRefresh active={experiments.some((e) => e.status === "running")} intervalMs={10_000} />
+        </h1>
         {canAct(user) && (
           <Link href="/experiments/new" className={buttonClass.primary}>
             New experiment
