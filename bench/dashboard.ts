@@ -13,7 +13,7 @@
  * repeated views and live refresh see).
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -90,12 +90,13 @@ async function measure(url: string, repeats: number, log: (l: string) => void) {
     for (let i = 0; i < repeats; i++) {
       runs.push(await timePage(page, `/experiments/${KEY}`));
       empty.push(await timePage(page, `/experiments/${EMPTY_KEY}`));
+      log(`run ${i + 1}: page interactive ${runs[i].interactiveMs.toFixed(0)} ms, results visible ${runs[i].resultsVisibleMs.toFixed(0)} ms; empty page interactive ${empty[i].interactiveMs.toFixed(0)} ms`);
       const s = performance.now();
       const res = await page.request.get(`/api/v1/experiments/${KEY}/results`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, timeout: 600_000 });
-      if (!res.ok()) throw new Error(`results API answered ${res.status()}`);
+      if (!res.ok()) throw new Error(`results API answered ${res.status()}: ${(await res.text()).slice(0, 300)}`);
       await res.body();
       api.push(performance.now() - s);
-      log(`run ${i + 1}: interactive ${runs[i].interactiveMs.toFixed(0)} ms, results visible ${runs[i].resultsVisibleMs.toFixed(0)} ms; empty page ${empty[i].interactiveMs.toFixed(0)} ms; results API ${api[i].toFixed(0)} ms`);
+      log(`run ${i + 1}: results API ${api[i].toFixed(0)} ms`);
     }
     // VERDICT_BENCH_SCREENSHOT=path: a full-page picture of the experiment with its 10M events
     // (the README's screenshot: eight days of data, so the cumulative chart has a curve)
@@ -116,22 +117,28 @@ export async function run(opts: { users?: number; events?: number; repeats?: num
   const events = opts.events ?? 10_000_000;
   const repeats = opts.repeats ?? 3;
   const log = opts.log ?? (() => {});
-  const dir = mkdtempSync(join(tmpdir(), "verdict-bench-dashboard-"));
+  // VERDICT_BENCH_DATA_DIR: keep (and on later runs reuse) the generated data instead of a temp dir
+  const keep = process.env.VERDICT_BENCH_DATA_DIR;
+  const reuse = Boolean(keep && existsSync(join(keep, "clickhouse")));
+  const dir = keep ?? mkdtempSync(join(tmpdir(), "verdict-bench-dashboard-"));
   const credentials = { VERDICT_ADMIN_PASSWORD: ADMIN_PASSWORD, VERDICT_ADMIN_TOKEN: ADMIN_TOKEN, VERDICT_SEED_DEMO: "false" };
   try {
-    log(`generating ${users.toLocaleString()} users / ${events.toLocaleString()} events with bench/results.ts…`);
-    const gen = spawnSync(join(process.cwd(), "node_modules/.bin/tsx"), ["bench/results.ts", String(users), String(events)], {
-      stdio: ["ignore", "inherit", "inherit"],
-      env: { ...process.env, ...credentials, VERDICT_DATA_DIR: dir },
-    });
-    if (gen.status !== 0) throw new Error(`bench/results.ts failed (exit ${gen.status})`);
+    if (reuse) log(`reusing the data in ${dir}`);
+    else {
+      log(`generating ${users.toLocaleString()} users / ${events.toLocaleString()} events with bench/results.ts…`);
+      const gen = spawnSync(join(process.cwd(), "node_modules/.bin/tsx"), ["bench/results.ts", String(users), String(events)], {
+        stdio: ["ignore", "inherit", "inherit"],
+        env: { ...process.env, ...credentials, VERDICT_DATA_DIR: dir },
+      });
+      if (gen.status !== 0) throw new Error(`bench/results.ts failed (exit ${gen.status})`);
+    }
     ensureBuilt();
 
     const figures: DashboardBenchFigures = { users, events, uncached: [], cached: [], emptyPage: [], resultsApiMs: [] };
     for (const cache of ["0", "10"]) {
       const server = await startNextServer({ dataDir: dir, env: { ...credentials, VERDICT_RESULTS_CACHE_SECONDS: cache, VERDICT_EVALUATOR_INTERVAL_SECONDS: "0" }, timeoutMs: 120_000 });
       try {
-        if (cache === "0") {
+        if (cache === "0" && !reuse) {
           // the baseline experiment: same page, no data
           const created = await fetch(`${server.url}/api/v1/experiments`, {
             method: "POST",
@@ -148,13 +155,16 @@ export async function run(opts: { users?: number; events?: number; repeats?: num
           figures.emptyPage = m.empty;
           figures.resultsApiMs = m.api;
         } else figures.cached = m.runs;
+      } catch (e) {
+        log(`server output (tail):\n${server.output().slice(-3000)}`);
+        throw e;
       } finally {
         await server.stop();
       }
     }
     return figures;
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (!keep) rmSync(dir, { recursive: true, force: true });
   }
 }
 

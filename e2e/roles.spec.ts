@@ -61,3 +61,34 @@ test("an admin creates an API key that is shown once, and sees the users", async
   await expect(page.getByTestId("users-table")).toContainText("vera");
   await expect(page.getByTestId("users-table")).toContainText("rita");
 });
+
+test("every page is reached from the navigation (screenshots as artifacts)", async ({ page }) => {
+  await signIn(page, ADMIN_USER, ADMIN_PASSWORD);
+  const nav = page.getByRole("navigation", { name: "Main" });
+  for (const [link, heading] of [
+    ["Experiments", "Experiments"],
+    ["Decisions", "Decisions"],
+    ["Audit log", "Audit log"],
+    ["Webhooks", "Webhooks"],
+    ["API keys", "API keys"],
+    ["Users", "Users"],
+  ] as const) {
+    await nav.getByRole("link", { name: link }).click();
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText(heading);
+    await expect(nav.getByRole("link", { name: link })).toHaveAttribute("aria-current", "page");
+    await page.screenshot({ path: test.info().outputPath(`${link.toLowerCase().replace(" ", "-")}.png`), fullPage: true });
+  }
+  await page.goto(`/experiments/${KEY}/edit`);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Edit Roles canary");
+  await expect(page.getByLabel("Key", { exact: true })).toBeDisabled();
+  await page.screenshot({ path: test.info().outputPath("edit.png"), fullPage: true });
+  await page.getByLabel("Hypothesis").fill("Edited through the dashboard.");
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await expect(page).toHaveURL(new RegExp(`/experiments/${KEY}$`));
+  await expect(page.getByText("Edited through the dashboard.")).toBeVisible();
+  // signing out ends the session
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/sign-in/);
+  await page.goto("/experiments");
+  await expect(page).toHaveURL(/\/sign-in/);
+});

@@ -8,11 +8,35 @@ import { toResultsView } from "./results-view";
 import type { DrillView } from "../experiment/readiness";
 import type { DecisionView, ResultsView } from "../experiment/view";
 
+// Stale-while-revalidate for the page: the last view computed for an experiment version is shown at
+// once (labelled with its age) if a fresh computation takes longer than SWR_WAIT_MS, while that
+// computation finishes in the background and replaces it. A version change (rollback, stage change,
+// re-randomisation) never shows an older version's results.
+const SWR_WAIT_MS = 1000;
+const MAX_VIEWS = 200;
+const lastViews = new Map<string, ResultsView>();
+
+function remember(key: string, view: ResultsView) {
+  lastViews.delete(key);
+  lastViews.set(key, view);
+  if (lastViews.size > MAX_VIEWS) lastViews.delete(lastViews.keys().next().value!);
+}
+
 /** `error` instead of a throw: the release controls must stay usable when the event store is not. */
 export async function loadResults(e: Experiment): Promise<{ view: ResultsView | null; error: string | null }> {
   if (e.status === "draft") return { view: null, error: null };
+  const key = `${e.key}@${e.version}`;
+  const fresh = getResults({ key: e.key }).then((r) => {
+    const view = toResultsView(r, e);
+    remember(key, view);
+    return view;
+  });
+  const last = lastViews.get(key);
   try {
-    return { view: toResultsView(await getResults({ key: e.key }), e), error: null };
+    if (!last) return { view: await fresh, error: null };
+    fresh.catch((err) => console.error(`[verdict] results for ${e.key} failed:`, err));
+    const view = await Promise.race([fresh, new Promise<ResultsView>((r) => setTimeout(() => r({ ...last, refreshing: true }), SWR_WAIT_MS))]);
+    return { view, error: null };
   } catch (err) {
     console.error(`[verdict] results for ${e.key} failed:`, err);
     return { view: null, error: (err as Error).message };

@@ -42,7 +42,11 @@ export async function ResultsSection({ experiment, mayAct }: { experiment: Exper
           </div>
           <MetricTable rows={results.metrics} control={experiment.control} />
           <ResultsCharts results={results} />
-          {results.computedAt && <p className="text-xs text-slate-500">Results computed {formatWhen(results.computedAt)} from summary statistics.</p>}
+          {results.computedAt && (
+            <p className="text-xs text-slate-500" data-testid="results-computed">
+              Results computed {formatWhen(results.computedAt)} from summary statistics{results.refreshing ? "; newer results are being computed and appear on the next refresh" : ""}.
+            </p>
+          )}
         </>
       ) : error ? null : (
         <EmptyState title={experiment.status === "draft" ? "This experiment has not started." : "No exposures yet."}>

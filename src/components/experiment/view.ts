@@ -35,6 +35,8 @@ export interface ArmView {
 
 export interface ResultsView {
   computedAt: string | null;
+  /** shown from the page's last computation while a newer one is still running */
+  refreshing?: boolean;
   /** end of the last time bucket in which new units were exposed (for the stale-data warning) */
   lastExposureAt: string | null;
   control: string;
