@@ -28,9 +28,10 @@ export default async function ExperimentsPage({ searchParams }: { searchParams: 
   return (
     <div className="space-y-4">
       <div className="flex flex-wrap items-center justify-between gap-3">
-        <h1 className="flex items-center gap-2 text-2xl font-semibold">
-          Experiments <LiveRefresh active={experiments.some((e) => e.status === "running")} intervalMs={10_000} />
-        </h1>
+        <div className="flex items-center gap-2">
+          <h1 className="text-2xl font-semibold">Experiments</h1>
+          <LiveRefresh active={experiments.some((e) => e.status === "running")} intervalMs={10_000} />
+        </div>
         {canAct(user) && (
           <Link href="/experiments/new" className={buttonClass.primary}>
             New experiment
