@@ -1,14 +1,21 @@
 // ClickHouse SQL of the results pipeline (design and measurements: ./README.md).
 //
-// Two queries per experiment, both reading first_exposures once:
-//   * EXPOSURES_SQL: exposed units per variant (multiple-exposure units apart), the current-stage
-//     cohort for the SRM check, and first exposures per time bucket.
-//   * metricSummariesSql(): ONE pass over the event types the requested metric families need.
-//     Events are deduplicated by FINAL (exact before merges: a retried event shares the whole sort
-//     key), joined per event to the user's first exposure (hash join on cityHash64(user_id), the
-//     ~1M-row side being first_exposures), kept from `prePeriodMs` before the first exposure (the
-//     CUPED covariate window) on, aggregated PER USER with -If combinators (one column group per
-//     family), then per variant. Only per-variant sums leave ClickHouse: never events, never users.
+// Up to two queries per request, each reading first_exposures once:
+//   * percentilesSql() (only when percentiles are asked for): per arm the exact quantile grid and
+//     the histogram of post-exposure page-load times.
+//   * metricSummariesSql(): ONE pass over the event types the requested families need, which also
+//     yields the exposure counts. Events are deduplicated by FINAL (exact before merges: a retried
+//     event shares the whole sort key), RIGHT-joined per event to the user's first exposure (hash
+//     join on cityHash64(user_id); every exposed user appears, those without events with defaults),
+//     aggregated PER USER with -If combinators (one column group per family), then per variant.
+//     The per-arm quantiles of the first query arrive as parameters, so a user's clustered
+//     percentile indicator is a plain countIf(value <= q̂): no per-user arrays.
+//
+// What makes it fast (README, "Performance"): every GROUP BY key and every aggregate state is a
+// number. The variant travels as cityHash64(variant) (UInt64) and is named again only in the final
+// per-variant rows; LowCardinality/String keys or argMin/any states of strings cost 3–10× more per
+// row at 1M users. first_exposures is finalized per row and re-aggregated with numeric
+// aggregates, which is ~5× cheaper than merging its argMin/groupUniqArray states.
 //
 // Values travel only as {name:Type} parameters. The only constants spliced into SQL come from code
 // (quantile levels, histogram bin layout, column lists), never from a request.
@@ -24,24 +31,44 @@ export const FAMILY_TYPES = {
 
 export type Family = keyof typeof FAMILY_TYPES;
 
-/** First exposure per unit of one experiment; `nv` > 1 means the unit saw several variants. */
+/**
+ * First exposure per unit of one experiment: uh = cityHash64(user_id), vh = cityHash64(variant of
+ * the first exposure), first_at, multi = the unit saw more than one variant. A unit may still have
+ * several rows (unmerged parts); each row's states are finalized, then combined with numeric
+ * aggregates: multi ⇔ some row holds ≥ 2 variants or two rows hold different ones. (Ties of
+ * argMin between different variants only happen for multi units, which are excluded.)
+ */
+/** Variant hash: 53 bits, so that it survives JSON numbers (64-bit integers arrive as JS numbers). */
+const VH = (x: string) => `bitShiftRight(cityHash64(${x}), 11)`;
+
 const FIRST_EXPOSURES = `
-  SELECT cityHash64(user_id) AS uh, argMinMerge(variant) AS variant, minMerge(first_at) AS first_at,
-         length(groupUniqArrayMerge(variants)) AS nv
-  FROM first_exposures WHERE experiment = {experiment:String} GROUP BY user_id`;
+  SELECT uh, argMin(vh1, t) AS vh, min(t) AS first_at, max(nv) > 1 OR min(h1) != max(h1) AS multi
+  FROM (SELECT cityHash64(user_id) AS uh, ${VH("finalizeAggregation(variant)")} AS vh1, finalizeAggregation(first_at) AS t,
+               finalizeAggregation(variants) AS vs, length(vs) AS nv, cityHash64(vs[1]) AS h1
+        FROM first_exposures WHERE experiment = {experiment:String})
+  GROUP BY uh`;
+
+/** Variant name of a hash, from the names the caller knows ({variants}); '' if unknown. */
+const VARIANT_NAME = `transform(vh, arrayMap(x -> ${VH("x")}, {variants:Array(String)}), {variants:Array(String)}, '')`;
+
+/** Names of every variant an experiment's units were first exposed to (rare path: a variant since removed). */
+export const VARIANT_NAMES_SQL = `
+SELECT DISTINCT toString(finalizeAggregation(variant)) AS variant, ${VH("variant")} AS vh
+FROM first_exposures WHERE experiment = {experiment:String}`;
+
+const FIRST_BUCKET_SQL = `toUInt32(least(greatest(intDiv(toUnixTimestamp64Milli(first_at) - {origin:Int64}, {width:Int64}), 0), {buckets:UInt32} - 1))`;
 
 /**
- * Per variant: exposed units (single-variant), those first exposed since `cohortFrom` (the SRM
- * cohort) and first exposures per time bucket; plus a row with variant = '' counting units with
- * multiple exposures. Params: experiment, cohortFrom (ms), origin (ms), width (ms), buckets.
+ * Exposures only (no metric asked for): per (variant hash, multi) the units, those first exposed
+ * since `cohortFrom` (the SRM cohort) and first exposures per time bucket.
+ * Params: experiment, variants, cohortFrom (ms), origin (ms), width (ms), buckets.
  */
 export const EXPOSURES_SQL = `
-SELECT if(nv > 1, '', variant) AS variant,
-       count() AS units,
+SELECT vh, multi, ${VARIANT_NAME} AS variant, count() AS units,
        countIf(toUnixTimestamp64Milli(first_at) >= {cohortFrom:Int64}) AS cohort,
-       sumMapIf([toUInt32(least(greatest(intDiv(toUnixTimestamp64Milli(first_at) - {origin:Int64}, {width:Int64}), 0), {buckets:UInt32} - 1))], [toUInt64(1)], nv = 1) AS by_bucket
+       sumMap([${FIRST_BUCKET_SQL}], [toUInt64(1)]) AS by_bucket
 FROM (${FIRST_EXPOSURES})
-GROUP BY variant`;
+GROUP BY vh, multi`;
 
 /** Page-load histogram: bin 0 is < 50 ms, bin k ≥ 1 starts at 50 · 2^((k − 1)/4) ms (quarter octaves). */
 export const HISTOGRAM = { baseMs: 50, binsPerOctave: 4, maxBin: 48 } as const;
@@ -59,9 +86,26 @@ export function quantileGrid(levels: readonly number[]): number[] {
   return [...grid].sort((a, b) => a - b);
 }
 
-/** Time-series request: cumulative per-user vectors for one metric (the primary). */
+/**
+ * Per arm: the exact quantile grid and the histogram of post-exposure page-load times of
+ * single-variant units. Grouping by (arm, bin) keeps both keys numeric; the exact quantile states
+ * of an arm's bins are merged afterwards. Params: experiment, variants.
+ */
+export function percentilesSql(levels: readonly number[]): string {
+  return `
+SELECT vh, ${VARIANT_NAME} AS variant, quantilesExactMerge(${quantileGrid(levels).join(", ")})(qs) AS pl_quantiles, sumMap([bin], [views]) AS pl_histogram
+FROM (
+  SELECT f.vh AS vh, ${BIN_SQL.replace(/value/g, "ev.value")} AS bin, count() AS views, quantilesExactState(${quantileGrid(levels).join(", ")})(ev.value) AS qs
+  FROM (SELECT user_id, value, timestamp FROM events FINAL WHERE type = 'page_load') AS ev
+  INNER JOIN (SELECT uh, vh, first_at FROM (${FIRST_EXPOSURES}) WHERE NOT multi) AS f ON cityHash64(ev.user_id) = f.uh
+  WHERE ev.timestamp >= f.first_at
+  GROUP BY vh, bin
+)
+GROUP BY vh`;
+}
+
+/** Time-series request: cumulative per-bucket summaries of one metric (the primary). */
 export interface SeriesSpec {
-  /** event condition of the metric's numerator and, for ratios / feedback, denominator */
   family: Family;
   kind: "proportion" | "mean" | "ratio" | "feedback";
   customIndex?: number;
@@ -69,27 +113,30 @@ export interface SeriesSpec {
 
 export interface SummariesSqlOptions {
   families: ReadonlySet<Family>;
-  /** quantile levels wanted for page_load percentiles (empty: none) */
-  percentileLevels: readonly number[];
+  /** number of percentile levels whose per-arm thresholds arrive in {plq} (0: none) */
+  percentileCount: number;
   series: SeriesSpec | null;
   /** number of custom metric names in the {custom} parameter */
   customCount: number;
 }
 
-const BUCKET_SQL = `toUInt32(least(greatest(intDiv(toUnixTimestamp64Milli(ts) - {origin:Int64}, {width:Int64}), 0), {buckets:UInt32} - 1))`;
+const BUCKET_SQL = `toUInt32(least(greatest(intDiv(toUnixTimestamp64Milli(ev.timestamp) - {origin:Int64}, {width:Int64}), 0), {buckets:UInt32} - 1))`;
 
 /**
- * Per-user cumulative vectors are built once per USER from the user's (bucket, value) list, not per
- * event (arguments of -If combinators are computed for every row). Proportions need only the
- * bucket of the user's first qualifying event: no vectors at all.
+ * Series of the primary metric. Proportions need only the bucket of each user's first qualifying
+ * event. Means / ratios / rater means: per user the (bucket, x, y) of its post-exposure events,
+ * sorted by bucket; the user's cumulative X, Y change only at those buckets, so the user adds
+ * f(X_i, Y_i) − f(X_{i−1}, Y_{i−1}) at bucket b_i for each f summed per bucket (X, X², Y, Y², XY;
+ * for raters [Y > 0], X/Y, (X/Y)²). Summed per arm with sumMap and cumulated in Node, these are
+ * exactly Σ_users f(X_b, Y_b) per bucket, in O(events) (not O(users × buckets)).
  */
 function seriesColumns(s: SeriesSpec): { perUser: string[]; perVariant: string[] } {
   const num = {
-    engagement: `type = 'engagement'`,
-    errors: `type = 'error'`,
-    page_load: `type = 'page_load'`,
-    feedback: `type = 'feedback'`,
-    custom: `type = 'metric' AND name = {custom:Array(String)}[${(s.customIndex ?? 0) + 1}]`,
+    engagement: `ev.type = 'engagement'`,
+    errors: `ev.type = 'error'`,
+    page_load: `ev.type = 'page_load'`,
+    feedback: `ev.type = 'feedback'`,
+    custom: `ev.type = 'metric' AND ev.name = {custom:Array(String)}[${(s.customIndex ?? 0) + 1}]`,
   }[s.family];
   if (s.kind === "proportion") {
     return {
@@ -97,44 +144,45 @@ function seriesColumns(s: SeriesSpec): { perUser: string[]; perVariant: string[]
       perVariant: ["sumMapIf([s_first], [toUInt64(1)], s_count > 0) AS s_first_map"],
     };
   }
-  const numValue = s.family === "page_load" || s.family === "feedback" || s.family === "custom" ? "value" : "1";
-  const den = s.family === "errors" ? `type = 'request'` : s.family === "page_load" || s.family === "feedback" ? num : null;
-  const cumulative = (list: string) => `arrayMap(b -> arraySum(arrayMap(e -> if(e.1 <= b, e.2, 0), ${list})), range({buckets:UInt32}))`;
-  const perUser = [`groupArrayIf((${BUCKET_SQL}, toFloat64(${numValue})), ${num} AND post) AS s_xl`];
-  const perVariant: string[] = [];
-  if (den) perUser.push(`groupArrayIf((${BUCKET_SQL}, 1.0), ${den} AND post) AS s_yl`);
-  const X = cumulative("s_xl");
-  const Y = cumulative("s_yl");
-  if (s.kind === "mean") perVariant.push(`sumForEach(${X} AS s_x) AS s_sum`, "sumForEach(arrayMap(x -> x * x, s_x)) AS s_sq");
-  else if (s.kind === "ratio")
-    perVariant.push(
-      `sumForEach(${X} AS s_x) AS s_sum`,
-      "sumForEach(arrayMap(x -> x * x, s_x)) AS s_sq",
-      `sumForEach(${Y} AS s_y) AS s_ysum`,
-      "sumForEach(arrayMap(y -> y * y, s_y)) AS s_ysq",
-      "sumForEach(arrayMap((x, y) -> x * y, s_x, s_y)) AS s_xy",
-    );
-  else
-    perVariant.push(
-      `sumForEach(arrayMap(y -> toFloat64(y > 0), ${Y} AS s_y)) AS s_n`,
-      `sumForEach(arrayMap((x, y) -> if(y > 0, x / y, 0), ${X} AS s_x, s_y)) AS s_sum`,
-      "sumForEach(arrayMap((x, y) -> if(y > 0, (x / y) * (x / y), 0), s_x, s_y)) AS s_sq",
-    );
-  return { perUser, perVariant };
+  const x = s.family === "page_load" || s.family === "feedback" || s.family === "custom" ? "ev.value" : "1";
+  const den = s.family === "errors" ? `ev.type = 'request'` : s.family === "page_load" || s.family === "feedback" ? num : null;
+  const y = den ? `toFloat64(${den})` : "0.0";
+  const perUser = [`arraySort(groupArrayIf((${BUCKET_SQL}, toFloat64(if(${num}, ${x}, 0)), ${y}), (${den ? `${num} OR ${den}` : num}) AND post)) AS s_l`];
+  // cumulative X, Y after each of the user's events, and before it (0 before the first)
+  const cum = "arrayCumSum(arrayMap(e -> e.2, s_l)) AS s_cx, arrayCumSum(arrayMap(e -> e.3, s_l)) AS s_cy";
+  const prev = (a: string) => `arraySlice(arrayPushFront(${a}, 0), 1, length(${a}))`;
+  const delta = (f: (X: string, Y: string) => string) => `arrayMap((X, Y, PX, PY) -> ${f("X", "Y")} - ${f("PX", "PY")}, s_cx, s_cy, ${prev("s_cx")}, ${prev("s_cy")})`;
+  const fs: Record<string, (X: string, Y: string) => string> =
+    s.kind === "mean"
+      ? { s_sum: (X) => X, s_sq: (X) => `${X} * ${X}` }
+      : s.kind === "ratio"
+        ? { s_sum: (X) => X, s_sq: (X) => `${X} * ${X}`, s_ysum: (_, Y) => Y, s_ysq: (_, Y) => `${Y} * ${Y}`, s_xy: (X, Y) => `${X} * ${Y}` }
+        : { s_n: (_, Y) => `toFloat64(${Y} > 0)`, s_sum: (X, Y) => `if(${Y} > 0, ${X} / ${Y}, 0)`, s_sq: (X, Y) => `if(${Y} > 0, (${X} / ${Y}) * (${X} / ${Y}), 0)` };
+  const names = Object.keys(fs);
+  const perVariant = [
+    `sumMap(arrayMap(e -> e.1, s_l), ${names.map((k) => delta(fs[k])).join(", ")}) AS s_deltas`,
+    `[${names.map((k) => `'${k}'`).join(", ")}] AS s_delta_names`,
+  ];
+  return { perUser: [...perUser, cum], perVariant };
 }
 
 /**
- * Per-variant summary statistics for the requested families. Params: experiment, types
- * (Array(String)), custom (Array(String), the custom metric names, may be empty), prePeriodMs,
- * and origin / width / buckets when `series` is set.
+ * Per (variant hash, multi) exposure counts and the summary statistics of the requested families.
+ * Params: experiment, variants, types (Array(String)), custom (Array(String), may be empty),
+ * prePeriodMs, cohortFrom, origin / width / buckets, and with percentiles plv (Array(UInt64): arm
+ * hashes) and plq (Array(Array(Float64)): per arm the quantile estimate of each level).
  */
 export function metricSummariesSql(o: SummariesSqlOptions): string {
   const f = o.families;
   const perUser: string[] = [];
-  const perVariant: string[] = ["count() AS users_with_events"];
-  const outer: string[] = [];
+  const perVariant: string[] = [
+    "count() AS units",
+    "countIf(toUnixTimestamp64Milli(first_at) >= {cohortFrom:Int64}) AS cohort",
+    `sumMap([${FIRST_BUCKET_SQL}], [toUInt64(1)]) AS by_bucket`,
+  ];
+  const thresholds: string[] = [];
   if (f.has("engagement")) {
-    perUser.push(`countIf(type = 'engagement' AND post) AS eng`, `countIf(type = 'engagement' AND NOT post) AS eng_pre`);
+    perUser.push(`countIf(ev.type = 'engagement' AND post) AS eng`, `countIf(ev.type = 'engagement' AND pre) AS eng_pre`);
     perVariant.push(
       "countIf(eng > 0) AS eng_users",
       "sum(eng) AS eng_sum",
@@ -147,38 +195,35 @@ export function metricSummariesSql(o: SummariesSqlOptions): string {
     );
   }
   if (f.has("errors")) {
-    perUser.push(`countIf(type = 'error' AND post) AS err`, `countIf(type = 'request' AND post) AS req`);
+    perUser.push(`countIf(ev.type = 'error' AND post) AS err`, `countIf(ev.type = 'request' AND post) AS req`);
     perVariant.push("sum(err) AS err_x", "sum(req) AS err_y", "sum(err * err) AS err_x2", "sum(req * req) AS err_y2", "sum(err * req) AS err_xy");
   }
   if (f.has("page_load")) {
-    perUser.push(`countIf(type = 'page_load' AND post) AS pl_n`, `sumIf(value, type = 'page_load' AND post) AS pl_sum`);
+    perUser.push(`countIf(ev.type = 'page_load' AND post) AS pl_n`, `sumIf(ev.value, ev.type = 'page_load' AND post) AS pl_sum`);
     perVariant.push("sum(pl_sum) AS pl_x", "sum(pl_n) AS pl_y", "sum(pl_sum * pl_sum) AS pl_x2", "sum(pl_n * pl_n) AS pl_y2", "sum(pl_sum * pl_n) AS pl_xy");
-    // Per-user arrays of load times stay inside ClickHouse: the arm's histogram and quantile grid
-    // come from all of them, then each user's count of views ≤ q̂ (analysis/percentile's clustered
-    // indicator). A per-user histogram map would cost a map state per user; this costs one per arm.
-    perUser.push(`groupArrayIf(value, type = 'page_load' AND post) AS pl_values`);
-    perVariant.push(`sumMap(arrayMap(value -> ${BIN_SQL}, pl_values), arrayMap(v -> toUInt64(1), pl_values)) AS pl_histogram`);
-    if (o.percentileLevels.length > 0) {
-      perVariant.push("groupArray(pl_values) AS pl_users");
-      const grid = quantileGrid(o.percentileLevels);
-      const at = o.percentileLevels.map((p) => grid.indexOf(Math.round(p * 1e6) / 1e6) + 1);
-      outer.push(
-        "*",
-        `arrayReduce('quantilesExact(${grid.join(", ")})', arrayFlatten(pl_users)) AS pl_quantiles`,
-        `arrayMap(q -> arrayMap(a -> toFloat64(arrayCount(v -> v <= q, a)), pl_users), arrayMap(i -> pl_quantiles[i], [${at.join(", ")}])) AS pl_ind_users`,
+    if (o.percentileCount > 0) {
+      // per user: views at or below the arm's quantile estimate q̂ of each level (clustered indicator)
+      const ks = Array.from({ length: o.percentileCount }, (_, k) => k + 1);
+      for (const k of ks) {
+        thresholds.push(`arrayElement(arrayElement({plq:Array(Array(Float64))}, indexOf({plv:Array(UInt64)}, vh)), ${k}) AS q${k}`);
+        perUser.push(`countIf(ev.type = 'page_load' AND post AND ev.value <= f.q${k}) AS pl_i${k}`);
+      }
+      perVariant.push(
+        `[${ks.map((k) => `sum(pl_i${k})`).join(", ")}] AS pl_ind_x`,
+        `[${ks.map((k) => `sum(pl_i${k} * pl_i${k})`).join(", ")}] AS pl_ind_x2`,
+        `[${ks.map((k) => `sum(pl_i${k} * pl_n)`).join(", ")}] AS pl_ind_xy`,
       );
     }
   }
   if (f.has("feedback")) {
-    perUser.push(`countIf(type = 'feedback' AND post) AS fb_n`, `sumIf(value, type = 'feedback' AND post) AS fb_sum`);
+    perUser.push(`countIf(ev.type = 'feedback' AND post) AS fb_n`, `sumIf(ev.value, ev.type = 'feedback' AND post) AS fb_sum`);
     perVariant.push("countIf(fb_n > 0) AS fb_users", "sumIf(fb_sum / fb_n, fb_n > 0) AS fb_mean_sum", "sumIf((fb_sum / fb_n) * (fb_sum / fb_n), fb_n > 0) AS fb_mean_sq");
   }
   if (f.has("custom")) {
-    // One scalar column pair per custom metric name (names are few): per-row arrays would be built
-    // for every event row, whatever the -If condition says.
+    // One scalar column pair per custom metric name (names are few).
     for (let i = 0; i < o.customCount; i++) {
-      const is = `type = 'metric' AND name = {custom:Array(String)}[${i + 1}]`;
-      perUser.push(`sumIf(value, ${is} AND post) AS cm${i}`, `sumIf(value, ${is} AND NOT post) AS cm${i}_pre`);
+      const is = `ev.type = 'metric' AND ev.name = {custom:Array(String)}[${i + 1}]`;
+      perUser.push(`sumIf(ev.value, ${is} AND post) AS cm${i}`, `sumIf(ev.value, ${is} AND pre) AS cm${i}_pre`);
       perVariant.push(`sum(cm${i}) AS cm${i}_sum`, `sum(cm${i} * cm${i}) AS cm${i}_sq`, `sum(cm${i}_pre) AS cm${i}_pre_sum`, `sum(cm${i}_pre * cm${i}_pre) AS cm${i}_pre_sq`, `sum(cm${i} * cm${i}_pre) AS cm${i}_cross`);
     }
   }
@@ -188,28 +233,20 @@ export function metricSummariesSql(o: SummariesSqlOptions): string {
     perVariant.push(...s.perVariant);
   }
   const customFilter = f.has("custom") ? `(type != 'metric' OR name IN {custom:Array(String)})` : "1";
-  let sql = `
-SELECT variant, ${perVariant.join(",\n       ")}
+  // post: at/after the first exposure; pre: the CUPED window before it. A user without events has
+  // one row with default event columns (timestamp 1970, type ''), which matches neither.
+  const post = "ev.timestamp >= f.first_at";
+  const pre = "(ev.timestamp < f.first_at AND ev.timestamp >= f.first_at - toIntervalMillisecond({prePeriodMs:Int64}))";
+  const firstExposures = thresholds.length > 0 ? `SELECT *, ${thresholds.join(", ")} FROM (${FIRST_EXPOSURES})` : FIRST_EXPOSURES;
+  return `
+SELECT vh, multi, ${VARIANT_NAME} AS variant, ${perVariant.join(",\n       ")}
 FROM (
-  SELECT uh, any(variant) AS variant, ${perUser.join(",\n         ")}
-  FROM (
-    SELECT f.uh AS uh, f.variant AS variant, ev.type AS type, ev.name AS name, ev.value AS value, ev.timestamp AS ts,
-           ev.timestamp >= f.first_at AS post
-    FROM (SELECT type, name, user_id, value, timestamp FROM events FINAL WHERE type IN {types:Array(String)} AND ${customFilter}) AS ev
-    INNER JOIN (SELECT uh, variant, first_at FROM (${FIRST_EXPOSURES}) WHERE nv = 1) AS f ON cityHash64(ev.user_id) = f.uh
-    WHERE ev.timestamp >= f.first_at - toIntervalMillisecond({prePeriodMs:Int64})
-  )
+  SELECT f.uh AS uh, any(f.vh) AS vh, any(f.first_at) AS first_at, any(f.multi) AS multi,
+         ${perUser.join(",\n         ").replace(/\bpost\b/g, post).replace(/\bpre\b/g, pre)}
+  FROM (SELECT type, name, user_id, value, timestamp FROM events FINAL WHERE type IN {types:Array(String)} AND ${customFilter}) AS ev
+  RIGHT JOIN (${firstExposures}) AS f ON cityHash64(ev.user_id) = f.uh
   GROUP BY uh
 )
-GROUP BY variant`;
-  if (outer.length > 0) {
-    // Second stage only for percentiles: per-user indicator sums, without shipping the arrays.
-    sql = `
-SELECT * EXCEPT (pl_users, pl_ind_users),
-       arrayMap(xs -> arraySum(xs), pl_ind_users) AS pl_ind_x,
-       arrayMap(xs -> arraySum(arrayMap(x -> x * x, xs)), pl_ind_users) AS pl_ind_x2,
-       arrayMap(xs -> arraySum(arrayMap((x, a) -> x * length(a), xs, pl_users)), pl_ind_users) AS pl_ind_xy
-FROM (SELECT ${outer.join(", ")} FROM (${sql}))`;
-  }
-  return sql;
+GROUP BY vh, multi
+SETTINGS join_use_nulls = 0, query_plan_join_swap_table = 0`;
 }

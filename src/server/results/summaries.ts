@@ -6,7 +6,7 @@ import { chQuery } from "@/db/clickhouse/client";
 import { AppError } from "@/server/errors";
 import type { Experiment } from "@/server/experiments/types";
 import { metricDefinition, type MetricDefinition } from "./metrics";
-import { EXPOSURES_SQL, FAMILY_TYPES, HISTOGRAM, metricSummariesSql, quantileGrid, type Family, type SeriesSpec } from "./summaries.sql";
+import { EXPOSURES_SQL, FAMILY_TYPES, HISTOGRAM, metricSummariesSql, percentilesSql, quantileGrid, VARIANT_NAMES_SQL, type Family, type SeriesSpec } from "./summaries.sql";
 
 /** CUPED covariate window: the same metric over the 14 days before each user's first exposure. */
 export const PRE_PERIOD_MS = 14 * 24 * 3600 * 1000;
@@ -52,7 +52,7 @@ export interface SummariesRequest {
   seriesMetric?: string | null;
 }
 
-type Row = Record<string, number | number[] | [number[], number[]] | string>;
+type Row = Record<string, unknown>;
 
 const num = (v: unknown): number => (typeof v === "number" ? v : Number(v ?? 0));
 const arr = (v: unknown): number[] => (Array.isArray(v) ? (v as unknown[]).map(num) : []);
@@ -83,8 +83,10 @@ export async function getMetricSummaries(req: SummariesRequest): Promise<MetricS
   const levels = [...new Set(all.flatMap((d) => (d.kind === "percentile" && d.source.family === "page_load" && d.source.level ? [d.source.level] : [])))].sort((a, b) => a - b);
   const buckets = req.buckets ?? { origin: 0, width: 3_600_000, count: 1 };
   const series = seriesDef ? seriesSpec(seriesDef, custom) : null;
-  const params = {
+  const variants = req.experiment.variants.map((v) => v.key);
+  const params: Record<string, unknown> = {
     experiment: req.experiment.key,
+    variants,
     types: [...families].flatMap((f) => FAMILY_TYPES[f]),
     custom,
     prePeriodMs: PRE_PERIOD_MS,
@@ -93,22 +95,32 @@ export async function getMetricSummaries(req: SummariesRequest): Promise<MetricS
     width: buckets.width,
     buckets: buckets.count,
   };
-  const [exposureRows, metricRows] = await Promise.all([
-    chQuery<Row>(EXPOSURES_SQL, params),
-    families.size > 0 ? chQuery<Row>(metricSummariesSql({ families, percentileLevels: levels, series, customCount: custom.length }), params) : Promise.resolve([] as Row[]),
-  ]);
+  // Percentiles first: the main pass counts each user's views at or below its arm's quantile
+  // estimates, which it receives as parameters (parameterised chDB queries run one at a time anyway).
+  let percentileRows: Row[] = [];
+  if (families.has("page_load") && levels.length > 0) {
+    percentileRows = await chQuery<Row>(percentilesSql(levels), params);
+    const at = levels.map((p) => quantileGrid(levels).indexOf(Math.round(p * 1e6) / 1e6));
+    params.plv = percentileRows.map((r) => r.vh);
+    params.plq = percentileRows.map((r) => at.map((i) => num(arr(r.pl_quantiles)[i])));
+  }
+  const rows =
+    families.size > 0
+      ? await chQuery<Row>(metricSummariesSql({ families, percentileCount: percentileRows.length > 0 ? levels.length : 0, series, customCount: custom.length }), params)
+      : await chQuery<Row>(EXPOSURES_SQL, params);
+  await nameVariants([...rows, ...percentileRows], req.experiment.key);
 
-  const variants = req.experiment.variants.map((v) => v.key);
   const exposures: Record<string, number> = Object.fromEntries(variants.map((v) => [v, 0]));
   const cohort: Record<string, number> = Object.fromEntries(variants.map((v) => [v, 0]));
   const exposuresByBucket: Record<string, number[]> = {};
+  const metricRows = new Map<string, Row>();
   let multipleExposures = 0;
-  for (const r of exposureRows) {
-    const v = String(r.variant);
-    if (v === "") {
-      multipleExposures = num(r.units);
+  for (const r of rows) {
+    if (num(r.multi) === 1) {
+      multipleExposures += num(r.units);
       continue;
     }
+    const v = String(r.variant);
     if (!variants.includes(v)) variants.push(v); // an exposure to a variant since removed: still shown
     exposures[v] = num(r.units);
     cohort[v] = num(r.cohort);
@@ -116,11 +128,15 @@ export async function getMetricSummaries(req: SummariesRequest): Promise<MetricS
     const perBucket = new Array<number>(buckets.count).fill(0);
     keys.forEach((k, i) => (perBucket[num(k)] += num(counts[i])));
     exposuresByBucket[v] = cumulate(perBucket);
+    metricRows.set(v, r);
   }
-  const rows = new Map(metricRows.map((r) => [String(r.variant), r]));
+  for (const r of percentileRows) {
+    const row = metricRows.get(String(r.variant));
+    if (row) Object.assign(row, { pl_quantiles: r.pl_quantiles, pl_histogram: r.pl_histogram });
+  }
   const metrics: MetricSummaries["metrics"] = {};
   for (const def of defs) {
-    metrics[def.name] = Object.fromEntries(variants.map((v) => [v, armStats(def, rows.get(v), exposures[v] ?? 0, custom, levels)]));
+    metrics[def.name] = Object.fromEntries(variants.map((v) => [v, armStats(def, metricRows.get(v), exposures[v] ?? 0, custom, levels)]));
   }
   return {
     variants,
@@ -128,15 +144,25 @@ export async function getMetricSummaries(req: SummariesRequest): Promise<MetricS
     cohort,
     multipleExposures,
     metrics,
-    histogram: families.has("page_load") ? Object.fromEntries(variants.map((v) => [v, histogram(rows.get(v))])) : null,
+    histogram: families.has("page_load") ? Object.fromEntries(variants.map((v) => [v, histogram(metricRows.get(v))])) : null,
     series: req.buckets
       ? {
           metric: seriesDef?.name ?? null,
           buckets: req.buckets,
-          arms: Object.fromEntries(variants.map((v) => [v, seriesArm(rows.get(v), exposuresByBucket[v] ?? new Array(buckets.count).fill(0), buckets.count)])),
+          arms: Object.fromEntries(variants.map((v) => [v, seriesArm(metricRows.get(v), exposuresByBucket[v] ?? new Array(buckets.count).fill(0), buckets.count)])),
         }
       : null,
   };
+}
+
+/**
+ * The queries name variants from the experiment's current list; a unit first exposed to a variant
+ * since removed comes back as '' with its hash, and is named here (rare: one small extra query).
+ */
+async function nameVariants(rows: Row[], experiment: string): Promise<void> {
+  if (!rows.some((r) => r.variant === "" && num(r.multi) !== 1)) return;
+  const names = new Map((await chQuery<{ variant: string; vh: number | string }>(VARIANT_NAMES_SQL, { experiment })).map((r) => [String(r.vh), r.variant]));
+  for (const r of rows) if (r.variant === "" && num(r.multi) !== 1) r.variant = names.get(String(r.vh)) ?? `#${String(r.vh)}`;
 }
 
 function cumulate(xs: number[]): number[] {
@@ -153,11 +179,14 @@ function seriesArm(row: Row | undefined, n: number[], count: number): SeriesArm 
     keys.forEach((k, i) => (perBucket[num(k)] += num(counts[i])));
     sums.s_sum = cumulate(perBucket);
   }
-  for (const key of ["s_sum", "s_sq", "s_ysum", "s_ysq", "s_xy", "s_n"]) {
-    if (row && key in row) {
-      const a = arr(row[key]);
-      sums[key] = Array.from({ length: count }, (_, i) => a[i] ?? 0);
-    }
+  if (row && "s_deltas" in row) {
+    // means / ratios / raters: per-bucket changes of Σ_users f(X_b, Y_b), cumulated
+    const [keys, ...deltas] = row.s_deltas as unknown as number[][];
+    (row.s_delta_names as unknown as string[]).forEach((name, j) => {
+      const perBucket = new Array<number>(count).fill(0);
+      keys.forEach((k, i) => (perBucket[num(k)] += num(deltas[j][i])));
+      sums[name] = cumulate(perBucket);
+    });
   }
   return { n, sums };
 }
