@@ -67,7 +67,7 @@ export function MetricTable({ rows, control }: { rows: MetricRowView[]; control:
               <td className="whitespace-nowrap text-right tabular-nums">{formatP(r.alwaysValidP)}</td>
               <td className={TEXT[r.verdict]}>
                 {LABEL[r.verdict]}
-                {r.cupedReduction !== null && r.cupedReduction > 0 && <span className="block text-xs font-normal text-slate-500">CUPED −{(r.cupedReduction * 100).toFixed(0)} % variance</span>}
+                {r.cupedReduction !== null && r.cupedReduction >= 0.005 && <span className="block text-xs font-normal text-slate-500">CUPED −{(r.cupedReduction * 100).toFixed(0)} % variance</span>}
                 {r.note && <span className="block text-xs font-normal text-slate-500">{r.note}</span>}
               </td>
             </tr>
