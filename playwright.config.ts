@@ -2,13 +2,19 @@
 // The config module is evaluated in the runner and again in each worker: the port and data directory
 // are chosen once and handed down through the environment, which workers inherit.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defineConfig } from "@playwright/test";
 import { ADMIN_PASSWORD, ADMIN_TOKEN, CLIENT_KEY } from "./e2e/env";
 
 if (!process.env.VERDICT_E2E_PORT) {
+  // runner process only: remove data directories of earlier runs (over an hour old, so a run in
+  // progress elsewhere on the machine keeps its own)
+  for (const name of readdirSync(tmpdir())) {
+    const path = join(tmpdir(), name);
+    if (name.startsWith("verdict-e2e-") && Date.now() - statSync(path).mtimeMs > 3_600_000) rmSync(path, { recursive: true, force: true });
+  }
   const script = "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{process.stdout.write(String(s.address().port));s.close()})";
   process.env.VERDICT_E2E_PORT = execFileSync(process.execPath, ["-e", script], { encoding: "utf8" }).trim();
 }
