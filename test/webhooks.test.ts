@@ -126,8 +126,15 @@ describe("webhook deliveries", () => {
     expect(got.map((r) => r.body.attempt)).toEqual([1, 2, 3]);
     // one delivery, the same id on every attempt (receivers dedupe on it)
     expect(new Set(got.map((r) => r.body.id)).size).toBe(1);
-    const log = await call(deliveriesRoute.GET, { params: { id: hook.body.id } });
-    expect(log.body.deliveries[0]).toMatchObject({ status: "delivered", attempts: 3, lastStatusCode: 200 });
+    // the receiver answers before the sender records the outcome: wait for the log to catch up
+    const deadline = Date.now() + 20_000;
+    let last: { status: string } | undefined;
+    while (Date.now() < deadline) {
+      last = (await call(deliveriesRoute.GET, { params: { id: hook.body.id } })).body.deliveries[0];
+      if (last?.status !== "pending") break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(last).toMatchObject({ status: "delivered", attempts: 3, lastStatusCode: 200 });
     receiver.received.splice(0);
     await call(item.DELETE, { params: { id: hook.body.id } });
   });
