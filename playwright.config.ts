@@ -51,6 +51,10 @@ export default defineConfig({
     gracefulShutdown: { signal: "SIGTERM", timeout: 10_000 },
     env: {
       PORT: port,
+      // a fresh data directory with the embedded stores, whatever servers the environment names
+      // (CI sets DATABASE_URL for the integration tests; its database outlives each run)
+      DATABASE_URL: "",
+      CLICKHOUSE_URL: "",
       VERDICT_DATA_DIR: process.env.VERDICT_E2E_DATA_DIR,
       VERDICT_ADMIN_PASSWORD: ADMIN_PASSWORD,
       VERDICT_ADMIN_TOKEN: ADMIN_TOKEN,
