@@ -7,6 +7,7 @@ import { Field } from "../experiment-form/field";
 import { ConfirmAction } from "../ui/confirm-action";
 import { buttonClass, cardClass, inputClass } from "../ui/styles";
 import { useHydrated } from "../ui/use-hydrated";
+import { FormError, RoleSelect } from "./form-parts";
 
 export function NewKeyForm() {
   const router = useRouter();
@@ -48,19 +49,11 @@ export function NewKeyForm() {
         </Field>
         {kind === "server" && (
           <Field id="key-role" label="Role" errors={errors.role}>
-            <select id="key-role" name="role" className={inputClass} defaultValue="viewer">
-              <option value="viewer">viewer</option>
-              <option value="release_manager">release manager</option>
-              <option value="admin">admin</option>
-            </select>
+            <RoleSelect id="key-role" className={inputClass} />
           </Field>
         )}
       </div>
-      {errors["(root)"] && (
-        <p role="alert" className="text-sm text-red-700 dark:text-red-400">
-          {errors["(root)"].join(" ")}
-        </p>
-      )}
+      <FormError messages={errors["(root)"]} />
       <button type="submit" className={buttonClass.primary} disabled={!hydrated}>
         Create key
       </button>

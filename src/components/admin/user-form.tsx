@@ -5,6 +5,7 @@ import { ApiError, api, errorsByPath } from "../api-client";
 import { Field, invalidProps } from "../experiment-form/field";
 import { buttonClass, cardClass, inputClass } from "../ui/styles";
 import { useHydrated } from "../ui/use-hydrated";
+import { FormError, RoleSelect } from "./form-parts";
 
 export function UserForm() {
   const router = useRouter();
@@ -45,18 +46,10 @@ export function UserForm() {
           <input id="new-password" name="password" type="password" autoComplete="new-password" className={inputClass} {...invalidProps("new-password", errors.password)} />
         </Field>
         <Field id="new-role" label="Role" errors={errors.role}>
-          <select id="new-role" name="role" className={inputClass} defaultValue="viewer">
-            <option value="viewer">viewer</option>
-            <option value="release_manager">release manager</option>
-            <option value="admin">admin</option>
-          </select>
+          <RoleSelect id="new-role" className={inputClass} />
         </Field>
       </div>
-      {errors["(root)"] && (
-        <p role="alert" className="text-sm text-red-700 dark:text-red-400">
-          {errors["(root)"].join(" ")}
-        </p>
-      )}
+      <FormError messages={errors["(root)"]} />
       <p role="status" className="text-sm text-green-700 dark:text-green-400">
         {done}
       </p>

@@ -7,6 +7,7 @@ import { Field, FieldErrors, invalidProps } from "../experiment-form/field";
 import { ConfirmAction } from "../ui/confirm-action";
 import { buttonClass, cardClass, inputClass } from "../ui/styles";
 import { useHydrated } from "../ui/use-hydrated";
+import { FormError } from "./form-parts";
 
 const EVENTS = ["decision.changed", "experiment.promoted", "experiment.rolled_back", "guardrail.breached", "srm.detected"];
 
@@ -58,11 +59,7 @@ export function NewWebhookForm() {
         </div>
         <FieldErrors id="webhook-events" messages={Object.entries(errors).filter(([p]) => p.startsWith("events")).flatMap(([, m]) => m)} />
       </fieldset>
-      {errors["(root)"] && (
-        <p role="alert" className="text-sm text-red-700 dark:text-red-400">
-          {errors["(root)"].join(" ")}
-        </p>
-      )}
+      <FormError messages={errors["(root)"]} />
       <button type="submit" className={buttonClass.primary} disabled={!hydrated}>
         Add subscriber
       </button>
