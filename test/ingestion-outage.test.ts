@@ -1,5 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- responses are asserted field by field */
-// The store fails at the client boundary (a Proxy around the real chDB client): ingestion keeps
+// The store fails at the client boundary (a wrapper around the real chDB inserter): ingestion keeps
 // acknowledging into the spool, answers 503 when the spool is full, and after recovery every
 // acknowledged event is in ClickHouse exactly once (raw rows, merges stopped), in order.
 process.env.VERDICT_SPOOL_MAX_BYTES = String(1024 * 1024);
@@ -12,10 +12,10 @@ import * as events from "@/app/api/v1/events/route";
 import * as healthRoute from "@/app/api/health/route";
 import { chCommand, chQuery } from "@/db/clickhouse/client";
 import { env } from "@/server/env";
-import { ingestionPipeline, IngestionPipeline, recoverSpool, setIngestionClientWrapper, stopIngestion, flushIngestion } from "@/server/ingestion/pipeline";
+import { ingestionPipeline, IngestionPipeline, recoverSpool, setIngestionInserterWrapper, stopIngestion, flushIngestion } from "@/server/ingestion/pipeline";
 import { validateEvents } from "@/server/ingestion/validate";
 import { call, setupStores, TEST_CLIENT_KEY } from "./helpers/app";
-import { faultyClient, type Fault } from "./helpers/ingest-faults";
+import { faultyInserter, type Fault } from "./helpers/ingest-faults";
 
 let fault: Fault = "none";
 let seq = 0;
@@ -49,7 +49,7 @@ function expectExactlyOnceInOrder(rows: { id: string; value: number; block: numb
 beforeAll(async () => {
   await setupStores();
   await chCommand("SYSTEM STOP MERGES events");
-  setIngestionClientWrapper(faultyClient(() => fault));
+  setIngestionInserterWrapper(faultyInserter(() => fault));
 });
 
 describe("ingestion through a store outage", () => {
@@ -103,7 +103,7 @@ describe("ingestion through a store outage", () => {
     const last = readdirSync(dir).filter((f) => f.endsWith(".seg")).sort().at(-1)!;
     appendFileSync(join(dir, last), Buffer.from([0x56, 0x53, 0x50, 0x31, 0xff, 0xff, 0, 0, 1, 0])); // half a record header
     fault = "none";
-    setIngestionClientWrapper(faultyClient(() => fault));
+    setIngestionInserterWrapper(faultyInserter(() => fault));
     await recoverSpool();
     expectExactlyOnceInOrder(await stored("restart"), acked);
     expect(ingestionPipeline().spool.depth().rows).toBe(0);
@@ -122,7 +122,7 @@ describe("ingestion through a store outage", () => {
 
   it("in direct mode inserts before acknowledging, and follows the spool while it is not empty", async () => {
     const p = new IngestionPipeline(join(env().dataDir, "spool-direct"), "direct", 64 * 1024 * 1024);
-    p.wrapClient = faultyClient(() => fault);
+    p.wrapInserter = faultyInserter(() => fault);
     const rows = (n: number) => validateEvents(batch("direct", n), { receivedAt: Date.now(), catalog: { has: () => "ok" } }).rows;
     const sent: number[] = [];
     const submit = async (n: number) => {
