@@ -5,7 +5,7 @@ import type { Principal } from "@/server/auth/principal";
 import { refreshVariantCatalog, variantCatalog } from "./catalog";
 import { ingestionPipeline } from "./pipeline";
 import { takeRateTokens } from "./rate-limit";
-import type { IngestResult } from "./schemas";
+import type { EventRow, IngestResult } from "./schemas";
 import { hasUnknownExposure, validateEvents } from "./validate";
 
 export interface IngestRequest {
@@ -39,6 +39,26 @@ export async function ingestEvents({ events, principal, rateLimit = true, receiv
     counters.refusedRequests[code] = (counters.refusedRequests[code] ?? 0) + 1;
     throw e;
   }
+}
+
+/** Detached rows beyond which recordServerEvents waits after all: bounds memory when the store lags. */
+const MAX_DETACHED_ROWS = 50_000;
+
+/**
+ * Events the server generates itself (exposures of POST /api/v1/assign), already rows: valid by
+ * construction, so they skip validation, and the caller does not wait for their fsync unless too
+ * many are still waiting. They still take the one path into the store (group commit, spool,
+ * dedup). A crash can lose the last few milliseconds of them, never acknowledged events: nobody
+ * was told they were stored, and the next assignment of the unit records them again.
+ */
+export async function recordServerEvents(rows: EventRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const pipeline = ingestionPipeline();
+  const submission = pipeline.submit(rows).then(() => {
+    counters.accepted.server = (counters.accepted.server ?? 0) + rows.length;
+  });
+  pipeline.track(submission, rows.length);
+  if (pipeline.detachedRows > MAX_DETACHED_ROWS) await submission;
 }
 
 export interface IngestCounters {
