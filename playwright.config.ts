@@ -1,4 +1,4 @@
-// End-to-end tests in Debian's Chromium against `next start` on a fresh data directory.
+// End-to-end tests in Debian's Chromium against the production server (server.ts, as `npm start`) on a fresh data directory.
 // The config module is evaluated in the runner and again in each worker: the port and data directory
 // are chosen once and handed down through the environment, which workers inherit.
 import { execFileSync } from "node:child_process";

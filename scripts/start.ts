@@ -1,4 +1,5 @@
-// `npm start`: builds when the sources are newer than the last build, then serves with `next start`.
+// `npm start`: builds when the sources are newer than the last build, then serves with server.ts
+// (Next.js's handler, plus a direct path for the two high-rate client endpoints).
 // Migrations, the first admin and the demo seed run inside the server process (instrumentation.ts),
 // because each embedded store may be opened by one process only.
 import { spawn, spawnSync } from "node:child_process";
@@ -7,7 +8,7 @@ import { join } from "node:path";
 import { EnvError, parseEnv } from "../src/server/env";
 
 const ROOT = process.cwd();
-const SOURCES = ["src", "public", "drizzle", "instrumentation.ts", "next.config.ts", "package.json", "postcss.config.mjs", "tsconfig.json"];
+const SOURCES = ["src", "public", "drizzle", "instrumentation.ts", "instrumentation-node.ts", "next.config.ts", "package.json", "postcss.config.mjs", "tsconfig.json"];
 
 function newest(path: string): number {
   if (!existsSync(path)) return 0;
@@ -41,7 +42,8 @@ function main() {
     if (build.status !== 0) process.exit(build.status ?? 1);
   }
   console.log(`[verdict] starting on http://localhost:${port}`);
-  const server = spawn(next, ["start", "-p", String(port)], { stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+  const tsx = join(ROOT, "node_modules", ".bin", "tsx");
+  const server = spawn(tsx, [join(ROOT, "server.ts")], { stdio: "inherit", env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", PORT: String(port) } });
   for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => server.kill(sig));
   server.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }

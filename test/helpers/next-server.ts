@@ -7,7 +7,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 
 const ROOT = process.cwd();
-const SOURCES = ["src", "public", "drizzle", "instrumentation.ts", "next.config.ts", "package.json", "postcss.config.mjs", "tsconfig.json"];
+const SOURCES = ["src", "public", "drizzle", "instrumentation.ts", "instrumentation-node.ts", "next.config.ts", "package.json", "postcss.config.mjs", "tsconfig.json"];
 const BUILD_LOCK = "/tmp/verdict-next-build.lock";
 
 /**
@@ -58,7 +58,8 @@ export interface StartOptions {
 export async function startNextServer(opts: StartOptions): Promise<NextServer> {
   const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(join(ROOT, "node_modules", ".bin", "next"), ["start", "-p", String(port), "-H", "127.0.0.1"], {
+  // The production server of `npm start` (server.ts: Next.js plus the direct client endpoints).
+  const child: ChildProcess = spawn(join(ROOT, "node_modules", ".bin", "tsx"), [join(ROOT, "server.ts"), "-H", "127.0.0.1"], {
     cwd: ROOT,
     // Own process group: kill() reaches every process next start spawned.
     detached: true,

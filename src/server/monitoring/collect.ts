@@ -5,6 +5,7 @@ import { count, ne, sql } from "drizzle-orm";
 import { getDb } from "@/db/postgres";
 import { decisions, experiments, webhookDeliveries } from "@/db/schema";
 import { evaluatorStatus } from "@/server/decisions/loop";
+import { hotRouteRequests } from "@/server/http/hot-routes";
 import { ingestCounters } from "@/server/ingestion/ingest";
 import { ingestionPipeline } from "@/server/ingestion/pipeline";
 import { decisionValues } from "./decision-values";
@@ -17,6 +18,7 @@ function collectIngestion(m: MonitoringMetrics): void {
   mirrorCounter(m.ingestAccepted, c.accepted, "source");
   mirrorCounter(m.ingestRejected, c.rejected, "code");
   mirrorCounter(m.ingestRefused, c.refusedRequests, "code");
+  mirrorCounter(m.directRequests, hotRouteRequests(), "route");
   const p = ingestionPipeline();
   const depth = p.spool.depth();
   m.storeInserted.reset();

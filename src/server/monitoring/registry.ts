@@ -13,6 +13,7 @@ function build() {
     ingestAccepted: new Counter({ name: "verdict_ingest_events_accepted_total", help: "Events accepted since start, by source (api: POST /api/v1/events; server: exposures logged by /assign)", labelNames: ["source"], registers: r }),
     ingestRejected: new Counter({ name: "verdict_ingest_events_rejected_total", help: "Events rejected by validation since start, by reason code", labelNames: ["code"], registers: r }),
     ingestRefused: new Counter({ name: "verdict_ingest_requests_refused_total", help: "Ingestion requests refused whole (rate_limited, spool_full, ...) since start", labelNames: ["code"], registers: r }),
+    directRequests: new Counter({ name: "verdict_http_direct_requests_total", help: "Requests the production server handed straight to their route handler, bypassing Next.js's pipeline (src/server/http/hot-routes.ts)", labelNames: ["route"], registers: r }),
     storeInserted: new Counter({ name: "verdict_ingest_events_inserted_total", help: "Events inserted into ClickHouse since start", registers: r }),
     spoolEvents: new Gauge({ name: "verdict_ingest_spool_events", help: "Events in the local spool not yet in ClickHouse", registers: r }),
     spoolBytes: new Gauge({ name: "verdict_ingest_spool_bytes", help: "Bytes in the local spool", registers: r }),

@@ -1,0 +1,103 @@
+// The production server (`npm start`): Next.js's own request handler behind a node:http server that
+// hands the two high-rate client endpoints (POST /api/v1/assign, POST /api/v1/events) straight to
+// their route handlers. Why: src/server/http/hot-routes.ts. Everything else, pages and the rest of
+// the API, is Next.js as under `next start`; instrumentation.ts (migrations, background loops) runs
+// in app.prepare() exactly as there.
+//
+//   tsx server.ts        (after `next build`; PORT and HOSTNAME as for `next start`)
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import next from "next";
+import { EnvError, parseEnv } from "./src/server/env";
+import type { HotRoutes } from "./src/server/http/hot-routes";
+import type { RouteHandler } from "./src/server/http/route";
+
+const NO_PARAMS = { params: Promise.resolve({}) };
+
+// Both live on globalThis under the keys of src/server/http/hot-routes.ts (processSingleton).
+const g = globalThis as Record<symbol, unknown>;
+const hotRoutes = () => g[Symbol.for("verdict.hotRoutes")] as HotRoutes | undefined;
+const served = () => (g[Symbol.for("verdict.hotRouteRequests")] ??= {}) as Record<string, number>;
+
+function toHeaders(req: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (typeof value === "string") headers.set(name, value);
+    else if (value) for (const v of value) headers.append(name, v);
+  }
+  return headers;
+}
+
+/** Larger bodies are refused before the handler runs; every hot route's own limit is lower (1 MiB). */
+const MAX_HOT_BODY_BYTES = 4 * 1024 * 1024;
+
+function readBody(req: IncomingMessage): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_HOT_BODY_BYTES) chunks.push(chunk);
+    });
+    req.on("end", () => resolve(size > MAX_HOT_BODY_BYTES ? null : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
+    req.on("error", reject);
+  });
+}
+
+async function serveHot(handler: RouteHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  // Buffered, not streamed: a web ReadableStream per request costs more than the handler itself.
+  const body = req.method === "GET" || req.method === "HEAD" ? undefined : await readBody(req);
+  if (body === null) {
+    const message = `Body is larger than ${MAX_HOT_BODY_BYTES} bytes`;
+    res.writeHead(413, { "content-type": "application/json; charset=utf-8" }).end(JSON.stringify({ error: { code: "payload_too_large", message, details: null } }));
+    return;
+  }
+  const request = new Request(`http://${req.headers.host ?? "localhost"}${req.url}`, { method: req.method, headers: toHeaders(req), body: body as unknown as BodyInit | undefined });
+  const response = await handler(request, NO_PARAMS);
+  const out = Buffer.from(await response.arrayBuffer());
+  const headers: Record<string, string> = { "content-length": String(out.length) };
+  response.headers.forEach((value, name) => (headers[name] = value));
+  res.writeHead(response.status, headers).end(out);
+}
+
+async function main() {
+  let port: number;
+  try {
+    port = parseEnv(process.env).PORT;
+  } catch (e) {
+    if (e instanceof EnvError) {
+      console.error(`[verdict] ${e.message}`);
+      process.exit(1);
+    }
+    throw e;
+  }
+  // -H binds one address, as `next start -H` does (the tests bind 127.0.0.1); all addresses otherwise.
+  const hostname = process.argv.includes("-H") ? process.argv[process.argv.indexOf("-H") + 1] : undefined;
+  const app = next({ dev: false, hostname: hostname ?? "localhost", port });
+  const handle = app.getRequestHandler();
+  await app.prepare();
+
+  const server = createServer((req, res) => {
+    const q = req.url?.indexOf("?") ?? -1;
+    const pathname = q < 0 ? req.url : req.url?.slice(0, q);
+    const key = `${req.method} ${pathname}`;
+    const hot = hotRoutes()?.get(key);
+    if (hot) served()[key] = (served()[key] ?? 0) + 1;
+    const done = hot ? serveHot(hot, req, res) : handle(req, res);
+    done.catch((err: unknown) => {
+      console.error("[verdict] request failed:", err);
+      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json; charset=utf-8" });
+      res.end(JSON.stringify({ error: { code: "internal", message: "Internal error; see the server log", details: null } }));
+    });
+  });
+  // As Next's own server: keep-alive longer than typical load balancers' idle timeouts.
+  server.keepAliveTimeout = 65_000;
+  server.listen(port, hostname, () => console.log(`[verdict] listening on http://${hostname ?? "localhost"}:${port}`));
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    process.on(sig, () => {
+      server.close();
+      process.exit(0);
+    });
+  }
+}
+
+void main();

@@ -1,0 +1,28 @@
+// The two endpoints that client apps call at high rates (assignment and event ingestion) are also
+// served without Next.js's request pipeline. Measured on the 2-core machine, an EMPTY App Router
+// route handler under `next start` answers only ~600–800 requests/s: Next's per-request work
+// (routing, tracing spans, web-stream adaptation) costs more than our handlers themselves.
+//
+// A route file registers its handler here when Next first loads it; the production server
+// (server.ts) then hands matching requests straight to that same handler, a plain
+// (Request) => Response function built by route(): same authentication, parsing, errors and
+// OpenAPI entry. Until a route has been loaded once, its requests simply go through Next.
+import { processSingleton } from "@/server/process-singleton";
+import type { RouteHandler } from "./route";
+
+export type HotRoutes = Map<string, RouteHandler>;
+
+/** `${method} ${pathname}` → handler. On globalThis: server.ts reads it from outside the bundle. */
+export const HOT_ROUTES_KEY = "hotRoutes";
+
+/** Requests served directly, by `${method} ${pathname}`; server.ts counts them here (/api/metrics). */
+export const HOT_ROUTE_REQUESTS_KEY = "hotRouteRequests";
+
+export function hotRouteRequests(): Record<string, number> {
+  return processSingleton<Record<string, number>>(HOT_ROUTE_REQUESTS_KEY, () => ({}));
+}
+
+export function hotRoute(method: "GET" | "POST", pathname: string, handler: RouteHandler): RouteHandler {
+  processSingleton<HotRoutes>(HOT_ROUTES_KEY, () => new Map()).set(`${method} ${pathname}`, handler);
+  return handler;
+}
