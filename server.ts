@@ -43,20 +43,47 @@ function readBody(req: IncomingMessage): Promise<Buffer | null> {
   });
 }
 
+/**
+ * What the route handlers of the direct path read of a request (method, url, headers, the body as
+ * text, bytes or a stream), over a body already buffered: a web Request would build a
+ * ReadableStream and an AbortSignal per request, which cost more than the assignment itself.
+ */
+class BufferedRequest {
+  constructor(
+    readonly method: string,
+    readonly url: string,
+    readonly headers: Headers,
+    private readonly bytes: Buffer | undefined,
+  ) {}
+  async text(): Promise<string> {
+    return this.bytes ? this.bytes.toString("utf8") : "";
+  }
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const b = this.bytes ?? Buffer.alloc(0);
+    return b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer;
+  }
+  get body(): ReadableStream<Uint8Array> | null {
+    return this.bytes ? new Blob([this.bytes as Uint8Array<ArrayBuffer>]).stream() : null;
+  }
+}
+
 async function serveHot(handler: RouteHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  // Buffered, not streamed: a web ReadableStream per request costs more than the handler itself.
   const body = req.method === "GET" || req.method === "HEAD" ? undefined : await readBody(req);
   if (body === null) {
     const message = `Body is larger than ${MAX_HOT_BODY_BYTES} bytes`;
     res.writeHead(413, { "content-type": "application/json; charset=utf-8" }).end(JSON.stringify({ error: { code: "payload_too_large", message, details: null } }));
     return;
   }
-  const request = new Request(`http://${req.headers.host ?? "localhost"}${req.url}`, { method: req.method, headers: toHeaders(req), body: body as unknown as BodyInit | undefined });
-  const response = await handler(request, NO_PARAMS);
-  const out = Buffer.from(await response.arrayBuffer());
-  const headers: Record<string, string> = { "content-length": String(out.length) };
-  response.headers.forEach((value, name) => (headers[name] = value));
-  res.writeHead(response.status, headers).end(out);
+  const request = new BufferedRequest(req.method ?? "GET", `http://${req.headers.host ?? "localhost"}${req.url}`, toHeaders(req), body);
+  const out = await handler.direct(request as unknown as Request, NO_PARAMS);
+  if (out instanceof Response) {
+    const bytes = Buffer.from(await out.arrayBuffer());
+    const headers: Record<string, string> = { "content-length": String(bytes.length) };
+    out.headers.forEach((value, name) => (headers[name] = value));
+    res.writeHead(out.status, headers).end(bytes);
+    return;
+  }
+  res.writeHead(out.status, { ...out.headers, "content-length": String(Buffer.byteLength(out.body)) }).end(out.body);
 }
 
 async function main() {

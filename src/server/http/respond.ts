@@ -2,8 +2,23 @@
 import { z } from "zod";
 import { AppError, isAppError } from "@/server/errors";
 
+/** A JSON answer before it becomes a web Response (server.ts writes it to node:http directly). */
+export interface PlainResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export function plainJson(data: unknown, status = 200, headers: Record<string, string> = {}): PlainResponse {
+  return { status, headers: { "content-type": "application/json; charset=utf-8", ...headers }, body: JSON.stringify(data) };
+}
+
+export function toResponse(p: PlainResponse): Response {
+  return new Response(p.body, { status: p.status, headers: p.headers });
+}
+
 export function json(data: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(data), { status, headers: { "content-type": "application/json; charset=utf-8", ...headers } });
+  return toResponse(plainJson(data, status, headers));
 }
 
 export function zodDetails(error: z.ZodError): { path: string; message: string; code: string }[] {
@@ -16,11 +31,15 @@ export function validationError(error: z.ZodError, what: string): AppError {
   return new AppError("validation_failed", `Invalid ${what}: ${fields}`, details);
 }
 
-export function errorResponse(err: unknown): Response {
+export function plainError(err: unknown): PlainResponse {
   if (isAppError(err)) {
-    return json({ error: { code: err.code, message: err.message, details: err.details ?? null } }, err.status, err.headers);
+    return plainJson({ error: { code: err.code, message: err.message, details: err.details ?? null } }, err.status, err.headers);
   }
-  if (err instanceof z.ZodError) return errorResponse(validationError(err, "input"));
+  if (err instanceof z.ZodError) return plainError(validationError(err, "input"));
   console.error("[verdict] unhandled error:", err);
-  return json({ error: { code: "internal", message: "Internal error; see the server log", details: null } }, 500);
+  return plainJson({ error: { code: "internal", message: "Internal error; see the server log", details: null } }, 500);
+}
+
+export function errorResponse(err: unknown): Response {
+  return toResponse(plainError(err));
 }

@@ -16,6 +16,9 @@ const tooLarge = (what: string) =>
 async function readCapped(req: Request): Promise<Buffer> {
   const declared = Number(req.headers.get("content-length"));
   if (declared > LIMITS.maxBodyBytes) throw tooLarge(`Body of ${declared} bytes is too large`);
+  // A declared length within the limit is safe to read at once: HTTP/1.1 framing delivers exactly
+  // that many bytes. Chunked bodies stream through the capped reader below.
+  if (req.headers.has("content-length") && Number.isInteger(declared)) return Buffer.from(await req.arrayBuffer());
   if (!req.body) return Buffer.alloc(0);
   const chunks: Uint8Array[] = [];
   let size = 0;
