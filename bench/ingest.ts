@@ -1,5 +1,6 @@
 /**
- * Ingestion throughput: POST /api/v1/events on `next start` with the embedded stores, against the
+ * Ingestion throughput: POST /api/v1/events on the production server (server.ts, as `npm start`: Next.js
+ * plus the direct path of the client endpoints) with the embedded stores, against the
  * rate of inserting the same events straight through @clickhouse/client on chDB.
  *
  *   npx tsx bench/ingest.ts [seconds] [--mode spool|direct|both]
@@ -8,7 +9,9 @@
  * ids per request) for 30 s; reported: events/s acknowledged, p50/p99 latency, the server's peak
  * RSS, and how long the spool took to drain afterwards (so an acknowledgement rate the store could
  * not keep up with shows). Baseline: a separate process (chDB binds one data directory per process)
- * inserts the same rows with client.insert(JSONEachRow) in batches of 10,000, one at a time.
+ * inserts the same rows with client.insert(JSONEachRow) in batches of 10,000, one at a time (the
+ * issue's baseline), then, for comparison, as pre-serialised payloads through the store module's
+ * raw inserter, the path the pipeline itself takes (src/db/clickhouse/client.ts).
  * Both run on the same machine in the same run; the ratio is what the target is about.
  */
 import autocannon from "autocannon";
@@ -41,7 +44,7 @@ export interface ServerFigures {
 
 export interface IngestBenchResult {
   server: ServerFigures[];
-  direct: { rows: number; seconds: number; eventsPerSecond: number };
+  direct: { rows: number; seconds: number; eventsPerSecond: number; raw: { rows: number; seconds: number; eventsPerSecond: number } };
   ratio: number;
 }
 
@@ -137,22 +140,29 @@ async function post(url: string, body: string): Promise<void> {
 /** Runs in a child process: the store's own insert rate for the same rows (see file comment). */
 async function directChild(seconds: number): Promise<void> {
   const { migrateEventStore } = await import("../src/db/clickhouse/migrate");
-  const { getClickHouse } = await import("../src/db/clickhouse/client");
+  const { getClickHouse, getPayloadInserter } = await import("../src/db/clickhouse/client");
+  const { serializeRows } = await import("../src/server/ingestion/pipeline");
   const { validateEvents } = await import("../src/server/ingestion/validate");
   await migrateEventStore();
   const client = await getClickHouse();
+  const insertPayload = await getPayloadInserter();
   const template = validateEvents(eventBatch(DIRECT_BATCH, { experiment: EXPERIMENT, users: 50_000, seed: 1 }), { receivedAt: Date.now(), catalog: { has: () => "ok" } }).rows;
-  let rows = 0;
   let k = 0;
-  const started = performance.now();
-  while (performance.now() - started < seconds * 1000) {
-    const values = template.map((r, i) => ({ ...r, id: `d${k}-${i}` }));
-    k++;
-    await client.insert({ table: "events", values, format: "JSONEachRow" });
-    rows += values.length;
-  }
-  const elapsed = (performance.now() - started) / 1000;
-  console.log(JSON.stringify({ rows, seconds: elapsed, eventsPerSecond: rows / elapsed }));
+  const measure = async (insert: (values: typeof template) => Promise<void>) => {
+    let rows = 0;
+    const started = performance.now();
+    while (performance.now() - started < seconds * 500) {
+      const values = template.map((r, i) => ({ ...r, id: `d${k}-${i}` }));
+      k++;
+      await insert(values);
+      rows += values.length;
+    }
+    const elapsed = (performance.now() - started) / 1000;
+    return { rows, seconds: elapsed, eventsPerSecond: rows / elapsed };
+  };
+  const viaClient = await measure((values) => client.insert({ table: "events", values, format: "JSONEachRow" }).then(() => undefined));
+  const raw = await measure((values) => insertPayload("events", "JSONEachRow", serializeRows(values), { async_insert: 0, input_format_json_read_objects_as_strings: 1 }));
+  console.log(JSON.stringify({ ...viaClient, raw }));
 }
 
 function benchDirect(seconds: number): IngestBenchResult["direct"] {
@@ -176,7 +186,7 @@ export async function run(opts: { seconds?: number; modes?: string[]; log?: (lin
   ensureBuilt();
   const server: ServerFigures[] = [];
   for (const mode of opts.modes ?? ["spool"]) server.push(await benchServer(mode, seconds, log));
-  log(`  direct @clickhouse/client inserts for ${Math.min(seconds, 20)} s ...`);
+  log(`  direct inserts for ${Math.min(seconds, 20)} s (half @clickhouse/client, half raw payloads) ...`);
   const direct = benchDirect(Math.min(seconds, 20));
   const result = { server, direct, ratio: server[0].eventsPerSecond / direct.eventsPerSecond };
   console.log(format(result));
@@ -185,7 +195,7 @@ export async function run(opts: { seconds?: number; modes?: string[]; log?: (lin
 
 export function format(r: IngestBenchResult): string {
   const rate = (x: number) => `${Math.round(x).toLocaleString("en")} events/s`;
-  const lines = ["Ingestion: POST /api/v1/events on next start (embedded chDB), 32 connections x 100-event batches"];
+  const lines = ["Ingestion: POST /api/v1/events on the production server (server.ts, embedded chDB), 32 connections x 100-event batches"];
   for (const s of r.server) {
     lines.push(
       `  mode=${s.mode.padEnd(6)} ${rate(s.eventsPerSecond)} acknowledged (${s.requests.toLocaleString("en")} requests in ${s.seconds.toFixed(1)} s, ${s.non2xx} non-2xx/errors)`,
@@ -194,6 +204,7 @@ export function format(r: IngestBenchResult): string {
     );
   }
   lines.push(`  direct client.insert (JSONEachRow, ${DIRECT_BATCH.toLocaleString("en")}-row batches): ${rate(r.direct.eventsPerSecond)} (${r.direct.rows.toLocaleString("en")} rows in ${r.direct.seconds.toFixed(1)} s)`);
+  lines.push(`  direct raw payload insert (the pipeline's own path, same batches): ${rate(r.direct.raw.eventsPerSecond)}; acknowledged/raw ${(r.server[0].eventsPerSecond / r.direct.raw.eventsPerSecond).toFixed(2)}`);
   return lines.join("\n");
 }
 

@@ -6,7 +6,7 @@ import { join } from "node:path";
 const BENCHES: Record<string, { file: string; what: string }> = {
   sdk: { file: "sdk-eval.ts", what: "SDK local evaluation vs GrowthBook's SDK (1,000,000 users x 20 experiments)" },
   assign: { file: "assign.ts", what: "POST /api/v1/assign on next start vs a bare node:http server" },
-  ingest: { file: "ingest.ts", what: "POST /api/v1/events on next start vs direct @clickhouse/client inserts" },
+  ingest: { file: "ingest.ts", what: "POST /api/v1/events on the production server vs direct @clickhouse/client inserts" },
   results: { file: "results.ts", what: "results endpoint vs a bare GROUP BY scan over 10,000,000 events" },
   dashboard: { file: "dashboard.ts", what: "experiment page interactive time with 10,000,000 events" },
 };

@@ -53,13 +53,18 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** how long to wait for GET /api/health to answer */
   timeoutMs?: number;
+  /** plain `next start` instead of the production server (benchmarks compare the two) */
+  nextStart?: boolean;
 }
 
 export async function startNextServer(opts: StartOptions): Promise<NextServer> {
   const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   // The production server of `npm start` (server.ts: Next.js plus the direct client endpoints).
-  const child: ChildProcess = spawn(join(ROOT, "node_modules", ".bin", "tsx"), [join(ROOT, "server.ts"), "-H", "127.0.0.1"], {
+  const [command, args] = opts.nextStart
+    ? [join(ROOT, "node_modules", ".bin", "next"), ["start", "-p", String(port), "-H", "127.0.0.1"]]
+    : [join(ROOT, "node_modules", ".bin", "tsx"), [join(ROOT, "server.ts"), "-H", "127.0.0.1"]];
+  const child: ChildProcess = spawn(command, args, {
     cwd: ROOT,
     // Own process group: kill() reaches every process next start spawned.
     detached: true,
