@@ -6,7 +6,8 @@ import { chQuery } from "@/db/clickhouse/client";
 import { AppError } from "@/server/errors";
 import type { Experiment } from "@/server/experiments/types";
 import { metricDefinition, type MetricDefinition } from "./metrics";
-import { EXPOSURES_SQL, FAMILY_TYPES, HISTOGRAM, metricSummariesSql, percentilesSql, quantileGrid, VARIANT_NAMES_SQL, type Family, type SeriesSpec } from "./summaries.sql";
+import { refreshRollup } from "./rollup";
+import { EXPOSURES_SQL, FAMILY_TYPES, HISTOGRAM, metricSummariesSql, percentilesSql, quantileGrid, VARIANT_NAMES_SQL, type Family, type SeriesSpec, type SummariesSource } from "./summaries.sql";
 
 /** CUPED covariate window: the same metric over the 14 days before each user's first exposure. */
 export const PRE_PERIOD_MS = 14 * 24 * 3600 * 1000;
@@ -50,6 +51,13 @@ export interface SummariesRequest {
   buckets?: BucketSpec;
   /** metric whose cumulative per-bucket summaries are wanted (needs `buckets`) */
   seriesMetric?: string | null;
+  /** where per-user values come from; default: the rollup when it can serve the request (tests and the bench compare both) */
+  source?: SummariesSource;
+}
+
+/** The rollup holds every family's per-user values, but of the series only engagement's (the default primary). */
+export function canUseRollup(series: SeriesSpec | null): boolean {
+  return !series || (series.kind === "proportion" && series.family === "engagement");
 }
 
 type Row = Record<string, unknown>;
@@ -95,18 +103,20 @@ export async function getMetricSummaries(req: SummariesRequest): Promise<MetricS
     width: buckets.width,
     buckets: buckets.count,
   };
+  const source: SummariesSource = req.source ?? (canUseRollup(series) ? "rollup" : "events");
+  if (source === "rollup") await refreshRollup(req.experiment.key, PRE_PERIOD_MS);
   // Percentiles first: the main pass counts each user's views at or below its arm's quantile
   // estimates, which it receives as parameters (parameterised chDB queries run one at a time anyway).
   let percentileRows: Row[] = [];
   if (families.has("page_load") && levels.length > 0) {
-    percentileRows = await chQuery<Row>(percentilesSql(levels), params);
+    percentileRows = await chQuery<Row>(percentilesSql(levels, source), params);
     const at = levels.map((p) => quantileGrid(levels).indexOf(Math.round(p * 1e6) / 1e6));
     params.plv = percentileRows.map((r) => r.vh);
     params.plq = percentileRows.map((r) => at.map((i) => num(arr(r.pl_quantiles)[i])));
   }
   const rows =
-    families.size > 0
-      ? await chQuery<Row>(metricSummariesSql({ families, percentileCount: percentileRows.length > 0 ? levels.length : 0, series, customCount: custom.length }), params)
+    families.size > 0 || source === "rollup"
+      ? await chQuery<Row>(metricSummariesSql({ families, percentileCount: percentileRows.length > 0 ? levels.length : 0, series, customCount: custom.length }, source), params)
       : await chQuery<Row>(EXPOSURES_SQL, params);
   await nameVariants([...rows, ...percentileRows], req.experiment.key);
 

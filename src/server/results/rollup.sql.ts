@@ -1,0 +1,62 @@
+// SQL of the incremental per-user rollup (design: ./README.md, "Rollup"; tables: migration 0004).
+//
+// results_user_rollup holds, per (experiment, exposed user), the user's attribution (vh, first_at,
+// multi) and the per-user values of EVERY metric family, computed by the same rules as the
+// per-request pass of summaries.sql.ts: events deduplicated by FINAL, only the user's events at or
+// after the first exposure (post) or in the CUPED window before it (pre). A refresh recomputes
+// whole users, never adds deltas, so a late exposure (earlier first_at, a second variant) or a
+// retried batch simply yields the user's correct row again; the newest version wins.
+import { firstExposuresSql } from "./summaries.sql";
+
+/**
+ * Bump when the rollup's columns or rules change: an experiment whose state carries another
+ * definition is rebuilt from scratch on its next read. The pre-period is part of the rules.
+ */
+export const ROLLUP_DEFINITION = (prePeriodMs: number) => `2026-11-30.1 pre=${prePeriodMs}`;
+
+/** The event types the rollup reads: every KPI family (exposures arrive through first_exposures). */
+const KPI_TYPES = "('engagement', 'request', 'error', 'page_load', 'feedback', 'metric')";
+
+/** Users with any event stored since {since} (server insertion time; minmax-indexed). */
+const TOUCHED = "(SELECT user_id FROM events WHERE inserted_at >= fromUnixTimestamp64Milli({since:Int64}, 'UTC'))";
+
+/**
+ * Recompute and insert the rollup rows of an experiment's exposed users: all of them, or
+ * (incremental) those with an event stored since {since}. An exposed user without events gets a
+ * row of zeros (RIGHT JOIN), exactly like the per-request pass.
+ * Params: experiment, version (UInt64, the refresh's start in ms), prePeriodMs, since (ms; incremental).
+ */
+export function rollupRefreshSql(incremental: boolean): string {
+  const users = incremental ? ` AND user_id IN ${TOUCHED}` : "";
+  const post = "ev.timestamp >= f.first_at";
+  const pre = "ev.timestamp < f.first_at AND ev.timestamp >= f.first_at - toIntervalMillisecond({prePeriodMs:Int64})";
+  const metricMap = (when: string) => `mapFromArrays(sumMapIf([toString(ev.name)], [ev.value], ev.type = 'metric' AND ${when}).1, sumMapIf([toString(ev.name)], [ev.value], ev.type = 'metric' AND ${when}).2)`;
+  return `
+INSERT INTO results_user_rollup (experiment, uh, user_id, version, vh, first_at, multi, eng, eng_pre, eng_first, err, req,
+                                 pl_n, pl_sum, pl_values, fb_n, fb_sum, cm_post, cm_pre)
+SELECT {experiment:String}, f.uh, any(f.user_id), {version:UInt64}, any(f.vh), any(f.first_at), any(f.multi),
+       countIf(ev.type = 'engagement' AND ${post}), countIf(ev.type = 'engagement' AND ${pre}),
+       minIf(ev.timestamp, ev.type = 'engagement' AND ${post}),
+       countIf(ev.type = 'error' AND ${post}), countIf(ev.type = 'request' AND ${post}),
+       countIf(ev.type = 'page_load' AND ${post}), sumIf(ev.value, ev.type = 'page_load' AND ${post}),
+       groupArrayIf(ev.value, ev.type = 'page_load' AND ${post}),
+       countIf(ev.type = 'feedback' AND ${post}), sumIf(ev.value, ev.type = 'feedback' AND ${post}),
+       ${metricMap(post)}, ${metricMap(`(${pre})`)}
+FROM (SELECT type, name, user_id, value, timestamp FROM events FINAL WHERE type IN ${KPI_TYPES}${users}) AS ev
+RIGHT JOIN (${firstExposuresSql({ userIds: true, where: incremental ? `user_id IN ${TOUCHED}` : undefined })}) AS f ON cityHash64(ev.user_id) = f.uh
+GROUP BY f.uh
+SETTINGS join_use_nulls = 0, query_plan_join_swap_table = 0`;
+}
+
+/** Whether any event was stored since {since} (the minmax index skips older granules). */
+export const TOUCHED_ANY_SQL = "SELECT count() > 0 AS touched FROM events WHERE inserted_at >= fromUnixTimestamp64Milli({since:Int64}, 'UTC')";
+
+export const ROLLUP_STATE_SQL = `
+SELECT definition, toUnixTimestamp64Milli(watermark) AS watermark
+FROM results_rollup_state FINAL WHERE experiment = {experiment:String}`;
+
+export const WRITE_ROLLUP_STATE_SQL = `
+INSERT INTO results_rollup_state (experiment, definition, watermark, version)
+SELECT {experiment:String}, {definition:String}, fromUnixTimestamp64Milli({watermark:Int64}, 'UTC'), {version:UInt64}`;
+
+export const SERVER_NOW_SQL = "SELECT toUnixTimestamp64Milli(now64(3)) AS now";
