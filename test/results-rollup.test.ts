@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { chCommand, chInsert, chQuery } from "@/db/clickhouse/client";
 import { builtInMetrics } from "@/server/results/metrics";
 import { refreshRollup } from "@/server/results/rollup";
+import { ROLLUP_PARTS_SQL } from "@/server/results/rollup.sql";
 import { getMetricSummaries, PRE_PERIOD_MS, type MetricSummaries } from "@/server/results/summaries";
 import { mulberry32 } from "../analysis/testing/random";
 import { setupStores } from "./helpers/app";
@@ -134,15 +135,16 @@ describe("results rollup", () => {
     expect((await refreshRollup(key, PRE_PERIOD_MS)).kind).toBe("full");
     await chInsert("events", [ev("engagement", "i2", T0 + HOUR)]);
     expect((await refreshRollup(key, PRE_PERIOD_MS)).kind).toBe("incremental");
-    const versions = await chQuery<{ user_id: string; n: number }>(
-      "SELECT user_id, count() AS n FROM results_user_rollup WHERE experiment = {key:String} GROUP BY user_id ORDER BY user_id",
+    const rows = await chQuery<{ user_id: string; version: number }>(
+      "SELECT user_id, version FROM results_user_rollup FINAL WHERE experiment = {key:String} ORDER BY user_id",
       { key },
     );
-    // i2: the full build and the refresh; i1 (stored before the watermark's overlap): the full build only
-    expect(versions).toEqual([
-      { user_id: "i1", n: 1 },
-      { user_id: "i2", n: 2 },
-    ]);
+    // i2 was recomputed by the refresh; i1 (stored before the watermark's overlap) kept the full build's row
+    expect(rows.map((r) => r.user_id)).toEqual(["i1", "i2"]);
+    expect(rows[1].version).toBeGreaterThan(rows[0].version);
+    // the refreshed rows were ≥ 1 % of the partition: merged into one part, so FINAL reads need no merging
+    const [parts] = await chQuery<{ parts: number }>(ROLLUP_PARTS_SQL, { experiment: key });
+    expect(parts.parts).toBe(1);
     await agree(key);
   });
 });

@@ -48,15 +48,25 @@ GROUP BY f.uh
 SETTINGS join_use_nulls = 0, query_plan_join_swap_table = 0`;
 }
 
-/** Whether any event was stored since {since} (the minmax index skips older granules). */
+/** The experiment's state (definition '' if none) and the server's time (the next watermark). */
+export const ROLLUP_STATE_SQL = `
+SELECT ifNull(s.definition, '') AS definition, ifNull(s.watermark, 0) AS watermark, toUnixTimestamp64Milli(now64(3)) AS now
+FROM (SELECT 1) AS one
+LEFT JOIN (SELECT any(definition) AS definition, toUnixTimestamp64Milli(any(watermark)) AS watermark
+           FROM results_rollup_state FINAL WHERE experiment = {experiment:String}) AS s ON 1
+SETTINGS join_use_nulls = 1`;
+
+/** Whether any event was stored since {since} (ms; the minmax index on inserted_at skips older granules). */
 export const TOUCHED_ANY_SQL = "SELECT count() > 0 AS touched FROM events WHERE inserted_at >= fromUnixTimestamp64Milli({since:Int64}, 'UTC')";
 
-export const ROLLUP_STATE_SQL = `
-SELECT definition, toUnixTimestamp64Milli(watermark) AS watermark
-FROM results_rollup_state FINAL WHERE experiment = {experiment:String}`;
+/** Parts of an experiment's rollup partition: many rows outside the largest part make FINAL merge. */
+export const ROLLUP_PARTS_SQL = `
+SELECT count() AS parts, sum(p.rows) AS total, sum(p.rows) - max(p.rows) AS outside
+FROM system.parts AS p WHERE active AND database = currentDatabase() AND table = 'results_user_rollup' AND partition = {experiment:String}`;
+
+/** Merge an experiment's rollup rows into one part, so that FINAL reads need no merging. */
+export const OPTIMIZE_ROLLUP_SQL = "OPTIMIZE TABLE results_user_rollup PARTITION {experiment:String} FINAL";
 
 export const WRITE_ROLLUP_STATE_SQL = `
 INSERT INTO results_rollup_state (experiment, definition, watermark, version)
 SELECT {experiment:String}, {definition:String}, fromUnixTimestamp64Milli({watermark:Int64}, 'UTC'), {version:UInt64}`;
-
-export const SERVER_NOW_SQL = "SELECT toUnixTimestamp64Milli(now64(3)) AS now";

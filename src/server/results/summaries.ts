@@ -7,7 +7,7 @@ import { AppError } from "@/server/errors";
 import type { Experiment } from "@/server/experiments/types";
 import { metricDefinition, type MetricDefinition } from "./metrics";
 import { refreshRollup } from "./rollup";
-import { EXPOSURES_SQL, FAMILY_TYPES, HISTOGRAM, metricSummariesSql, percentilesSql, quantileGrid, VARIANT_NAMES_SQL, type Family, type SeriesSpec, type SummariesSource } from "./summaries.sql";
+import { EXPOSURES_SQL, FAMILY_TYPES, HISTOGRAM, MAX_SERIES_BUCKETS, metricSummariesSql, percentilesSql, quantileGrid, VARIANT_NAMES_SQL, type Family, type SeriesSpec, type SummariesSource } from "./summaries.sql";
 
 /** CUPED covariate window: the same metric over the 14 days before each user's first exposure. */
 export const PRE_PERIOD_MS = 14 * 24 * 3600 * 1000;
@@ -90,6 +90,7 @@ export async function getMetricSummaries(req: SummariesRequest): Promise<MetricS
   const custom = [...new Set(all.flatMap((d) => (d.source.family === "custom" ? [d.source.name] : [])))];
   const levels = [...new Set(all.flatMap((d) => (d.kind === "percentile" && d.source.family === "page_load" && d.source.level ? [d.source.level] : [])))].sort((a, b) => a - b);
   const buckets = req.buckets ?? { origin: 0, width: 3_600_000, count: 1 };
+  if (buckets.count > MAX_SERIES_BUCKETS) throw new AppError("bad_request", `At most ${MAX_SERIES_BUCKETS} time buckets`, { buckets: buckets.count });
   const series = seriesDef ? seriesSpec(seriesDef, custom) : null;
   const variants = req.experiment.variants.map((v) => v.key);
   const params: Record<string, unknown> = {
@@ -134,10 +135,7 @@ export async function getMetricSummaries(req: SummariesRequest): Promise<MetricS
     if (!variants.includes(v)) variants.push(v); // an exposure to a variant since removed: still shown
     exposures[v] = num(r.units);
     cohort[v] = num(r.cohort);
-    const [keys, counts] = (r.by_bucket as [number[], number[]]) ?? [[], []];
-    const perBucket = new Array<number>(buckets.count).fill(0);
-    keys.forEach((k, i) => (perBucket[num(k)] += num(counts[i])));
-    exposuresByBucket[v] = cumulate(perBucket);
+    exposuresByBucket[v] = cumulate(arr(r.by_bucket).slice(0, buckets.count));
     metricRows.set(v, r);
   }
   for (const r of percentileRows) {
@@ -184,10 +182,7 @@ function seriesArm(row: Row | undefined, n: number[], count: number): SeriesArm 
   const sums: Record<string, number[]> = {};
   if (row && "s_first_map" in row) {
     // proportion: users whose first qualifying event fell in each bucket, cumulated
-    const [keys, counts] = row.s_first_map as [number[], number[]];
-    const perBucket = new Array<number>(count).fill(0);
-    keys.forEach((k, i) => (perBucket[num(k)] += num(counts[i])));
-    sums.s_sum = cumulate(perBucket);
+    sums.s_sum = cumulate(arr(row.s_first_map).slice(0, count));
   }
   if (row && "s_deltas" in row) {
     // means / ratios / raters: per-bucket changes of Σ_users f(X_b, Y_b), cumulated
