@@ -142,7 +142,7 @@ describe("results rollup", () => {
     // i2 was recomputed by the refresh; i1 (stored before the watermark's overlap) kept the full build's row
     expect(rows.map((r) => r.user_id)).toEqual(["i1", "i2"]);
     expect(rows[1].version).toBeGreaterThan(rows[0].version);
-    // the refreshed rows were ≥ 1 % of the partition: merged into one part, so FINAL reads need no merging
+    // the refreshed rows were ≥ 5 % of the partition: merged into one part, so FINAL reads need no merging
     const [parts] = await chQuery<{ parts: number }>(ROLLUP_PARTS_SQL, { experiment: key });
     expect(parts.parts).toBe(1);
     await agree(key);

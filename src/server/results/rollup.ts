@@ -53,14 +53,14 @@ async function doRefresh(experiment: string, prePeriodMs: number): Promise<Refre
 /**
  * FINAL over one part costs nothing; over a large part plus refreshed users spread across the key
  * range it merges every granule (~0.1–0.2 s per read at 1M users). Merging the experiment's
- * partition costs ~0.7 s at 1M users, so it is done once the refreshed rows reach 1 % of it
+ * partition costs ~0.7 s at 1M users, so it is done once the refreshed rows reach 5 % of it
  * (a few refreshed users leave most granules untouched, which FINAL reads without merging).
  * Best effort: results stay exact without it (e.g. a cluster, where the table is Distributed).
  */
 async function compact(experiment: string): Promise<void> {
   try {
     const [p] = await chQuery<{ parts: number; total: number; outside: number }>(ROLLUP_PARTS_SQL, { experiment });
-    if (p && p.parts > 1 && p.outside >= 0.01 * p.total) await chCommand(OPTIMIZE_ROLLUP_SQL, { experiment });
+    if (p && p.parts > 1 && p.outside >= 0.05 * p.total) await chCommand(OPTIMIZE_ROLLUP_SQL, { experiment });
   } catch {
     // FINAL still deduplicates; only read speed is at stake
   }
