@@ -39,7 +39,11 @@ export function rollupRefreshSql(incremental: boolean): string {
     : `(SELECT type, name, user_id, value, timestamp FROM events FINAL WHERE type IN ${KPI_TYPES})`;
   const post = "ev.timestamp >= f.first_at";
   const pre = "ev.timestamp < f.first_at AND ev.timestamp >= f.first_at - toIntervalMillisecond({prePeriodMs:Int64})";
-  const metricMap = (when: string) => `mapFromArrays(sumMapIf([toString(ev.name)], [ev.value], ev.type = 'metric' AND ${when}).1, sumMapIf([toString(ev.name)], [ev.value], ev.type = 'metric' AND ${when}).2)`;
+  // Custom metrics: the user's (name, value) pairs are collected as tuples (columnar, no per-row
+  // arrays) and summed per name on the small per-user arrays. sumMapIf([name], [value], …) builds
+  // two arrays for every one of the ~9M events and made the full build ~3× slower.
+  const metricMap = (when: string) =>
+    `CAST(arrayReduce('sumMap', [groupArrayIf((ev.name, ev.value), ev.type = 'metric' AND ${when}).1], [groupArrayIf((ev.name, ev.value), ev.type = 'metric' AND ${when}).2]), 'Map(String, Float64)')`;
   return `
 INSERT INTO results_user_rollup (experiment, uh, user_id, version, vh, first_at, multi, eng, eng_pre, eng_first, err, req,
                                  pl_n, pl_sum, pl_values, fb_n, fb_sum, cm_post, cm_pre)
