@@ -1,6 +1,8 @@
 // ClickHouse SQL of the results pipeline (design and measurements: ./README.md).
 //
-// Up to two queries per request, each reading first_exposures once:
+// Up to two queries per request, over the per-user rollup (./rollup.sql.ts: one row per exposed
+// user, read with FINAL) or, for requests it cannot serve, over the raw events (then each reads
+// first_exposures once; the event-path details follow):
 //   * percentilesSql() (only when percentiles are asked for): per arm the exact quantile grid and
 //     the histogram of post-exposure page-load times.
 //   * metricSummariesSql(): ONE pass over the event types the requested families need, which also

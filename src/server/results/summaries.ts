@@ -1,6 +1,8 @@
 // ClickHouse → per-variant summary statistics, in the shapes analysis/ takes. This is the lean
-// entry point of the decision engine: getMetricSummaries({ experiment, metrics }) runs one
-// exposures query and one pass over the needed event types, nothing else.
+// entry point of the decision engine: getMetricSummaries({ experiment, metrics }) brings the
+// experiment's per-user rollup up to date (./rollup.ts) and aggregates it per variant (plus one
+// page-load pass for percentiles). Requests the rollup cannot serve (a mean/ratio time series)
+// run the same statistics as one pass over the raw events instead.
 import type { CupedInput, Mean, Proportion, QuantileSummary, Ratio } from "@analysis";
 import { chQuery } from "@/db/clickhouse/client";
 import { AppError } from "@/server/errors";
