@@ -146,5 +146,9 @@ describe("results rollup", () => {
     const [parts] = await chQuery<{ parts: number }>(ROLLUP_PARTS_SQL, { experiment: key });
     expect(parts.parts).toBe(1);
     await agree(key);
+    // exposures only (no metric, no series) also come from the rollup
+    const only = await getMetricSummaries({ experiment: { key, variants }, metrics: [] });
+    expect(only).toMatchObject({ exposures: { control: 1, treatment: 1 }, multipleExposures: 0 });
+    expect(await getMetricSummaries({ experiment: { key, variants }, metrics: [], source: "events" })).toEqual(only);
   });
 });
