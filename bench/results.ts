@@ -4,7 +4,8 @@
  *
  *   npx tsx bench/results.ts [users] [events] [--dedup] [--merged]
  *
- * Times getResults (warm: one untimed run first, cache disabled) and, in the same run, a bare
+ * Times getResults (warm: one untimed run first, which also builds the per-user rollup and is
+ * reported as "first getResults"; cache disabled) and, in the same run, a bare
  * `SELECT variant, count() FROM events GROUP BY variant` over the same events; prints both, the
  * ratio and the peak RSS of this process (chDB runs in-process, so it includes the event store).
  * The data set: every user has one exposure (50/50 ab), 0.2 % of users a second exposure to the
@@ -13,6 +14,8 @@
  * events), ~6 % of them before the user's first exposure; 1 % of events are re-sent duplicates in
  * a separate part (not merged), so deduplication is exercised. --merged also times the steady state
  * after OPTIMIZE … FINAL; --dedup times the three deduplication methods on a per-user aggregation.
+ * After the timed runs, 10,000 new events (1,000 new users) are inserted and one getResults timed:
+ * the incremental rollup refresh plus the read.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -23,9 +26,13 @@ export interface ResultsBenchFigures {
   users: number;
   events: number;
   generateSeconds: number;
+  /** the first getResults after generating: builds the per-user rollup from scratch (untimed in resultsMs) */
+  coldMs: number;
   resultsMs: number[];
   bareScanMs: number[];
   ratio: number;
+  /** getResults right after 10,000 new events (1,000 new users): an incremental rollup refresh, then the read */
+  incrementalMs?: number;
   mergedResultsMs?: number[];
   mergedBareScanMs?: number[];
   dedupMs?: Record<string, number>;
@@ -39,7 +46,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 export async function run(opts: { users?: number; events?: number; repeats?: number; dedup?: boolean; merged?: boolean; log?: (line: string) => void } = {}): Promise<ResultsBenchFigures> {
   const users = opts.users ?? 1_000_000;
   const events = opts.events ?? 10_000_000;
-  const repeats = opts.repeats ?? 3;
+  const repeats = opts.repeats ?? 5;
   const log = opts.log ?? (() => {});
   const dir = process.env.VERDICT_DATA_DIR ?? mkdtempSync(join(tmpdir(), "verdict-bench-results-"));
   const ownDir = !process.env.VERDICT_DATA_DIR;
@@ -114,8 +121,11 @@ export async function run(opts: { users?: number; events?: number; repeats?: num
       if (r.exposures.total === 0) throw new Error("benchmark experiment has no exposures");
       return performance.now() - s;
     };
+    let coldMs = 0;
     const timeBoth = async (label: string) => {
-      await results(); // warm-up (page cache, JIT), untimed
+      const warmMs = await results(); // warm-up (page cache, JIT; the first one builds the rollup), untimed
+      coldMs ||= warmMs;
+      log(`${label} warm-up (untimed; the first one builds the rollup): ${warmMs.toFixed(0)} ms`);
       await bare();
       const resultsMs: number[] = [];
       const bareScanMs: number[] = [];
@@ -131,11 +141,22 @@ export async function run(opts: { users?: number; events?: number; repeats?: num
       users,
       events: n,
       generateSeconds,
+      coldMs,
       ...fresh,
       ratio: median(fresh.resultsMs) / median(fresh.bareScanMs),
       peakRssMb: 0,
       loadAverage: [],
     };
+    // New data after the rollup: 1,000 newly exposed users and 9,000 events of existing users
+    await chCommand(
+      `INSERT INTO events (id, type, user_id, experiment, variant, value, timestamp)
+       SELECT concat('n', toString(number)), if(number < 1000, 'exposure', 'engagement'), concat('u', toString(if(number < 1000, {users:UInt64} + number, intHash64(number) % {users:UInt64}))),
+              if(number < 1000, {key:String}, ''), if(number < 1000, if(number % 2 = 0, 'control', 'treatment'), ''), 1, now64(3)
+       FROM numbers(10000)`,
+      p,
+    );
+    figures.incrementalMs = await results();
+    log(`after 10,000 new events: getResults ${figures.incrementalMs.toFixed(0)} ms (incremental refresh + read)`);
     if (opts.dedup) figures.dedupMs = await timeDedup(chQuery, log);
     if (opts.merged) {
       started = performance.now();
@@ -180,12 +201,14 @@ export function format(f: ResultsBenchFigures): string {
   const resultsMs = median(f.resultsMs);
   const lines = [
     `results benchmark: ${f.users.toLocaleString()} users, ${f.events.toLocaleString()} event rows (generated in ${f.generateSeconds.toFixed(1)} s)`,
+    `  first getResults (builds the per-user rollup): ${f.coldMs.toFixed(0)} ms`,
     `  getResults (warm, cache off, unmerged parts): ${ms(f.resultsMs)}`,
     `  bare SELECT variant, count() GROUP BY variant: ${ms(f.bareScanMs)}`,
   ];
   if (f.mergedResultsMs && f.mergedBareScanMs) {
     lines.push(`  after OPTIMIZE FINAL: getResults ${ms(f.mergedResultsMs)}, bare scan ${ms(f.mergedBareScanMs)}, ratio ${(median(f.mergedResultsMs) / median(f.mergedBareScanMs)).toFixed(1)}x`);
   }
+  if (f.incrementalMs !== undefined) lines.push(`  getResults after 10,000 new events (incremental refresh + read): ${f.incrementalMs.toFixed(0)} ms`);
   if (f.dedupMs) lines.push(`  dedup methods (per-user sums over all KPI events): ${Object.entries(f.dedupMs).map(([k, v]) => `${k} ${v.toFixed(0)} ms`).join(", ")}`);
   lines.push(
     "",

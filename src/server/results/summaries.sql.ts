@@ -1,6 +1,8 @@
 // ClickHouse SQL of the results pipeline (design and measurements: ./README.md).
 //
-// Up to two queries per request, each reading first_exposures once:
+// Up to two queries per request, over the per-user rollup (./rollup.sql.ts: one row per exposed
+// user, read with FINAL) or, for requests it cannot serve, over the raw events (then each reads
+// first_exposures once; the event-path details follow):
 //   * percentilesSql() (only when percentiles are asked for): per arm the exact quantile grid and
 //     the histogram of post-exposure page-load times.
 //   * metricSummariesSql(): ONE pass over the event types the requested families need, which also
@@ -31,22 +33,26 @@ export const FAMILY_TYPES = {
 
 export type Family = keyof typeof FAMILY_TYPES;
 
+/** Variant hash: 53 bits, so that it survives JSON numbers (64-bit integers arrive as JS numbers). */
+export const VH = (x: string) => `bitShiftRight(cityHash64(${x}), 11)`;
+
 /**
  * First exposure per unit of one experiment: uh = cityHash64(user_id), vh = cityHash64(variant of
  * the first exposure), first_at, multi = the unit saw more than one variant. A unit may still have
  * several rows (unmerged parts); each row's states are finalized, then combined with numeric
  * aggregates: multi ⇔ some row holds ≥ 2 variants or two rows hold different ones. (Ties of
  * argMin between different variants only happen for multi units, which are excluded.)
+ * `where` narrows the users (SQL over first_exposures columns, parameters only).
  */
-/** Variant hash: 53 bits, so that it survives JSON numbers (64-bit integers arrive as JS numbers). */
-const VH = (x: string) => `bitShiftRight(cityHash64(${x}), 11)`;
-
-const FIRST_EXPOSURES = `
-  SELECT uh, argMin(vh1, t) AS vh, min(t) AS first_at, max(nv) > 1 OR min(h1) != max(h1) AS multi
+export function firstExposuresSql(opts: { userIds?: boolean; where?: string } = {}): string {
+  return `
+  SELECT uh, argMin(vh1, t) AS vh, min(t) AS first_at, max(nv) > 1 OR min(h1) != max(h1) AS multi${opts.userIds ? ", any(user_id) AS user_id" : ""}
   FROM (SELECT cityHash64(user_id) AS uh, ${VH("finalizeAggregation(variant)")} AS vh1, finalizeAggregation(first_at) AS t,
-               finalizeAggregation(variants) AS vs, length(vs) AS nv, cityHash64(vs[1]) AS h1
-        FROM first_exposures WHERE experiment = {experiment:String})
+               finalizeAggregation(variants) AS vs, length(vs) AS nv, cityHash64(vs[1]) AS h1${opts.userIds ? ", user_id" : ""}
+        FROM first_exposures WHERE experiment = {experiment:String}${opts.where ? ` AND ${opts.where}` : ""})
   GROUP BY uh`;
+}
+const FIRST_EXPOSURES = firstExposuresSql();
 
 /** Variant name of a hash, from the names the caller knows ({variants}); '' if unknown. */
 const VARIANT_NAME = `transform(vh, arrayMap(x -> ${VH("x")}, {variants:Array(String)}), {variants:Array(String)}, '')`;
@@ -55,6 +61,14 @@ const VARIANT_NAME = `transform(vh, arrayMap(x -> ${VH("x")}, {variants:Array(St
 export const VARIANT_NAMES_SQL = `
 SELECT DISTINCT toString(finalizeAggregation(variant)) AS variant, ${VH("variant")} AS vh
 FROM first_exposures WHERE experiment = {experiment:String}`;
+
+/**
+ * Per-bucket counts are countResample(0, MAX_SERIES_BUCKETS, 1) arrays: ~3× cheaper per row than
+ * sumMap([bucket], [1]) at 1M users (no per-row arrays). Bucket indexes are clamped below {buckets},
+ * so callers must ask for at most MAX_SERIES_BUCKETS (getMetricSummaries checks).
+ */
+export const MAX_SERIES_BUCKETS = 1024;
+const countPerBucket = (bucket: string, cond?: string) => (cond ? `countResampleIf(0, ${MAX_SERIES_BUCKETS}, 1)(${bucket}, ${cond})` : `countResample(0, ${MAX_SERIES_BUCKETS}, 1)(${bucket})`);
 
 const FIRST_BUCKET_SQL = `toUInt32(least(greatest(intDiv(toUnixTimestamp64Milli(first_at) - {origin:Int64}, {width:Int64}), 0), {buckets:UInt32} - 1))`;
 
@@ -66,7 +80,7 @@ const FIRST_BUCKET_SQL = `toUInt32(least(greatest(intDiv(toUnixTimestamp64Milli(
 export const EXPOSURES_SQL = `
 SELECT vh, multi, ${VARIANT_NAME} AS variant, count() AS units,
        countIf(toUnixTimestamp64Milli(first_at) >= {cohortFrom:Int64}) AS cohort,
-       sumMap([${FIRST_BUCKET_SQL}], [toUInt64(1)]) AS by_bucket
+       ${countPerBucket(FIRST_BUCKET_SQL)} AS by_bucket
 FROM (${FIRST_EXPOSURES})
 GROUP BY vh, multi`;
 
@@ -91,15 +105,24 @@ export function quantileGrid(levels: readonly number[]): number[] {
  * single-variant units. Grouping by (arm, bin) keeps both keys numeric; the exact quantile states
  * of an arm's bins are merged afterwards. Params: experiment, variants.
  */
-export function percentilesSql(levels: readonly number[]): string {
-  return `
-SELECT vh, ${VARIANT_NAME} AS variant, quantilesExactMerge(${quantileGrid(levels).join(", ")})(qs) AS pl_quantiles, sumMap([bin], [views]) AS pl_histogram
-FROM (
-  SELECT f.vh AS vh, ${BIN_SQL.replace(/value/g, "ev.value")} AS bin, count() AS views, quantilesExactState(${quantileGrid(levels).join(", ")})(ev.value) AS qs
+export function percentilesSql(levels: readonly number[], source: "events" | "rollup" = "events"): string {
+  const grid = quantileGrid(levels).join(", ");
+  // rollup: each single-variant user's post-exposure page-load values, one array per user
+  const inner =
+    source === "rollup"
+      ? `SELECT vh, ${BIN_SQL} AS bin, count() AS views, quantilesExactState(${grid})(value) AS qs
+  FROM (SELECT vh, multi, pl_values FROM results_user_rollup FINAL WHERE experiment = {experiment:String}) ARRAY JOIN pl_values AS value
+  WHERE NOT multi
+  GROUP BY vh, bin`
+      : `SELECT f.vh AS vh, ${BIN_SQL.replace(/value/g, "ev.value")} AS bin, count() AS views, quantilesExactState(${grid})(ev.value) AS qs
   FROM (SELECT user_id, value, timestamp FROM events FINAL WHERE type = 'page_load') AS ev
   INNER JOIN (SELECT uh, vh, first_at FROM (${FIRST_EXPOSURES}) WHERE NOT multi) AS f ON cityHash64(ev.user_id) = f.uh
   WHERE ev.timestamp >= f.first_at
-  GROUP BY vh, bin
+  GROUP BY vh, bin`;
+  return `
+SELECT vh, ${VARIANT_NAME} AS variant, quantilesExactMerge(${grid})(qs) AS pl_quantiles, sumMap([bin], [views]) AS pl_histogram
+FROM (
+  ${inner}
 )
 GROUP BY vh`;
 }
@@ -120,7 +143,7 @@ export interface SummariesSqlOptions {
   customCount: number;
 }
 
-const BUCKET_SQL = `toUInt32(least(greatest(intDiv(toUnixTimestamp64Milli(ev.timestamp) - {origin:Int64}, {width:Int64}), 0), {buckets:UInt32} - 1))`;
+export const BUCKET_SQL = `toUInt32(least(greatest(intDiv(toUnixTimestamp64Milli(ev.timestamp) - {origin:Int64}, {width:Int64}), 0), {buckets:UInt32} - 1))`;
 
 /**
  * Series of the primary metric. Proportions need only the bucket of each user's first qualifying
@@ -141,7 +164,7 @@ function seriesColumns(s: SeriesSpec): { perUser: string[]; perVariant: string[]
   if (s.kind === "proportion") {
     return {
       perUser: [`minIf(${BUCKET_SQL}, ${num} AND post) AS s_first`, `countIf(${num} AND post) AS s_count`],
-      perVariant: ["sumMapIf([s_first], [toUInt64(1)], s_count > 0) AS s_first_map"],
+      perVariant: [`${countPerBucket("s_first", "s_count > 0")} AS s_first_map`],
     };
   }
   const x = s.family === "page_load" || s.family === "feedback" || s.family === "custom" ? "ev.value" : "1";
@@ -167,22 +190,60 @@ function seriesColumns(s: SeriesSpec): { perUser: string[]; perVariant: string[]
 }
 
 /**
+ * Where the per-user values come from: "events" computes them per request (FINAL events joined
+ * to the first exposures, -If aggregates per user); "rollup" reads them from results_user_rollup
+ * (./rollup.sql.ts), where they were computed by the same rules for every exposed user. The
+ * per-variant aggregates below are the same for both.
+ */
+export type SummariesSource = "events" | "rollup";
+
+const EVENT_USER = {
+  eng: `countIf(ev.type = 'engagement' AND post)`,
+  eng_pre: `countIf(ev.type = 'engagement' AND pre)`,
+  err: `countIf(ev.type = 'error' AND post)`,
+  req: `countIf(ev.type = 'request' AND post)`,
+  pl_n: `countIf(ev.type = 'page_load' AND post)`,
+  pl_sum: `sumIf(ev.value, ev.type = 'page_load' AND post)`,
+  plInd: (k: number) => `countIf(ev.type = 'page_load' AND post AND ev.value <= f.q${k})`,
+  fb_n: `countIf(ev.type = 'feedback' AND post)`,
+  fb_sum: `sumIf(ev.value, ev.type = 'feedback' AND post)`,
+  cm: (i: number) => `sumIf(ev.value, ev.type = 'metric' AND ev.name = {custom:Array(String)}[${i + 1}] AND post)`,
+  cmPre: (i: number) => `sumIf(ev.value, ev.type = 'metric' AND ev.name = {custom:Array(String)}[${i + 1}] AND pre)`,
+};
+
+const ROLLUP_USER: typeof EVENT_USER = {
+  eng: "eng",
+  eng_pre: "eng_pre",
+  err: "err",
+  req: "req",
+  pl_n: "pl_n",
+  pl_sum: "pl_sum",
+  plInd: (k) => `arrayCount(x -> x <= q${k}, pl_values)`,
+  fb_n: "fb_n",
+  fb_sum: "fb_sum",
+  cm: (i) => `cm_post[{custom:Array(String)}[${i + 1}]]`,
+  cmPre: (i) => `cm_pre[{custom:Array(String)}[${i + 1}]]`,
+};
+
+/**
  * Per (variant hash, multi) exposure counts and the summary statistics of the requested families.
  * Params: experiment, variants, types (Array(String)), custom (Array(String), may be empty),
  * prePeriodMs, cohortFrom, origin / width / buckets, and with percentiles plv (Array(UInt64): arm
  * hashes) and plq (Array(Array(Float64)): per arm the quantile estimate of each level).
+ * The rollup source serves a series only for engagement_rate (see canUseRollup).
  */
-export function metricSummariesSql(o: SummariesSqlOptions): string {
+export function metricSummariesSql(o: SummariesSqlOptions, source: SummariesSource = "events"): string {
   const f = o.families;
+  const u = source === "rollup" ? ROLLUP_USER : EVENT_USER;
   const perUser: string[] = [];
   const perVariant: string[] = [
     "count() AS units",
     "countIf(toUnixTimestamp64Milli(first_at) >= {cohortFrom:Int64}) AS cohort",
-    `sumMap([${FIRST_BUCKET_SQL}], [toUInt64(1)]) AS by_bucket`,
+    `${countPerBucket(FIRST_BUCKET_SQL)} AS by_bucket`,
   ];
   const thresholds: string[] = [];
   if (f.has("engagement")) {
-    perUser.push(`countIf(ev.type = 'engagement' AND post) AS eng`, `countIf(ev.type = 'engagement' AND pre) AS eng_pre`);
+    perUser.push(`${u.eng} AS eng`, `${u.eng_pre} AS eng_pre`);
     perVariant.push(
       "countIf(eng > 0) AS eng_users",
       "sum(eng) AS eng_sum",
@@ -195,18 +256,18 @@ export function metricSummariesSql(o: SummariesSqlOptions): string {
     );
   }
   if (f.has("errors")) {
-    perUser.push(`countIf(ev.type = 'error' AND post) AS err`, `countIf(ev.type = 'request' AND post) AS req`);
+    perUser.push(`${u.err} AS err`, `${u.req} AS req`);
     perVariant.push("sum(err) AS err_x", "sum(req) AS err_y", "sum(err * err) AS err_x2", "sum(req * req) AS err_y2", "sum(err * req) AS err_xy");
   }
   if (f.has("page_load")) {
-    perUser.push(`countIf(ev.type = 'page_load' AND post) AS pl_n`, `sumIf(ev.value, ev.type = 'page_load' AND post) AS pl_sum`);
+    perUser.push(`${u.pl_n} AS pl_n`, `${u.pl_sum} AS pl_sum`);
     perVariant.push("sum(pl_sum) AS pl_x", "sum(pl_n) AS pl_y", "sum(pl_sum * pl_sum) AS pl_x2", "sum(pl_n * pl_n) AS pl_y2", "sum(pl_sum * pl_n) AS pl_xy");
     if (o.percentileCount > 0) {
       // per user: views at or below the arm's quantile estimate q̂ of each level (clustered indicator)
       const ks = Array.from({ length: o.percentileCount }, (_, k) => k + 1);
       for (const k of ks) {
         thresholds.push(`arrayElement(arrayElement({plq:Array(Array(Float64))}, indexOf({plv:Array(UInt64)}, vh)), ${k}) AS q${k}`);
-        perUser.push(`countIf(ev.type = 'page_load' AND post AND ev.value <= f.q${k}) AS pl_i${k}`);
+        perUser.push(`${u.plInd(k)} AS pl_i${k}`);
       }
       perVariant.push(
         `[${ks.map((k) => `sum(pl_i${k})`).join(", ")}] AS pl_ind_x`,
@@ -216,21 +277,30 @@ export function metricSummariesSql(o: SummariesSqlOptions): string {
     }
   }
   if (f.has("feedback")) {
-    perUser.push(`countIf(ev.type = 'feedback' AND post) AS fb_n`, `sumIf(ev.value, ev.type = 'feedback' AND post) AS fb_sum`);
+    perUser.push(`${u.fb_n} AS fb_n`, `${u.fb_sum} AS fb_sum`);
     perVariant.push("countIf(fb_n > 0) AS fb_users", "sumIf(fb_sum / fb_n, fb_n > 0) AS fb_mean_sum", "sumIf((fb_sum / fb_n) * (fb_sum / fb_n), fb_n > 0) AS fb_mean_sq");
   }
   if (f.has("custom")) {
     // One scalar column pair per custom metric name (names are few).
     for (let i = 0; i < o.customCount; i++) {
-      const is = `ev.type = 'metric' AND ev.name = {custom:Array(String)}[${i + 1}]`;
-      perUser.push(`sumIf(ev.value, ${is} AND post) AS cm${i}`, `sumIf(ev.value, ${is} AND pre) AS cm${i}_pre`);
+      perUser.push(`${u.cm(i)} AS cm${i}`, `${u.cmPre(i)} AS cm${i}_pre`);
       perVariant.push(`sum(cm${i}) AS cm${i}_sum`, `sum(cm${i} * cm${i}) AS cm${i}_sq`, `sum(cm${i}_pre) AS cm${i}_pre_sum`, `sum(cm${i}_pre * cm${i}_pre) AS cm${i}_pre_sq`, `sum(cm${i} * cm${i}_pre) AS cm${i}_cross`);
     }
   }
   if (o.series) {
-    const s = seriesColumns(o.series);
+    const s = source === "rollup" ? rollupSeriesColumns(o.series) : seriesColumns(o.series);
     perUser.push(...s.perUser);
     perVariant.push(...s.perVariant);
+  }
+  const head = `SELECT vh, multi, ${VARIANT_NAME} AS variant, ${perVariant.join(",\n       ")}`;
+  if (source === "rollup") {
+    // one row per exposed user already: no join, no per-user grouping
+    return `${head}
+FROM (
+  SELECT ${["vh", "first_at", "multi", ...thresholds, ...perUser].join(",\n         ")}
+  FROM results_user_rollup FINAL WHERE experiment = {experiment:String}
+)
+GROUP BY vh, multi`;
   }
   const customFilter = f.has("custom") ? `(type != 'metric' OR name IN {custom:Array(String)})` : "1";
   // post: at/after the first exposure; pre: the CUPED window before it. A user without events has
@@ -238,8 +308,7 @@ export function metricSummariesSql(o: SummariesSqlOptions): string {
   const post = "ev.timestamp >= f.first_at";
   const pre = "(ev.timestamp < f.first_at AND ev.timestamp >= f.first_at - toIntervalMillisecond({prePeriodMs:Int64}))";
   const firstExposures = thresholds.length > 0 ? `SELECT *, ${thresholds.join(", ")} FROM (${FIRST_EXPOSURES})` : FIRST_EXPOSURES;
-  return `
-SELECT vh, multi, ${VARIANT_NAME} AS variant, ${perVariant.join(",\n       ")}
+  return `${head}
 FROM (
   SELECT f.uh AS uh, any(f.vh) AS vh, any(f.first_at) AS first_at, any(f.multi) AS multi,
          ${perUser.join(",\n         ").replace(/\bpost\b/g, post).replace(/\bpre\b/g, pre)}
@@ -249,4 +318,13 @@ FROM (
 )
 GROUP BY vh, multi
 SETTINGS join_use_nulls = 0, query_plan_join_swap_table = 0`;
+}
+
+/** Series from the rollup: only proportions of engagement (its first post-exposure event per user). */
+function rollupSeriesColumns(s: SeriesSpec): { perUser: string[]; perVariant: string[] } {
+  if (s.kind !== "proportion" || s.family !== "engagement") throw new Error(`the rollup has no series for ${s.family}/${s.kind}`);
+  return {
+    perUser: [`${BUCKET_SQL.replace("ev.timestamp", "eng_first")} AS s_first`, "eng AS s_count"],
+    perVariant: [`${countPerBucket("s_first", "s_count > 0")} AS s_first_map`],
+  };
 }

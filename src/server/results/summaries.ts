@@ -1,12 +1,15 @@
 // ClickHouse → per-variant summary statistics, in the shapes analysis/ takes. This is the lean
-// entry point of the decision engine: getMetricSummaries({ experiment, metrics }) runs one
-// exposures query and one pass over the needed event types, nothing else.
+// entry point of the decision engine: getMetricSummaries({ experiment, metrics }) brings the
+// experiment's per-user rollup up to date (./rollup.ts) and aggregates it per variant (plus one
+// page-load pass for percentiles). Requests the rollup cannot serve (a mean/ratio time series)
+// run the same statistics as one pass over the raw events instead.
 import type { CupedInput, Mean, Proportion, QuantileSummary, Ratio } from "@analysis";
 import { chQuery } from "@/db/clickhouse/client";
 import { AppError } from "@/server/errors";
 import type { Experiment } from "@/server/experiments/types";
 import { metricDefinition, type MetricDefinition } from "./metrics";
-import { EXPOSURES_SQL, FAMILY_TYPES, HISTOGRAM, metricSummariesSql, percentilesSql, quantileGrid, VARIANT_NAMES_SQL, type Family, type SeriesSpec } from "./summaries.sql";
+import { refreshRollup } from "./rollup";
+import { EXPOSURES_SQL, FAMILY_TYPES, HISTOGRAM, MAX_SERIES_BUCKETS, metricSummariesSql, percentilesSql, quantileGrid, VARIANT_NAMES_SQL, type Family, type SeriesSpec, type SummariesSource } from "./summaries.sql";
 
 /** CUPED covariate window: the same metric over the 14 days before each user's first exposure. */
 export const PRE_PERIOD_MS = 14 * 24 * 3600 * 1000;
@@ -50,6 +53,13 @@ export interface SummariesRequest {
   buckets?: BucketSpec;
   /** metric whose cumulative per-bucket summaries are wanted (needs `buckets`) */
   seriesMetric?: string | null;
+  /** where per-user values come from; default: the rollup when it can serve the request (tests and the bench compare both) */
+  source?: SummariesSource;
+}
+
+/** The rollup holds every family's per-user values, but of the series only engagement's (the default primary). */
+export function canUseRollup(series: SeriesSpec | null): boolean {
+  return !series || (series.kind === "proportion" && series.family === "engagement");
 }
 
 type Row = Record<string, unknown>;
@@ -82,6 +92,7 @@ export async function getMetricSummaries(req: SummariesRequest): Promise<MetricS
   const custom = [...new Set(all.flatMap((d) => (d.source.family === "custom" ? [d.source.name] : [])))];
   const levels = [...new Set(all.flatMap((d) => (d.kind === "percentile" && d.source.family === "page_load" && d.source.level ? [d.source.level] : [])))].sort((a, b) => a - b);
   const buckets = req.buckets ?? { origin: 0, width: 3_600_000, count: 1 };
+  if (buckets.count > MAX_SERIES_BUCKETS) throw new AppError("bad_request", `At most ${MAX_SERIES_BUCKETS} time buckets`, { buckets: buckets.count });
   const series = seriesDef ? seriesSpec(seriesDef, custom) : null;
   const variants = req.experiment.variants.map((v) => v.key);
   const params: Record<string, unknown> = {
@@ -95,18 +106,20 @@ export async function getMetricSummaries(req: SummariesRequest): Promise<MetricS
     width: buckets.width,
     buckets: buckets.count,
   };
+  const source: SummariesSource = req.source ?? (canUseRollup(series) ? "rollup" : "events");
+  if (source === "rollup") await refreshRollup(req.experiment.key, PRE_PERIOD_MS);
   // Percentiles first: the main pass counts each user's views at or below its arm's quantile
   // estimates, which it receives as parameters (parameterised chDB queries run one at a time anyway).
   let percentileRows: Row[] = [];
   if (families.has("page_load") && levels.length > 0) {
-    percentileRows = await chQuery<Row>(percentilesSql(levels), params);
+    percentileRows = await chQuery<Row>(percentilesSql(levels, source), params);
     const at = levels.map((p) => quantileGrid(levels).indexOf(Math.round(p * 1e6) / 1e6));
     params.plv = percentileRows.map((r) => r.vh);
     params.plq = percentileRows.map((r) => at.map((i) => num(arr(r.pl_quantiles)[i])));
   }
   const rows =
-    families.size > 0
-      ? await chQuery<Row>(metricSummariesSql({ families, percentileCount: percentileRows.length > 0 ? levels.length : 0, series, customCount: custom.length }), params)
+    families.size > 0 || source === "rollup"
+      ? await chQuery<Row>(metricSummariesSql({ families, percentileCount: percentileRows.length > 0 ? levels.length : 0, series, customCount: custom.length }, source), params)
       : await chQuery<Row>(EXPOSURES_SQL, params);
   await nameVariants([...rows, ...percentileRows], req.experiment.key);
 
@@ -124,10 +137,7 @@ export async function getMetricSummaries(req: SummariesRequest): Promise<MetricS
     if (!variants.includes(v)) variants.push(v); // an exposure to a variant since removed: still shown
     exposures[v] = num(r.units);
     cohort[v] = num(r.cohort);
-    const [keys, counts] = (r.by_bucket as [number[], number[]]) ?? [[], []];
-    const perBucket = new Array<number>(buckets.count).fill(0);
-    keys.forEach((k, i) => (perBucket[num(k)] += num(counts[i])));
-    exposuresByBucket[v] = cumulate(perBucket);
+    exposuresByBucket[v] = cumulate(arr(r.by_bucket).slice(0, buckets.count));
     metricRows.set(v, r);
   }
   for (const r of percentileRows) {
@@ -174,10 +184,7 @@ function seriesArm(row: Row | undefined, n: number[], count: number): SeriesArm 
   const sums: Record<string, number[]> = {};
   if (row && "s_first_map" in row) {
     // proportion: users whose first qualifying event fell in each bucket, cumulated
-    const [keys, counts] = row.s_first_map as [number[], number[]];
-    const perBucket = new Array<number>(count).fill(0);
-    keys.forEach((k, i) => (perBucket[num(k)] += num(counts[i])));
-    sums.s_sum = cumulate(perBucket);
+    sums.s_sum = cumulate(arr(row.s_first_map).slice(0, count));
   }
   if (row && "s_deltas" in row) {
     // means / ratios / raters: per-bucket changes of Σ_users f(X_b, Y_b), cumulated
