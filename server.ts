@@ -7,7 +7,7 @@
 //   tsx server.ts        (after `next build`; PORT and HOSTNAME as for `next start`)
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import next from "next";
-import { EnvError, parseEnv } from "./src/server/env";
+import { parseEnvOrExit } from "./src/server/env";
 import type { HotRoutes } from "./src/server/http/hot-routes";
 import type { RouteHandler } from "./src/server/http/route";
 
@@ -87,16 +87,7 @@ async function serveHot(handler: RouteHandler, req: IncomingMessage, res: Server
 }
 
 async function main() {
-  let port: number;
-  try {
-    port = parseEnv(process.env).PORT;
-  } catch (e) {
-    if (e instanceof EnvError) {
-      console.error(`[verdict] ${e.message}`);
-      process.exit(1);
-    }
-    throw e;
-  }
+  const port = parseEnvOrExit(process.env).PORT;
   // -H binds one address, as `next start -H` does (the tests bind 127.0.0.1); all addresses otherwise.
   const hostname = process.argv.includes("-H") ? process.argv[process.argv.indexOf("-H") + 1] : undefined;
   const app = next({ dev: false, hostname: hostname ?? "localhost", port });

@@ -5,7 +5,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { EnvError, parseEnv } from "../src/server/env";
+import { parseEnvOrExit } from "../src/server/env";
 
 const ROOT = process.cwd();
 const SOURCES = ["src", "public", "drizzle", "instrumentation.ts", "instrumentation-node.ts", "next.config.ts", "package.json", "postcss.config.mjs", "tsconfig.json"];
@@ -25,16 +25,7 @@ function needsBuild(): boolean {
 }
 
 function main() {
-  let port: number;
-  try {
-    port = parseEnv(process.env).PORT;
-  } catch (e) {
-    if (e instanceof EnvError) {
-      console.error(`[verdict] ${e.message}`);
-      process.exit(1);
-    }
-    throw e;
-  }
+  const port = parseEnvOrExit(process.env).PORT;
   const next = join(ROOT, "node_modules", ".bin", "next");
   if (needsBuild()) {
     console.log("[verdict] building the app (first start or sources changed)…");

@@ -57,6 +57,19 @@ export function parseEnv(source: NodeJS.ProcessEnv): Env {
   return { ...parsed.data, dataDir: resolve(parsed.data.VERDICT_DATA_DIR) };
 }
 
+/** Entry points (npm start, server.ts): the settings, or one line naming the bad variable and exit 1. */
+export function parseEnvOrExit(source: NodeJS.ProcessEnv): Env {
+  try {
+    return parseEnv(source);
+  } catch (e) {
+    if (e instanceof EnvError) {
+      console.error(`[verdict] ${e.message}`);
+      process.exit(1);
+    }
+    throw e;
+  }
+}
+
 let cached: Env | undefined;
 
 /** Validated settings; cached after the first call (tests set variables before importing stores). */
