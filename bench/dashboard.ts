@@ -1,11 +1,11 @@
 /**
  * Dashboard benchmark (issue 7): how fast the experiment page becomes interactive with 10,000,000
- * events in the embedded store, measured in Debian's Chromium with Playwright against `next start`.
+ * events in the embedded store, measured in Debian's Chromium with Playwright against the production server.
  *
  *   npx tsx bench/dashboard.ts [users] [events]
  *
  * Data: the results benchmark's generator (bench/results.ts, run in a child process on a fresh data
- * directory: 1,000,000 users, 10,000,000 events, one running A/B experiment). Then `next start` on that
+ * directory: 1,000,000 users, 10,000,000 events, one running A/B experiment). Then the server on that
  * directory, a signed-in admin, and per page load the browser's navigation timing plus the moment the
  * release controls are hydrated (interactive) and the moment the metric table is visible.
  * Baselines in the same run: the same page for an experiment without data, and GET …/results.
