@@ -8,7 +8,10 @@ process.env.VERDICT_INGEST_RATE_LIMIT = "0";
 import { appendFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import * as assignRoute from "@/app/api/v1/assign/route";
 import * as events from "@/app/api/v1/events/route";
+import * as experimentsRoute from "@/app/api/v1/experiments/route";
+import * as startRoute from "@/app/api/v1/experiments/[key]/start/route";
 import * as healthRoute from "@/app/api/health/route";
 import { chCommand, chQuery } from "@/db/clickhouse/client";
 import { env } from "@/server/env";
@@ -143,5 +146,29 @@ describe("ingestion through a store outage", () => {
     const got = await stored("direct");
     expectExactlyOnceInOrder(got, got.map((r) => r.id));
     expect(got.map((r) => r.value)).toEqual(sent.sort((a, b) => a - b));
+  });
+
+  it("keeps answering /assign while the spool is full, and counts the exposures it could not store", async () => {
+    expect((await call(experimentsRoute.POST, { body: { key: "outage-ab", name: "Outage A/B", strategy: "ab" } })).status).toBe(201);
+    expect((await call(startRoute.POST, { params: { key: "outage-ab" }, body: {} })).status).toBe(200);
+    fault = "refuse";
+    // Fill the spool to the last few hundred bytes: until even a one-event batch is refused.
+    for (const size of [100, 10, 1]) {
+      let full = false;
+      for (let i = 0; i < 1000 && !full; i++) full = (await post(batch("fill", size))).status === 503;
+      expect(full).toBe(true);
+    }
+    const failuresBefore = ingestionPipeline().stats.detachedFailures;
+
+    const res = await call(assignRoute.POST, { token: TEST_CLIENT_KEY, body: { userId: "spool-full-user" } });
+    expect(res.status).toBe(200);
+    expect(res.body.assignments.find((a: { experiment: string }) => a.experiment === "outage-ab")).toMatchObject({ exposed: true });
+    await flushIngestion().catch(() => undefined); // waits for the detached exposure to settle (here: fail)
+    expect(ingestionPipeline().stats.detachedFailures).toBeGreaterThan(failuresBefore);
+    const h = await call(healthRoute.GET, { token: null });
+    expect(h.body.ingestion.detachedFailures).toBe(ingestionPipeline().stats.detachedFailures);
+
+    fault = "none";
+    await flushIngestion();
   });
 });
