@@ -8,15 +8,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import next from "next";
 import { parseEnvOrExit } from "./src/server/env";
-import type { HotRoutes } from "./src/server/http/hot-routes";
+import { AppError } from "./src/server/errors";
+import { hotRouteRequests, hotRoutes } from "./src/server/http/hot-routes";
+import { plainError, type PlainResponse } from "./src/server/http/respond";
 import type { RouteHandler } from "./src/server/http/route";
 
 const NO_PARAMS = { params: Promise.resolve({}) };
-
-// Both live on globalThis under the keys of src/server/http/hot-routes.ts (processSingleton).
-const g = globalThis as Record<symbol, unknown>;
-const hotRoutes = () => g[Symbol.for("verdict.hotRoutes")] as HotRoutes | undefined;
-const served = () => (g[Symbol.for("verdict.hotRouteRequests")] ??= {}) as Record<string, number>;
 
 function toHeaders(req: IncomingMessage): Headers {
   const headers = new Headers();
@@ -69,11 +66,7 @@ class BufferedRequest {
 
 async function serveHot(handler: RouteHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = req.method === "GET" || req.method === "HEAD" ? undefined : await readBody(req);
-  if (body === null) {
-    const message = `Body is larger than ${MAX_HOT_BODY_BYTES} bytes`;
-    res.writeHead(413, { "content-type": "application/json; charset=utf-8" }).end(JSON.stringify({ error: { code: "payload_too_large", message, details: null } }));
-    return;
-  }
+  if (body === null) return writePlain(res, plainError(new AppError("payload_too_large", `Body is larger than ${MAX_HOT_BODY_BYTES} bytes`)));
   const request = new BufferedRequest(req.method ?? "GET", `http://${req.headers.host ?? "localhost"}${req.url}`, toHeaders(req), body);
   const out = await handler.direct(request as unknown as Request, NO_PARAMS);
   if (out instanceof Response) {
@@ -83,6 +76,10 @@ async function serveHot(handler: RouteHandler, req: IncomingMessage, res: Server
     res.writeHead(out.status, headers).end(bytes);
     return;
   }
+  writePlain(res, out);
+}
+
+function writePlain(res: ServerResponse, out: PlainResponse): void {
   res.writeHead(out.status, { ...out.headers, "content-length": String(Buffer.byteLength(out.body)) }).end(out.body);
 }
 
@@ -98,13 +95,12 @@ async function main() {
     const q = req.url?.indexOf("?") ?? -1;
     const pathname = q < 0 ? req.url : req.url?.slice(0, q);
     const key = `${req.method} ${pathname}`;
-    const hot = hotRoutes()?.get(key);
-    if (hot) served()[key] = (served()[key] ?? 0) + 1;
+    const hot = hotRoutes().get(key);
+    if (hot) hotRouteRequests()[key] = (hotRouteRequests()[key] ?? 0) + 1;
     const done = hot ? serveHot(hot, req, res) : handle(req, res);
     done.catch((err: unknown) => {
-      console.error("[verdict] request failed:", err);
-      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json; charset=utf-8" });
-      res.end(JSON.stringify({ error: { code: "internal", message: "Internal error; see the server log", details: null } }));
+      if (!res.headersSent) writePlain(res, plainError(err)); // logs it as unhandled
+      else res.destroy();
     });
   });
   // As Next's own server: keep-alive longer than typical load balancers' idle timeouts.

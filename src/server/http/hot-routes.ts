@@ -12,17 +12,20 @@ import type { RouteHandler } from "./route";
 
 export type HotRoutes = Map<string, RouteHandler>;
 
-/** `${method} ${pathname}` → handler. On globalThis: server.ts reads it from outside the bundle. */
-export const HOT_ROUTES_KEY = "hotRoutes";
+// Both are process singletons (globalThis): server.ts imports this module outside Next's bundle and
+// must see what the bundled route files registered.
+
+/** `${method} ${pathname}` → handler. */
+export function hotRoutes(): HotRoutes {
+  return processSingleton<HotRoutes>("hotRoutes", () => new Map());
+}
 
 /** Requests served directly, by `${method} ${pathname}`; server.ts counts them here (/api/metrics). */
-export const HOT_ROUTE_REQUESTS_KEY = "hotRouteRequests";
-
 export function hotRouteRequests(): Record<string, number> {
-  return processSingleton<Record<string, number>>(HOT_ROUTE_REQUESTS_KEY, () => ({}));
+  return processSingleton<Record<string, number>>("hotRouteRequests", () => ({}));
 }
 
 export function hotRoute(method: "GET" | "POST", pathname: string, handler: RouteHandler): RouteHandler {
-  processSingleton<HotRoutes>(HOT_ROUTES_KEY, () => new Map()).set(`${method} ${pathname}`, handler);
+  hotRoutes().set(`${method} ${pathname}`, handler);
   return handler;
 }
