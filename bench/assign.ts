@@ -81,32 +81,30 @@ async function measure(seconds: number, nextStart: boolean) {
 
 export async function run(seconds = 20): Promise<AssignBenchResult> {
   ensureBuilt();
-  {
-    const assign = await measure(seconds, false);
-    const nextStart = await measure(Math.min(seconds, 10), true);
-    const unit = (i: number) => JSON.stringify({ userId: `user-${i}` });
-    const bareBody = JSON.stringify({ assignments: [] });
-    const bare = createServer((req, res) => {
-      req.resume();
-      req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end(bareBody));
-    });
-    const port = await freePort();
-    await new Promise<void>((resolve) => bare.listen(port, "127.0.0.1", resolve));
-    const b = await load(`http://127.0.0.1:${port}/`, seconds, unit, {});
-    bare.close();
+  const assign = await measure(seconds, false);
+  const nextStart = await measure(Math.min(seconds, 10), true);
+  const unit = (i: number) => JSON.stringify({ userId: `user-${i}` });
+  const bareBody = JSON.stringify({ assignments: [] });
+  const bare = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end(bareBody));
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => bare.listen(port, "127.0.0.1", resolve));
+  const b = await load(`http://127.0.0.1:${port}/`, seconds, unit, {});
+  bare.close();
 
-    const out: AssignBenchResult = {
-      assign,
-      nextStart,
-      baseline: { requestsPerSecond: b.requests.average, p99Ms: b.latency.p99 },
-      ratio: assign.requestsPerSecond / b.requests.average,
-    };
-    console.log(`assign:   ${out.assign.requestsPerSecond.toFixed(0)} req/s, p50 ${out.assign.p50Ms} ms, p99 ${out.assign.p99Ms} ms, non-2xx ${out.assign.non2xx} (production server, 20 experiments, ${CONNECTIONS} connections, ${seconds} s)`);
-    console.log(`next start: ${out.nextStart.requestsPerSecond.toFixed(0)} req/s, p50 ${out.nextStart.p50Ms} ms, p99 ${out.nextStart.p99Ms} ms (the same route through Next.js's pipeline, for reference)`);
-    console.log(`baseline: ${out.baseline.requestsPerSecond.toFixed(0)} req/s, p99 ${out.baseline.p99Ms} ms (bare node:http, same load generator)`);
-    console.log(`ratio assign/baseline: ${out.ratio.toFixed(3)}   target: >= 3,000 req/s with p99 < 50 ms`);
-    return out;
-  }
+  const out: AssignBenchResult = {
+    assign,
+    nextStart,
+    baseline: { requestsPerSecond: b.requests.average, p99Ms: b.latency.p99 },
+    ratio: assign.requestsPerSecond / b.requests.average,
+  };
+  console.log(`assign:   ${out.assign.requestsPerSecond.toFixed(0)} req/s, p50 ${out.assign.p50Ms} ms, p99 ${out.assign.p99Ms} ms, non-2xx ${out.assign.non2xx} (production server, 20 experiments, ${CONNECTIONS} connections, ${seconds} s)`);
+  console.log(`next start: ${out.nextStart.requestsPerSecond.toFixed(0)} req/s, p50 ${out.nextStart.p50Ms} ms, p99 ${out.nextStart.p99Ms} ms (the same route through Next.js's pipeline, for reference)`);
+  console.log(`baseline: ${out.baseline.requestsPerSecond.toFixed(0)} req/s, p99 ${out.baseline.p99Ms} ms (bare node:http, same load generator)`);
+  console.log(`ratio assign/baseline: ${out.ratio.toFixed(3)}   target: >= 3,000 req/s with p99 < 50 ms`);
+  return out;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

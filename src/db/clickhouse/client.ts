@@ -13,7 +13,7 @@ import { StoreConnectError } from "@/db/postgres";
 export type QueryParams = Record<string, unknown>;
 
 /** Formats of pre-serialised insert payloads (line-delimited, so a payload can be split anywhere). */
-export type PayloadFormat = "JSONEachRow" | "TabSeparated";
+export type PayloadFormat = "JSONEachRow";
 export type PayloadSettings = Record<string, string | number>;
 
 /** Inserts bytes already in `format`; settings apply to this insert only. */

@@ -1,7 +1,6 @@
 // POST /api/v1/assign: evaluates units with exactly the SDK's code (src/sdk) against the current
 // snapshot, and records one exposure event per exposed (unit, experiment) through ingestion
 // (detached: the response does not wait for the exposures' fsync; ingest.ts says why that is safe).
-import type { Principal } from "@/server/auth/principal";
 import { recordServerEvents } from "@/server/ingestion/ingest";
 import { LIMITS, type EventRow } from "@/server/ingestion/schemas";
 import { fnv1aUtf8 } from "@/sdk/hash";
@@ -26,7 +25,7 @@ function exposureId(experiment: string, variant: string, unit: string): string {
   return `x_${hi.toString(16).padStart(8, "0")}${lo.toString(16).padStart(8, "0")}`;
 }
 
-export async function assign({ input }: { principal: Principal; input: AssignInput }) {
+export async function assign({ input }: { input: AssignInput }) {
   const { snapshot } = await getSnapshot();
   const compiled = compileSnapshot(snapshot);
   const units: Unit[] = "units" in input ? input.units : [input];

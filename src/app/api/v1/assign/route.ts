@@ -6,5 +6,5 @@ import { route } from "@/server/http/route";
 export const POST = hotRoute(
   "POST",
   "/api/v1/assign",
-  route({ access: "client", body: AssignSchema }, async ({ principal, body }) => assign({ principal, input: body })),
+  route({ access: "client", body: AssignSchema }, async ({ body }) => assign({ input: body })),
 );
