@@ -1,7 +1,8 @@
 // The production server (server.ts) hands POST /api/v1/assign and POST /api/v1/events straight to
-// their route handlers once Next has loaded them. Each request below is sent twice: the first
-// time Next serves it (the route is not loaded yet), then the direct path does; both must answer
-// alike, errors included, and /api/metrics must show that the direct path really served.
+// their route handlers (registered when Next loads the route modules, which it does at start).
+// Each request below goes to the production server and to plain `next start`, where Next's own
+// pipeline serves it: both must answer alike, errors included, and the production server's
+// /api/metrics must show that its direct path really served them.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,17 +11,19 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_ADMIN_TOKEN, TEST_CLIENT_KEY } from "./helpers/credentials";
 import { ensureBuilt, startNextServer, type NextServer } from "./helpers/next-server";
 
-const dataDir = mkdtempSync(join(tmpdir(), "verdict-direct-"));
+const dataDirs = [mkdtempSync(join(tmpdir(), "verdict-direct-")), mkdtempSync(join(tmpdir(), "verdict-next-"))];
 let server: NextServer;
+let nextStart: NextServer;
 
 beforeAll(async () => {
   ensureBuilt();
-  server = await startNextServer({ dataDir, env: { VERDICT_SEED_DEMO: "false", VERDICT_INGEST_RATE_LIMIT: "0" } });
+  const env = { VERDICT_SEED_DEMO: "false", VERDICT_INGEST_RATE_LIMIT: "0" };
+  [server, nextStart] = await Promise.all([startNextServer({ dataDir: dataDirs[0], env }), startNextServer({ dataDir: dataDirs[1], env, nextStart: true })]);
 }, 600_000);
 
 afterAll(async () => {
-  await server?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await Promise.all([server?.stop(), nextStart?.stop()]);
+  for (const d of dataDirs) rmSync(d, { recursive: true, force: true });
 });
 
 interface Sent {
@@ -29,14 +32,14 @@ interface Sent {
   contentType: string | null;
 }
 
-async function send(path: string, init: RequestInit): Promise<Sent> {
-  const res = await fetch(`${server.url}${path}`, init);
+async function send(base: string, path: string, init: RequestInit): Promise<Sent> {
+  const res = await fetch(`${base}${path}`, init);
   return { status: res.status, body: (await res.json()) as Sent["body"], contentType: res.headers.get("content-type") };
 }
 
-/** The same request twice: through Next (first load of the route), then directly. */
+/** The same request to plain `next start` (Next's pipeline), then to the production server (direct). */
 async function twice(path: string, init: () => RequestInit): Promise<[Sent, Sent]> {
-  return [await send(path, init()), await send(path, init())];
+  return [await send(nextStart.url, path, init()), await send(server.url, path, init())];
 }
 
 const client = { authorization: `Bearer ${TEST_CLIENT_KEY}`, "content-type": "application/json" };
