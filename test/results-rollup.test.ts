@@ -4,6 +4,7 @@
 // (before any merge), new events of known users and newly exposed users.
 import { beforeAll, describe, expect, it } from "vitest";
 import { chCommand, chInsert, chQuery } from "@/db/clickhouse/client";
+import { monitoring } from "@/server/monitoring/registry";
 import { builtInMetrics } from "@/server/results/metrics";
 import { refreshRollup } from "@/server/results/rollup";
 import { ROLLUP_PARTS_SQL } from "@/server/results/rollup.sql";
@@ -151,4 +152,43 @@ describe("results rollup", () => {
     expect(only).toMatchObject({ exposures: { control: 1, treatment: 1 }, multipleExposures: 0 });
     expect(await getMetricSummaries({ experiment: { key, variants }, metrics: [], source: "events" })).toEqual(only);
   });
+
+  it("reuses stored per-variant summaries only while no event has been stored since the rollup's watermark", async () => {
+    const key = "rollup-stored";
+    const served = async () => Object.fromEntries((await monitoring().resultsSummaries.get()).values.map((v) => [String(v.labels.source), v.value]));
+    const delta = async <T>(f: () => Promise<T>): Promise<[T, Record<string, number>]> => {
+      const before = await served();
+      const out = await f();
+      const after = await served();
+      return [out, Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - (before[k] ?? 0)]).filter(([, d]) => d !== 0))];
+    };
+    const rows: any[] = [];
+    for (let u = 0; u < 60; u++) {
+      const user = `st${u}`;
+      rows.push(ev("exposure", user, T0 + u * 60_000, { experiment: key, variant: u % 2 ? "treatment" : "control" }));
+      rows.push(ev("page_load", user, T0 + HOUR + u * 60_000, { value: 300 + u * 7 }), ev("engagement", user, T0 + 2 * HOUR));
+    }
+    await chInsert("events", rows);
+    // wait out the refresh overlap (5 s after the last stored event) so the second read finds nothing new
+    const [first, computed] = await delta(() => summaries(key, "rollup"));
+    expect(computed).toEqual({ rollup: 1 });
+    await new Promise((r) => setTimeout(r, 5_500));
+    await summaries(key, "rollup");
+    const [again, reused] = await delta(() => summaries(key, "rollup"));
+    expect(reused).toEqual({ stored: 1 });
+    expectSame(again, first);
+    expectSame(again, await getMetricSummaries({ experiment: { key, variants }, metrics: METRICS, cohortFrom: T0 + HOUR, buckets: { origin: T0 - HOUR, width: HOUR, count: 60 }, seriesMetric: "engagement_rate", reuseStored: false }));
+
+    // another request (cohort start) at the same watermark is computed, not served another's rows
+    const [other, otherServed] = await delta(() => getMetricSummaries({ experiment: { key, variants }, metrics: METRICS, cohortFrom: T0 + 30 * 60_000, buckets: { origin: T0 - HOUR, width: HOUR, count: 60 } }));
+    expect(otherServed).toEqual({ rollup: 1 });
+    expect(other.cohort).toEqual({ control: 15, treatment: 15 });
+    expect(first.cohort).toEqual({ control: 0, treatment: 0 });
+
+    // one new event: the watermark moves, the rows are computed again and include it
+    await chInsert("events", [ev("engagement", "st0", T0 + 3 * HOUR)]);
+    const [after, recomputed] = await delta(() => agree(key));
+    expect(recomputed).toEqual({ rollup: 1, events: 1 });
+    expect((after.metrics.engagement_per_user.control as any).mean.sum).toBe((first.metrics.engagement_per_user.control as any).mean.sum + 1);
+  }, 30_000);
 });

@@ -25,6 +25,13 @@ function build() {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: r,
     }),
+    resultsSummaries: new Counter({
+      name: "verdict_results_summaries_total",
+      help: "Per-variant summaries served since start, by source: stored (reused at an unchanged rollup watermark), rollup (aggregated from the per-user rollup), events (one pass over the raw events)",
+      labelNames: ["source"],
+      registers: r,
+    }),
+    rollupRefreshes: new Counter({ name: "verdict_results_rollup_refreshes_total", help: "Refreshes of the per-user results rollup since start, by kind (none: no event stored since the watermark)", labelNames: ["kind"], registers: r }),
     evaluatorRuns: new Counter({ name: "verdict_evaluator_runs_total", help: "Passes of the background evaluator over every running experiment since start", registers: r }),
     evaluatorFailures: new Gauge({ name: "verdict_evaluator_last_run_failures", help: "Experiments whose evaluation failed in the evaluator's latest pass", registers: r }),
     decisions: new Counter({ name: "verdict_decisions_total", help: "Decisions stored (evaluator and on-demand evaluations), by recommendation", labelNames: ["recommendation"], registers: r }),

@@ -83,3 +83,16 @@ export const OPTIMIZE_ROLLUP_SQL = "OPTIMIZE TABLE results_user_rollup PARTITION
 export const WRITE_ROLLUP_STATE_SQL = `
 INSERT INTO results_rollup_state (experiment, definition, watermark, version)
 SELECT {experiment:String}, {definition:String}, fromUnixTimestamp64Milli({watermark:Int64}, 'UTC'), {version:UInt64}`;
+
+/**
+ * Stored per-variant summary rows (migration 0005, ./stored-summaries.ts): those computed for a
+ * request signature at a rollup watermark. No FINAL: copies of a (signature, watermark) are identical.
+ */
+export const STORED_SUMMARIES_SQL = `
+SELECT payload FROM results_summaries
+WHERE experiment = {experiment:String} AND signature = {signature:String} AND watermark = {watermark:UInt64}
+LIMIT 1`;
+
+export const STORE_SUMMARIES_SQL = `
+INSERT INTO results_summaries (experiment, signature, watermark, payload)
+SELECT {experiment:String}, {signature:String}, {watermark:UInt64}, {payload:String}`;

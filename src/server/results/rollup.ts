@@ -16,6 +16,8 @@ export const REFRESH_OVERLAP_MS = 5_000;
 export interface RefreshOutcome {
   kind: "full" | "incremental" | "none";
   ms: number;
+  /** the rollup's watermark after the refresh (ms): identifies the rollup's content */
+  watermark: number;
 }
 
 // One refresh per experiment at a time in this process; concurrent readers wait for it.
@@ -38,7 +40,7 @@ async function doRefresh(experiment: string, prePeriodMs: number): Promise<Refre
   if (state.definition === definition) {
     const since = state.watermark - REFRESH_OVERLAP_MS;
     const [{ touched }] = await chQuery<{ touched: number }>(TOUCHED_ANY_SQL, { since });
-    if (!touched) return { kind: "none", ms: performance.now() - started };
+    if (!touched) return { kind: "none", ms: performance.now() - started, watermark: state.watermark };
     kind = "incremental";
     await chCommand(rollupRefreshSql(true), { experiment, version: now, prePeriodMs, since });
   } else {
@@ -47,7 +49,7 @@ async function doRefresh(experiment: string, prePeriodMs: number): Promise<Refre
   await compact(experiment);
   // Only after the rows are in: a crash before this point repeats the refresh, never skips it.
   await chCommand(WRITE_ROLLUP_STATE_SQL, { experiment, definition, watermark: now, version: now });
-  return { kind, ms: performance.now() - started };
+  return { kind, ms: performance.now() - started, watermark: now };
 }
 
 /**

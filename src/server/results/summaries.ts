@@ -8,7 +8,9 @@ import { chQuery } from "@/db/clickhouse/client";
 import { AppError } from "@/server/errors";
 import type { Experiment } from "@/server/experiments/types";
 import { metricDefinition, type MetricDefinition } from "./metrics";
+import { monitoring } from "@/server/monitoring/registry";
 import { refreshRollup } from "./rollup";
+import { storedOrComputed, summariesSignature, type Row, type SummaryRows } from "./stored-summaries";
 import { EXPOSURES_SQL, FAMILY_TYPES, HISTOGRAM, MAX_SERIES_BUCKETS, metricSummariesSql, percentilesSql, quantileGrid, VARIANT_NAMES_SQL, type Family, type SeriesSpec, type SummariesSource } from "./summaries.sql";
 
 /** CUPED covariate window: the same metric over the 14 days before each user's first exposure. */
@@ -55,6 +57,8 @@ export interface SummariesRequest {
   seriesMetric?: string | null;
   /** where per-user values come from; default: the rollup when it can serve the request (tests and the bench compare both) */
   source?: SummariesSource;
+  /** rollup source: reuse the per-variant rows stored at the rollup's current watermark (default true; false recomputes them) */
+  reuseStored?: boolean;
 }
 
 /** The rollup holds every family's per-user values, but of the series only engagement's (the default primary). */
@@ -62,7 +66,6 @@ export function canUseRollup(series: SeriesSpec | null): boolean {
   return !series || (series.kind === "proportion" && series.family === "engagement");
 }
 
-type Row = Record<string, unknown>;
 
 const num = (v: unknown): number => (typeof v === "number" ? v : Number(v ?? 0));
 const arr = (v: unknown): number[] => (Array.isArray(v) ? (v as unknown[]).map(num) : []);
@@ -107,20 +110,20 @@ export async function getMetricSummaries(req: SummariesRequest): Promise<MetricS
     buckets: buckets.count,
   };
   const source: SummariesSource = req.source ?? (canUseRollup(series) ? "rollup" : "events");
-  if (source === "rollup") await refreshRollup(req.experiment.key, PRE_PERIOD_MS);
-  // Percentiles first: the main pass counts each user's views at or below its arm's quantile
-  // estimates, which it receives as parameters (parameterised chDB queries run one at a time anyway).
-  let percentileRows: Row[] = [];
-  if (families.has("page_load") && levels.length > 0) {
-    percentileRows = await chQuery<Row>(percentilesSql(levels, source), params);
-    const at = levels.map((p) => quantileGrid(levels).indexOf(Math.round(p * 1e6) / 1e6));
-    params.plv = percentileRows.map((r) => r.vh);
-    params.plq = percentileRows.map((r) => at.map((i) => num(arr(r.pl_quantiles)[i])));
+  const query = { families, levels, series, custom, source, params };
+  let rows: Row[];
+  let percentileRows: Row[];
+  if (source === "rollup") {
+    const refresh = await refreshRollup(req.experiment.key, PRE_PERIOD_MS);
+    monitoring().rollupRefreshes.inc({ kind: refresh.kind });
+    const at = { experiment: req.experiment.key, signature: summariesSignature(summarySql(query), params), watermark: refresh.watermark };
+    const result = req.reuseStored === false ? { ...(await summaryRows(query)), stored: false } : await storedOrComputed(at, () => summaryRows(query));
+    ({ rows, percentileRows } = result);
+    monitoring().resultsSummaries.inc({ source: result.stored ? "stored" : "rollup" });
+  } else {
+    ({ rows, percentileRows } = await summaryRows(query));
+    monitoring().resultsSummaries.inc({ source: "events" });
   }
-  const rows =
-    families.size > 0 || source === "rollup"
-      ? await chQuery<Row>(metricSummariesSql({ families, percentileCount: percentileRows.length > 0 ? levels.length : 0, series, customCount: custom.length }, source), params)
-      : await chQuery<Row>(EXPOSURES_SQL, params);
   await nameVariants([...rows, ...percentileRows], req.experiment.key);
 
   const exposures: Record<string, number> = Object.fromEntries(variants.map((v) => [v, 0]));
@@ -163,6 +166,45 @@ export async function getMetricSummaries(req: SummariesRequest): Promise<MetricS
         }
       : null,
   };
+}
+
+interface SummaryQuery {
+  families: Set<Family>;
+  levels: number[];
+  series: SeriesSpec | null;
+  custom: string[];
+  source: SummariesSource;
+  params: Record<string, unknown>;
+}
+
+/** The SQL a request runs (percentile thresholds counted as present): part of its stored-rows signature. */
+function summarySql(q: SummaryQuery): string[] {
+  const percentiles = q.families.has("page_load") && q.levels.length > 0;
+  return [
+    percentiles ? percentilesSql(q.levels, q.source) : "",
+    metricSummariesSql({ families: q.families, percentileCount: percentiles ? q.levels.length : 0, series: q.series, customCount: q.custom.length }, q.source),
+  ];
+}
+
+/**
+ * The per-variant rows of a request. Percentiles first: the main pass counts each user's views at
+ * or below its arm's quantile estimates, which it receives as parameters (parameterised chDB
+ * queries run one at a time anyway).
+ */
+async function summaryRows(q: SummaryQuery): Promise<SummaryRows> {
+  const params = { ...q.params };
+  let percentileRows: Row[] = [];
+  if (q.families.has("page_load") && q.levels.length > 0) {
+    percentileRows = await chQuery<Row>(percentilesSql(q.levels, q.source), params);
+    const at = q.levels.map((p) => quantileGrid(q.levels).indexOf(Math.round(p * 1e6) / 1e6));
+    params.plv = percentileRows.map((r) => r.vh);
+    params.plq = percentileRows.map((r) => at.map((i) => num(arr(r.pl_quantiles)[i])));
+  }
+  const rows =
+    q.families.size > 0 || q.source === "rollup"
+      ? await chQuery<Row>(metricSummariesSql({ families: q.families, percentileCount: percentileRows.length > 0 ? q.levels.length : 0, series: q.series, customCount: q.custom.length }, q.source), params)
+      : await chQuery<Row>(EXPOSURES_SQL, params);
+  return { rows, percentileRows };
 }
 
 /**
