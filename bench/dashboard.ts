@@ -131,7 +131,7 @@ export async function run(opts: { users?: number; events?: number; repeats?: num
     if (reuse) log(`reusing the data in ${dir}`);
     else {
       log(`generating ${users.toLocaleString()} users / ${events.toLocaleString()} events with bench/results.ts…`);
-      const gen = spawnSync(join(process.cwd(), "node_modules/.bin/tsx"), ["bench/results.ts", String(users), String(events)], {
+      const gen = spawnSync(join(process.cwd(), "node_modules/.bin/tsx"), ["bench/results.ts", String(users), String(events), "--no-http"], {
         stdio: ["ignore", "inherit", "inherit"],
         env: { ...process.env, ...credentials, VERDICT_DATA_DIR: dir },
       });

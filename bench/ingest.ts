@@ -16,12 +16,13 @@
  */
 import autocannon from "autocannon";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ensureBuilt, startNextServer, type NextServer } from "../test/helpers/next-server";
 import { eventBatch } from "../test/helpers/ingest-events";
+import { peakRssKb } from "./process-rss";
 
 const CLIENT_KEY = "vd_cli_bench_client_key_00000000000000000";
 const ADMIN_TOKEN = "vd_srv_bench_admin_token_0000000000000000";
@@ -46,23 +47,6 @@ export interface IngestBenchResult {
   server: ServerFigures[];
   direct: { rows: number; seconds: number; eventsPerSecond: number; raw: { rows: number; seconds: number; eventsPerSecond: number } };
   ratio: number;
-}
-
-/** Peak RSS (VmHWM) over every process of the server's process group. */
-function peakRssKb(pgid: number): number {
-  let total = 0;
-  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[2]) !== pgid) continue;
-      const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-      total += m ? Number(m[1]) : 0;
-    } catch {
-      /* process ended */
-    }
-  }
-  return total;
 }
 
 async function benchServer(mode: string, seconds: number, log: (l: string) => void): Promise<ServerFigures> {

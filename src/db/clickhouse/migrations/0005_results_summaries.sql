@@ -18,6 +18,6 @@ CREATE TABLE IF NOT EXISTS {{local:results_summaries}} {{on_cluster}} (
   stored_at DateTime('UTC') DEFAULT now()
 ) ENGINE = {{engine:ReplacingMergeTree(watermark)}}
 ORDER BY (experiment, signature)
-TTL stored_at + INTERVAL 30 DAY;
+TTL stored_at + INTERVAL 7 DAY;
 
 {{distributed:results_summaries}}
