@@ -1,7 +1,8 @@
 // ClickHouse → per-variant summary statistics, in the shapes analysis/ takes. This is the lean
 // entry point of the decision engine: getMetricSummaries({ experiment, metrics }) brings the
 // experiment's per-user rollup up to date (./rollup.ts) and aggregates it per variant (plus one
-// page-load pass for percentiles). Requests the rollup cannot serve (a mean/ratio time series)
+// page-load pass for percentiles), or reuses the per-variant rows stored at the rollup's current
+// watermark (./stored-summaries.ts). Requests the rollup cannot serve (a mean/ratio time series)
 // run the same statistics as one pass over the raw events instead.
 import type { CupedInput, Mean, Proportion, QuantileSummary, Ratio } from "@analysis";
 import { chQuery } from "@/db/clickhouse/client";
