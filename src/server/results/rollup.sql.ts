@@ -92,7 +92,3 @@ export const STORED_SUMMARIES_SQL = `
 SELECT payload FROM results_summaries
 WHERE experiment = {experiment:String} AND signature = {signature:String} AND watermark = {watermark:UInt64}
 LIMIT 1`;
-
-export const STORE_SUMMARIES_SQL = `
-INSERT INTO results_summaries (experiment, signature, watermark, payload)
-SELECT {experiment:String}, {signature:String}, {watermark:UInt64}, {payload:String}`;

@@ -7,8 +7,8 @@
 // (./rollup.ts), and the next read computes and stores them again: never stale, only reused.
 // Best effort both ways: a failed read or write computes the rows, as without this table.
 import { createHash } from "node:crypto";
-import { chCommand, chQuery } from "@/db/clickhouse/client";
-import { STORE_SUMMARIES_SQL, STORED_SUMMARIES_SQL } from "./rollup.sql";
+import { chInsert, chQuery } from "@/db/clickhouse/client";
+import { STORED_SUMMARIES_SQL } from "./rollup.sql";
 
 export type Row = Record<string, unknown>;
 
@@ -34,7 +34,8 @@ export async function storedOrComputed(
   }
   const rows = await compute();
   try {
-    await chCommand(STORE_SUMMARIES_SQL, { ...at, payload: JSON.stringify(rows) });
+    // in the body, not a query parameter: a server takes parameters in the URL (http_max_uri_size)
+    await chInsert("results_summaries", [{ ...at, payload: JSON.stringify(rows) }]);
   } catch (err) {
     console.warn(`[verdict] results: storing the summaries of '${at.experiment}' failed: ${(err as Error).message}`);
   }
