@@ -106,12 +106,41 @@ async function main() {
   // As Next's own server: keep-alive longer than typical load balancers' idle timeouts.
   server.keepAliveTimeout = 65_000;
   server.listen(port, hostname, () => console.log(`[verdict] listening on http://${hostname ?? "localhost"}:${port}`));
+  let stopping = false;
   for (const sig of ["SIGINT", "SIGTERM"] as const) {
     process.on(sig, () => {
-      server.close();
-      process.exit(0);
+      // once: tsx (npm start) relays a signal its process group already received, so each
+      // arrives twice; the grace deadlines below bound the wait instead
+      if (stopping) return;
+      stopping = true;
+      void stop(server, sig);
     });
   }
+}
+
+/** How long a signal waits for requests in flight, then for the stores, before the process exits anyway. */
+const STOP_GRACE_MS = 10_000;
+
+/**
+ * No new connections; requests in flight are answered; then every accepted event is made durable
+ * and the stores close (src/server/shutdown.ts). Events were acknowledged only once durable, but
+ * /assign's exposures are answered before: exiting at once would drop those still queued.
+ */
+async function stop(server: ReturnType<typeof createServer>, sig: string): Promise<void> {
+  console.log(`[verdict] ${sig}: finishing requests in flight and storing accepted events`);
+  const deadline = (ms: number) => new Promise<"timeout">((r) => setTimeout(() => r("timeout"), ms).unref());
+  const closed = new Promise<void>((r) => server.close(() => r()));
+  server.closeIdleConnections();
+  if ((await Promise.race([closed, deadline(STOP_GRACE_MS)])) === "timeout") server.closeAllConnections();
+  try {
+    const { shutdownProcess } = await import("./src/server/shutdown");
+    if ((await Promise.race([shutdownProcess(), deadline(STOP_GRACE_MS)])) === "timeout") {
+      console.error(`[verdict] stores not closed within ${STOP_GRACE_MS / 1000} s; exiting (the spool replays on the next start)`);
+    }
+  } catch (e) {
+    console.error(`[verdict] shutdown: ${(e as Error).message}`);
+  }
+  process.exit(0);
 }
 
 void main();

@@ -69,7 +69,9 @@ export function startEvaluator(): void {
   state.timer.unref();
 }
 
-export function stopEvaluator(): void {
+/** Stops the timer; waits for a pass in progress (its decisions and actions complete). */
+export async function stopEvaluator(): Promise<void> {
   clearInterval(state.timer);
   state.timer = undefined;
+  await state.running?.catch(() => undefined);
 }

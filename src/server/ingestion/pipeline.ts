@@ -245,8 +245,10 @@ export class IngestionPipeline {
     };
   }
 
+  /** Makes every accepted row durable (server-recorded ones included), lets the drain in progress finish, closes the spool. */
   async close(): Promise<void> {
     clearTimeout(this.retryTimer);
+    while (this.detached.size > 0) await Promise.all(this.detached);
     while (this.committing) await this.committing;
     await this.draining;
     await this.spool.close();
