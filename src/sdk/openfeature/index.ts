@@ -112,10 +112,8 @@ function clientOf(source: VerdictClient | VerdictClientOptions): VerdictClient {
   return source instanceof VerdictClient ? source : new VerdictClient(source);
 }
 
-/** Server-side provider (@openfeature/server-sdk). */
-export class VerdictProvider implements ServerProvider {
-  readonly metadata = { name: "verdict" } as const;
-  readonly runsOn = "server" as const;
+/** What both providers share: the client, its lifecycle and tracking. */
+abstract class VerdictProviderBase {
   readonly client: VerdictClient;
 
   constructor(source: VerdictClient | VerdictClientOptions) {
@@ -129,6 +127,16 @@ export class VerdictProvider implements ServerProvider {
   async onClose(): Promise<void> {
     await this.client.close();
   }
+
+  track(name: string, context: EvaluationContext, details: TrackingEventDetails): void {
+    trackWith(this.client, name, context, details);
+  }
+}
+
+/** Server-side provider (@openfeature/server-sdk). */
+export class VerdictProvider extends VerdictProviderBase implements ServerProvider {
+  readonly metadata = { name: "verdict" } as const;
+  readonly runsOn = "server" as const;
 
   async resolveBooleanEvaluation(flagKey: string, defaultValue: boolean, context: EvaluationContext): Promise<ResolutionDetails<boolean>> {
     return resolveFlag(this.client, "boolean", flagKey, defaultValue, context);
@@ -145,29 +153,12 @@ export class VerdictProvider implements ServerProvider {
   async resolveObjectEvaluation<T extends JsonValue>(flagKey: string, defaultValue: T, context: EvaluationContext): Promise<ResolutionDetails<T>> {
     return resolveFlag(this.client, "object", flagKey, defaultValue, context);
   }
-
-  track(name: string, context: EvaluationContext, details: TrackingEventDetails): void {
-    trackWith(this.client, name, context, details);
-  }
 }
 
 /** Browser provider (@openfeature/web-sdk): synchronous, evaluated against the static context. */
-export class VerdictWebProvider implements WebProvider {
+export class VerdictWebProvider extends VerdictProviderBase implements WebProvider {
   readonly metadata = { name: "verdict-web" } as const;
   readonly runsOn = "client" as const;
-  readonly client: VerdictClient;
-
-  constructor(source: VerdictClient | VerdictClientOptions) {
-    this.client = clientOf(source);
-  }
-
-  async initialize(): Promise<void> {
-    if (this.client.snapshot === null) await this.client.init();
-  }
-
-  async onClose(): Promise<void> {
-    await this.client.close();
-  }
 
   // Evaluation is local and the context is passed to every resolver, so nothing to refetch.
   onContextChange(): void {}
@@ -186,9 +177,5 @@ export class VerdictWebProvider implements WebProvider {
 
   resolveObjectEvaluation<T extends JsonValue>(flagKey: string, defaultValue: T, context: EvaluationContext): ResolutionDetails<T> {
     return resolveFlag(this.client, "object", flagKey, defaultValue, context);
-  }
-
-  track(name: string, context: EvaluationContext, details: TrackingEventDetails): void {
-    trackWith(this.client, name, context, details);
   }
 }
