@@ -1,8 +1,9 @@
 import Link from "next/link";
 import { formatWhen } from "@/components/experiment/format";
 import { Badge } from "@/components/ui/badge";
+import { DataTable } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
-import { cardClass, inputClass, buttonClass, tableClass } from "@/components/ui/styles";
+import { inputClass, buttonClass } from "@/components/ui/styles";
 import { listAudit, ListAuditQuery } from "@/server/audit/list";
 import { requireUser } from "@/server/auth/page-session";
 
@@ -42,49 +43,35 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
       {entries.length === 0 ? (
         <EmptyState title="No audit entries match." />
       ) : (
-        <div className={`${cardClass} overflow-x-auto p-0`}>
-          <table className={tableClass} data-testid="audit-table">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Who</th>
-                <th scope="col">Action</th>
-                <th scope="col">Entity</th>
-                <th scope="col">Reason</th>
-                <th scope="col">Change</th>
-              </tr>
-            </thead>
-            <tbody>
-              {entries.map((e) => (
-                <tr key={e.id} data-action={e.action}>
-                  <td className="whitespace-nowrap tabular-nums">{formatWhen(new Date(e.at).toISOString())}</td>
-                  <td>
-                    {e.actor} {e.actorKind === "system" && <Badge tone="blue">automatic</Badge>}
-                  </td>
-                  <td className="font-mono text-xs">{e.action}</td>
-                  <td>
-                    {e.entityType === "experiment" ? (
-                      <Link href={`/experiments/${e.entityKey}`} className="text-sky-700 hover:underline dark:text-sky-400">
-                        {e.entityKey}
-                      </Link>
-                    ) : (
-                      <span className="font-mono text-xs">
-                        {e.entityType}:{e.entityKey.slice(0, 12)}
-                      </span>
-                    )}
-                  </td>
-                  <td className="max-w-xs">{e.reason ?? <span className="text-slate-400">–</span>}</td>
-                  <td>
-                    <details>
-                      <summary className="cursor-pointer text-xs text-sky-700 dark:text-sky-400">before / after</summary>
-                      <pre className="mt-1 max-h-64 max-w-xl overflow-auto text-xs">{JSON.stringify({ before: e.before, after: e.after }, null, 1)}</pre>
-                    </details>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable testId="audit-table" columns={["When", "Who", "Action", "Entity", "Reason", "Change"]}>
+          {entries.map((e) => (
+            <tr key={e.id} data-action={e.action}>
+              <td className="whitespace-nowrap tabular-nums">{formatWhen(new Date(e.at).toISOString())}</td>
+              <td>
+                {e.actor} {e.actorKind === "system" && <Badge tone="blue">automatic</Badge>}
+              </td>
+              <td className="font-mono text-xs">{e.action}</td>
+              <td>
+                {e.entityType === "experiment" ? (
+                  <Link href={`/experiments/${e.entityKey}`} className="text-sky-700 hover:underline dark:text-sky-400">
+                    {e.entityKey}
+                  </Link>
+                ) : (
+                  <span className="font-mono text-xs">
+                    {e.entityType}:{e.entityKey.slice(0, 12)}
+                  </span>
+                )}
+              </td>
+              <td className="max-w-xs">{e.reason ?? <span className="text-slate-400">–</span>}</td>
+              <td>
+                <details>
+                  <summary className="cursor-pointer text-xs text-sky-700 dark:text-sky-400">before / after</summary>
+                  <pre className="mt-1 max-h-64 max-w-xl overflow-auto text-xs">{JSON.stringify({ before: e.before, after: e.after }, null, 1)}</pre>
+                </details>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       {nextBefore && (
         <Link href={`/audit?${new URLSearchParams([...keep, ["before", String(nextBefore)]])}`} className={buttonClass.secondary}>

@@ -2,8 +2,9 @@ import Link from "next/link";
 import { loadDecisionFeed } from "@/components/data/feeds";
 import { ago, formatWhen } from "@/components/experiment/format";
 import { RecommendationBadge } from "@/components/ui/badge";
+import { DataTable } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
-import { buttonClass, cardClass, inputClass, tableClass } from "@/components/ui/styles";
+import { buttonClass, inputClass } from "@/components/ui/styles";
 import { requireUser } from "@/server/auth/page-session";
 
 export const dynamic = "force-dynamic";
@@ -45,40 +46,26 @@ export default async function DecisionsPage({ searchParams }: { searchParams: Pr
           <p>The evaluator runs every running experiment on an interval and records a PROMOTE, HOLD or ROLLBACK recommendation here, with its reasons. Start an experiment and send events to see the first one.</p>
         </EmptyState>
       ) : (
-        <div className={`${cardClass} overflow-x-auto p-0`}>
-          <table className={tableClass} data-testid="decisions-table">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Experiment</th>
-                <th scope="col">Recommendation</th>
-                <th scope="col">Stage</th>
-                <th scope="col">Reasons</th>
-                <th scope="col">Action</th>
-              </tr>
-            </thead>
-            <tbody>
-              {feed.map((d) => (
-                <tr key={d.id ?? `${d.experimentKey}-${d.evaluatedAt}`}>
-                  <td className="whitespace-nowrap" title={formatWhen(d.evaluatedAt)}>
-                    {ago(d.evaluatedAt)}
-                  </td>
-                  <td>
-                    <Link href={`/experiments/${d.experimentKey}`} className="text-sky-700 hover:underline dark:text-sky-400">
-                      {d.experimentKey}
-                    </Link>
-                  </td>
-                  <td>
-                    <RecommendationBadge recommendation={d.recommendation} />
-                  </td>
-                  <td className="tabular-nums">{d.stage !== null ? `${d.stage} %` : "–"}</td>
-                  <td className="max-w-md">{d.reasons.map((r) => r.message).join(" ")}</td>
-                  <td>{d.action ?? <span className="text-slate-400">none</span>}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable testId="decisions-table" columns={["When", "Experiment", "Recommendation", "Stage", "Reasons", "Action"]}>
+          {feed.map((d) => (
+            <tr key={d.id ?? `${d.experimentKey}-${d.evaluatedAt}`}>
+              <td className="whitespace-nowrap" title={formatWhen(d.evaluatedAt)}>
+                {ago(d.evaluatedAt)}
+              </td>
+              <td>
+                <Link href={`/experiments/${d.experimentKey}`} className="text-sky-700 hover:underline dark:text-sky-400">
+                  {d.experimentKey}
+                </Link>
+              </td>
+              <td>
+                <RecommendationBadge recommendation={d.recommendation} />
+              </td>
+              <td className="tabular-nums">{d.stage !== null ? `${d.stage} %` : "–"}</td>
+              <td className="max-w-md">{d.reasons.map((r) => r.message).join(" ")}</td>
+              <td>{d.action ?? <span className="text-slate-400">none</span>}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </div>
   );

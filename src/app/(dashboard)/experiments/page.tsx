@@ -4,7 +4,8 @@ import { ExperimentFilters } from "@/components/experiment-filters";
 import { LiveRefresh } from "@/components/experiment/live-refresh";
 import { Badge, RecommendationBadge, StatusBadge } from "@/components/ui/badge";
 import { CodeBlock, EmptyState } from "@/components/ui/empty-state";
-import { buttonClass, cardClass, tableClass } from "@/components/ui/styles";
+import { DataTable } from "@/components/ui/data-table";
+import { buttonClass } from "@/components/ui/styles";
 import { baseUrl } from "@/components/data/base-url";
 import { STATUSES, STRATEGIES } from "@/db/schema";
 import { canAct, requireUser } from "@/server/auth/page-session";
@@ -66,53 +67,35 @@ export default async function ExperimentsPage({ searchParams }: { searchParams: 
           </EmptyState>
         )
       ) : (
-        <div className={`${cardClass} overflow-x-auto p-0`}>
-          <table className={tableClass} data-testid="experiments-table">
-            <caption className="sr-only">Experiments</caption>
-            <thead>
-              <tr>
-                <th scope="col">Experiment</th>
-                <th scope="col">Strategy</th>
-                <th scope="col">Status</th>
-                <th scope="col">Stage</th>
-                <th scope="col" className="text-right">
-                  Exposures
-                </th>
-                <th scope="col">Recommendation</th>
-                <th scope="col">Warnings</th>
+        <DataTable testId="experiments-table" caption="Experiments" columns={["Experiment", "Strategy", "Status", "Stage", { label: "Exposures", align: "right" }, "Recommendation", "Warnings"]}>
+          {experiments.map((e, i) => {
+            const o = overviews[i];
+            return (
+              <tr key={e.key} data-testid={`experiment-row-${e.key}`}>
+                <td>
+                  <Link href={`/experiments/${e.key}`} className="font-medium text-sky-700 hover:underline dark:text-sky-400">
+                    {e.name}
+                  </Link>
+                  <div className="font-mono text-xs text-slate-500">{e.key}</div>
+                </td>
+                <td>{e.strategy.replace("_", "-")}</td>
+                <td>
+                  <StatusBadge status={e.status} />
+                </td>
+                <td>{stageLabel(e)}</td>
+                <td className="text-right tabular-nums">{o.exposures === null ? "–" : o.exposures.toLocaleString("en")}</td>
+                <td>
+                  <RecommendationBadge recommendation={o.recommendation} />
+                </td>
+                <td>
+                  <div className="flex flex-wrap gap-1">
+                    {o.warnings.length === 0 ? <span className="text-slate-400">none</span> : o.warnings.map((w) => <Badge key={w.code} tone={w.code === "stale" || w.code === "results" ? "amber" : "red"}>{w.label}</Badge>)}
+                  </div>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {experiments.map((e, i) => {
-                const o = overviews[i];
-                return (
-                  <tr key={e.key} data-testid={`experiment-row-${e.key}`}>
-                    <td>
-                      <Link href={`/experiments/${e.key}`} className="font-medium text-sky-700 hover:underline dark:text-sky-400">
-                        {e.name}
-                      </Link>
-                      <div className="font-mono text-xs text-slate-500">{e.key}</div>
-                    </td>
-                    <td>{e.strategy.replace("_", "-")}</td>
-                    <td>
-                      <StatusBadge status={e.status} />
-                    </td>
-                    <td>{stageLabel(e)}</td>
-                    <td className="text-right tabular-nums">{o.exposures === null ? "–" : o.exposures.toLocaleString("en")}</td>
-                    <td>
-                      <RecommendationBadge recommendation={o.recommendation} />
-                    </td>
-                    <td>
-                      <div className="flex flex-wrap gap-1">
-                        {o.warnings.length === 0 ? <span className="text-slate-400">none</span> : o.warnings.map((w) => <Badge key={w.code} tone={w.code === "stale" || w.code === "results" ? "amber" : "red"}>{w.label}</Badge>)}
-                      </div>
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </DataTable>
       )}
     </div>
   );

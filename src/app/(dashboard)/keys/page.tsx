@@ -1,8 +1,8 @@
 import { NewKeyForm, RevokeKeyButton } from "@/components/admin/api-keys";
 import { formatWhen } from "@/components/experiment/format";
 import { Badge } from "@/components/ui/badge";
+import { DataTable } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
-import { cardClass, tableClass } from "@/components/ui/styles";
 import { requireUser } from "@/server/auth/page-session";
 import { listApiKeys } from "@/server/keys/list";
 
@@ -17,36 +17,19 @@ export default async function KeysPage() {
   return (
     <div className="space-y-4">
       <h1 className="text-2xl font-semibold">API keys</h1>
-      <div className={`${cardClass} overflow-x-auto p-0`}>
-        <table className={tableClass} data-testid="keys-table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Kind</th>
-              <th scope="col">Role</th>
-              <th scope="col">Prefix</th>
-              <th scope="col">Created</th>
-              <th scope="col">Last used</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {keys.map((k) => (
-              <tr key={k.id} className={k.revokedAt ? "opacity-60" : ""}>
-                <td>{k.name}</td>
-                <td>{k.kind}</td>
-                <td>{k.role?.replace("_", " ") ?? "–"}</td>
-                <td className="font-mono text-xs">{k.prefix}…</td>
-                <td className="tabular-nums">{when(k.createdAt)}</td>
-                <td className="tabular-nums">{when(k.lastUsedAt)}</td>
-                <td>{k.revokedAt ? <Badge tone="red">revoked {when(k.revokedAt)}</Badge> : <RevokeKeyButton id={k.id} name={k.name} />}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable testId="keys-table" columns={["Name", "Kind", "Role", "Prefix", "Created", "Last used", { label: "Actions", srOnly: true }]}>
+        {keys.map((k) => (
+          <tr key={k.id} className={k.revokedAt ? "opacity-60" : ""}>
+            <td>{k.name}</td>
+            <td>{k.kind}</td>
+            <td>{k.role?.replace("_", " ") ?? "–"}</td>
+            <td className="font-mono text-xs">{k.prefix}…</td>
+            <td className="tabular-nums">{when(k.createdAt)}</td>
+            <td className="tabular-nums">{when(k.lastUsedAt)}</td>
+            <td>{k.revokedAt ? <Badge tone="red">revoked {when(k.revokedAt)}</Badge> : <RevokeKeyButton id={k.id} name={k.name} />}</td>
+          </tr>
+        ))}
+      </DataTable>
       <NewKeyForm />
     </div>
   );

@@ -1,8 +1,8 @@
 import { formatWhen } from "@/components/experiment/format";
 import { UserForm } from "@/components/admin/user-form";
 import { Badge } from "@/components/ui/badge";
+import { DataTable } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
-import { cardClass, tableClass } from "@/components/ui/styles";
 import { requireUser } from "@/server/auth/page-session";
 import { listUsers } from "@/server/users/list";
 
@@ -16,28 +16,17 @@ export default async function UsersPage() {
     <div className="space-y-4">
       <h1 className="text-2xl font-semibold">Users</h1>
       <p className="text-sm text-slate-600 dark:text-slate-400">Viewers read everything; release managers also start, pause, promote and roll back; admins also manage keys and users.</p>
-      <div className={`${cardClass} overflow-x-auto p-0`}>
-        <table className={tableClass} data-testid="users-table">
-          <thead>
-            <tr>
-              <th scope="col">Username</th>
-              <th scope="col">Role</th>
-              <th scope="col">Created</th>
-            </tr>
-          </thead>
-          <tbody>
-            {users.map((u) => (
-              <tr key={u.id}>
-                <td>{u.username}</td>
-                <td>
-                  <Badge tone={u.role === "viewer" ? "grey" : "blue"}>{u.role.replace("_", " ")}</Badge>
-                </td>
-                <td className="tabular-nums">{formatWhen(new Date(u.createdAt).toISOString())}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable testId="users-table" columns={["Username", "Role", "Created"]}>
+        {users.map((u) => (
+          <tr key={u.id}>
+            <td>{u.username}</td>
+            <td>
+              <Badge tone={u.role === "viewer" ? "grey" : "blue"}>{u.role.replace("_", " ")}</Badge>
+            </td>
+            <td className="tabular-nums">{formatWhen(new Date(u.createdAt).toISOString())}</td>
+          </tr>
+        ))}
+      </DataTable>
       <UserForm />
     </div>
   );

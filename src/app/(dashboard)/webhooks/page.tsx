@@ -2,8 +2,8 @@ import { DeleteWebhookButton, NewWebhookForm } from "@/components/admin/webhooks
 import { loadWebhooks } from "@/components/data/feeds";
 import { formatWhen } from "@/components/experiment/format";
 import { Badge } from "@/components/ui/badge";
+import { DataTable } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
-import { cardClass, tableClass } from "@/components/ui/styles";
 import { requireUser } from "@/server/auth/page-session";
 
 export const dynamic = "force-dynamic";
@@ -25,38 +25,21 @@ export default async function WebhooksPage() {
         {subscriptions.length === 0 ? (
           <EmptyState title="No webhook subscriptions yet.">{admin ? "Add one below to hear about decisions, promotions and rollbacks in Slack or your own tooling." : "An admin adds subscribers."}</EmptyState>
         ) : (
-          <div className={`${cardClass} overflow-x-auto p-0`}>
-            <table className={tableClass} data-testid="webhooks-table">
-              <thead>
-                <tr>
-                  <th scope="col">{admin ? "URL" : "Subscriber"}</th>
-                  <th scope="col">Experiment</th>
-                  <th scope="col">Events</th>
-                  <th scope="col">State</th>
-                  {admin && (
-                    <th scope="col">
-                      <span className="sr-only">Actions</span>
-                    </th>
-                  )}
-                </tr>
-              </thead>
-              <tbody>
-                {subscriptions.map((w) => (
-                  <tr key={w.id}>
-                    <td className="break-all font-mono text-xs">{w.url ?? `${w.id.slice(0, 8)}… (URL visible to admins)`}</td>
-                    <td>{w.experimentKey ?? "all"}</td>
-                    <td className="text-xs">{w.events.join(", ")}</td>
-                    <td>{w.active ? <Badge tone="green">active</Badge> : <Badge tone="grey">inactive</Badge>}</td>
-                    {admin && (
-                      <td>
-                        <DeleteWebhookButton id={w.id} />
-                      </td>
-                    )}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable testId="webhooks-table" columns={[admin ? "URL" : "Subscriber", "Experiment", "Events", "State", admin && { label: "Actions", srOnly: true }]}>
+            {subscriptions.map((w) => (
+              <tr key={w.id}>
+                <td className="break-all font-mono text-xs">{w.url ?? `${w.id.slice(0, 8)}… (URL visible to admins)`}</td>
+                <td>{w.experimentKey ?? "all"}</td>
+                <td className="text-xs">{w.events.join(", ")}</td>
+                <td>{w.active ? <Badge tone="green">active</Badge> : <Badge tone="grey">inactive</Badge>}</td>
+                {admin && (
+                  <td>
+                    <DeleteWebhookButton id={w.id} />
+                  </td>
+                )}
+              </tr>
+            ))}
+          </DataTable>
         )}
       </section>
       {admin && <NewWebhookForm />}
@@ -67,37 +50,22 @@ export default async function WebhooksPage() {
         {deliveries.length === 0 ? (
           <EmptyState title="No deliveries yet." />
         ) : (
-          <div className={`${cardClass} overflow-x-auto p-0`}>
-            <table className={tableClass} data-testid="deliveries-table">
-              <thead>
-                <tr>
-                  <th scope="col">Created</th>
-                  <th scope="col">Event</th>
-                  <th scope="col">Status</th>
-                  <th scope="col" className="text-right">
-                    Attempts
-                  </th>
-                  <th scope="col">Last response</th>
-                </tr>
-              </thead>
-              <tbody>
-                {deliveries.map((d) => (
-                  <tr key={d.id}>
-                    <td className="whitespace-nowrap tabular-nums">{formatWhen(d.createdAt)}</td>
-                    <td className="font-mono text-xs">{d.event}</td>
-                    <td>
-                      <Badge tone={d.status === "delivered" ? "green" : d.status === "failed" ? "red" : "amber"}>{d.status}</Badge>
-                    </td>
-                    <td className="text-right tabular-nums">{d.attempts}</td>
-                    <td className="text-xs">
-                      {d.lastStatusCode ?? d.lastError ?? "–"}
-                      {d.nextAttemptAt && <span className="block text-slate-500">next attempt {formatWhen(d.nextAttemptAt)}</span>}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable testId="deliveries-table" columns={["Created", "Event", "Status", { label: "Attempts", align: "right" }, "Last response"]}>
+            {deliveries.map((d) => (
+              <tr key={d.id}>
+                <td className="whitespace-nowrap tabular-nums">{formatWhen(d.createdAt)}</td>
+                <td className="font-mono text-xs">{d.event}</td>
+                <td>
+                  <Badge tone={d.status === "delivered" ? "green" : d.status === "failed" ? "red" : "amber"}>{d.status}</Badge>
+                </td>
+                <td className="text-right tabular-nums">{d.attempts}</td>
+                <td className="text-xs">
+                  {d.lastStatusCode ?? d.lastError ?? "–"}
+                  {d.nextAttemptAt && <span className="block text-slate-500">next attempt {formatWhen(d.nextAttemptAt)}</span>}
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </section>
     </div>
