@@ -4,7 +4,7 @@
 // the API, is Next.js as under `next start`; instrumentation.ts (migrations, background loops) runs
 // in app.prepare() exactly as there.
 //
-//   tsx server.ts        (after `next build`; PORT and HOSTNAME as for `next start`)
+//   node --import tsx server.ts   (after `next build`; PORT and HOSTNAME as for `next start`)
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import next from "next";
 import { parseEnvOrExit } from "./src/server/env";
@@ -109,8 +109,8 @@ async function main() {
   let stopping = false;
   for (const sig of ["SIGINT", "SIGTERM"] as const) {
     process.on(sig, () => {
-      // once: tsx (npm start) relays a signal its process group already received, so each
-      // arrives twice; the grace deadlines below bound the wait instead
+      // once: npm start relays a signal its process group may already have received (Ctrl-C),
+      // so it can arrive twice; the grace deadlines below bound the wait instead
       if (stopping) return;
       stopping = true;
       void stop(server, sig);

@@ -6,9 +6,9 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parseEnvOrExit } from "../src/server/env";
+import { BUILD_SOURCES, serverCommand } from "./production-server";
 
 const ROOT = process.cwd();
-const SOURCES = ["src", "public", "drizzle", "instrumentation.ts", "instrumentation-node.ts", "next.config.ts", "package.json", "postcss.config.mjs", "tsconfig.json"];
 
 function newest(path: string): number {
   if (!existsSync(path)) return 0;
@@ -21,7 +21,7 @@ function needsBuild(): boolean {
   const buildId = join(ROOT, ".next", "BUILD_ID");
   if (!existsSync(buildId)) return true;
   const built = statSync(buildId).mtimeMs;
-  return SOURCES.some((s) => newest(join(ROOT, s)) > built);
+  return BUILD_SOURCES.some((s) => newest(join(ROOT, s)) > built);
 }
 
 function main() {
@@ -33,8 +33,8 @@ function main() {
     if (build.status !== 0) process.exit(build.status ?? 1);
   }
   console.log(`[verdict] starting on http://localhost:${port}`);
-  const tsx = join(ROOT, "node_modules", ".bin", "tsx");
-  const server = spawn(tsx, [join(ROOT, "server.ts")], { stdio: "inherit", env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", PORT: String(port) } });
+  const [command, args] = serverCommand(ROOT);
+  const server = spawn(command, args, { cwd: ROOT, stdio: "inherit", env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", PORT: String(port) } });
   for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => server.kill(sig));
   server.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }

@@ -5,9 +5,9 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { BUILD_SOURCES, serverCommand } from "../../scripts/production-server";
 
 const ROOT = process.cwd();
-const SOURCES = ["src", "public", "drizzle", "instrumentation.ts", "instrumentation-node.ts", "next.config.ts", "package.json", "postcss.config.mjs", "tsconfig.json"];
 const BUILD_LOCK = "/tmp/verdict-next-build.lock";
 
 /**
@@ -17,7 +17,7 @@ const BUILD_LOCK = "/tmp/verdict-next-build.lock";
  */
 export function ensureBuilt(): void {
   if (process.env.VERDICT_TEST_REUSE_BUILD === "1" && existsSync(join(ROOT, ".next", "BUILD_ID"))) return;
-  const stale = `[ ! -f .next/BUILD_ID ] || [ -n "$(find ${SOURCES.join(" ")} -newer .next/BUILD_ID -print -quit 2>/dev/null)" ]`;
+  const stale = `[ ! -f .next/BUILD_ID ] || [ -n "$(find ${BUILD_SOURCES.join(" ")} -newer .next/BUILD_ID -print -quit 2>/dev/null)" ]`;
   const script = `if ${stale}; then echo "[next-server] building the app" >&2; node_modules/.bin/next build >&2; fi`;
   const r = spawnSync("flock", [BUILD_LOCK, "sh", "-c", script], { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
   if (r.status !== 0) throw new Error(`next build failed (exit ${r.status})`);
@@ -63,7 +63,7 @@ export async function startNextServer(opts: StartOptions): Promise<NextServer> {
   // The production server of `npm start` (server.ts: Next.js plus the direct client endpoints).
   const [command, args] = opts.nextStart
     ? [join(ROOT, "node_modules", ".bin", "next"), ["start", "-p", String(port), "-H", "127.0.0.1"]]
-    : [join(ROOT, "node_modules", ".bin", "tsx"), [join(ROOT, "server.ts"), "-H", "127.0.0.1"]];
+    : serverCommand(ROOT, ["-H", "127.0.0.1"]);
   const child: ChildProcess = spawn(command, args, {
     cwd: ROOT,
     // Own process group: kill() reaches every process next start spawned.
