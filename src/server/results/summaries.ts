@@ -8,8 +8,8 @@ import type { CupedInput, Mean, Proportion, QuantileSummary, Ratio } from "@anal
 import { chQuery } from "@/db/clickhouse/client";
 import { AppError } from "@/server/errors";
 import type { Experiment } from "@/server/experiments/types";
-import { metricDefinition, type MetricDefinition } from "./metrics";
 import { monitoring } from "@/server/monitoring/registry";
+import { metricDefinition, type MetricDefinition } from "./metrics";
 import { refreshRollup } from "./rollup";
 import { storedOrComputed, summariesSignature, type Row, type SummaryRows } from "./stored-summaries";
 import { EXPOSURES_SQL, FAMILY_TYPES, HISTOGRAM, MAX_SERIES_BUCKETS, metricSummariesSql, percentilesSql, quantileGrid, VARIANT_NAMES_SQL, type Family, type SeriesSpec, type SummariesSource } from "./summaries.sql";
@@ -66,7 +66,6 @@ export interface SummariesRequest {
 export function canUseRollup(series: SeriesSpec | null): boolean {
   return !series || (series.kind === "proportion" && series.family === "engagement");
 }
-
 
 const num = (v: unknown): number => (typeof v === "number" ? v : Number(v ?? 0));
 const arr = (v: unknown): number[] => (Array.isArray(v) ? (v as unknown[]).map(num) : []);
@@ -178,13 +177,13 @@ interface SummaryQuery {
   params: Record<string, unknown>;
 }
 
+const wantsPercentiles = (q: SummaryQuery) => q.families.has("page_load") && q.levels.length > 0;
+const mainSql = (q: SummaryQuery, withThresholds: boolean) =>
+  metricSummariesSql({ families: q.families, percentileCount: withThresholds ? q.levels.length : 0, series: q.series, customCount: q.custom.length }, q.source);
+
 /** The SQL a request runs (percentile thresholds counted as present): part of its stored-rows signature. */
 function summarySql(q: SummaryQuery): string[] {
-  const percentiles = q.families.has("page_load") && q.levels.length > 0;
-  return [
-    percentiles ? percentilesSql(q.levels, q.source) : "",
-    metricSummariesSql({ families: q.families, percentileCount: percentiles ? q.levels.length : 0, series: q.series, customCount: q.custom.length }, q.source),
-  ];
+  return [wantsPercentiles(q) ? percentilesSql(q.levels, q.source) : "", mainSql(q, wantsPercentiles(q))];
 }
 
 /**
@@ -195,16 +194,13 @@ function summarySql(q: SummaryQuery): string[] {
 async function summaryRows(q: SummaryQuery): Promise<SummaryRows> {
   const params = { ...q.params };
   let percentileRows: Row[] = [];
-  if (q.families.has("page_load") && q.levels.length > 0) {
+  if (wantsPercentiles(q)) {
     percentileRows = await chQuery<Row>(percentilesSql(q.levels, q.source), params);
     const at = q.levels.map((p) => quantileGrid(q.levels).indexOf(Math.round(p * 1e6) / 1e6));
     params.plv = percentileRows.map((r) => r.vh);
     params.plq = percentileRows.map((r) => at.map((i) => num(arr(r.pl_quantiles)[i])));
   }
-  const rows =
-    q.families.size > 0 || q.source === "rollup"
-      ? await chQuery<Row>(metricSummariesSql({ families: q.families, percentileCount: percentileRows.length > 0 ? q.levels.length : 0, series: q.series, customCount: q.custom.length }, q.source), params)
-      : await chQuery<Row>(EXPOSURES_SQL, params);
+  const rows = q.families.size > 0 || q.source === "rollup" ? await chQuery<Row>(mainSql(q, percentileRows.length > 0), params) : await chQuery<Row>(EXPOSURES_SQL, params);
   return { rows, percentileRows };
 }
 
