@@ -43,31 +43,37 @@ async function agree(key: string): Promise<MetricSummaries> {
   return fromRollup;
 }
 
+/** 400 users, 8 events each of every family (some before the exposure), 8 of them exposed twice. */
+function mixedRows(key: string, seed: number): any[] {
+  const rand = mulberry32(seed);
+  const rows: any[] = [];
+  for (let u = 0; u < 400; u++) {
+    const user = `${key}-${u}`;
+    const at = T0 + Math.floor(rand() * 40 * HOUR);
+    const after = () => at + Math.floor(rand() * 6 * HOUR) - HOUR; // some before the exposure
+    rows.push(ev("exposure", user, at, { experiment: key, variant: u % 2 ? "treatment" : "control" }));
+    if (u % 50 === 3) rows.push(ev("exposure", user, at + HOUR, { experiment: key, variant: u % 2 ? "control" : "treatment" }));
+    if (rand() < 0.6) rows.push(ev("engagement", user, at - 3 * 24 * HOUR));
+    for (let k = 0; k < 8; k++) {
+      const r = rand();
+      if (r < 0.3) rows.push(ev("page_load", user, after(), { value: 100 + rand() * 2000 }));
+      else if (r < 0.5) rows.push(ev("request", user, after()));
+      else if (r < 0.6) rows.push(ev("error", user, after()));
+      else if (r < 0.75) rows.push(ev("engagement", user, after()));
+      else if (r < 0.85) rows.push(ev("feedback", user, after(), { value: 1 + Math.floor(rand() * 5) }));
+      else rows.push(ev("metric", user, after(), { name: rand() < 0.5 ? "orders_placed" : "revenue", value: Math.floor(rand() * 40) / 4 }));
+    }
+  }
+  return rows;
+}
+
 beforeAll(async () => {
   await setupStores();
 });
 
 describe("results rollup", () => {
   it("matches the per-request pass on mixed data (duplicates, pre-period, multiple exposures, custom metrics)", async () => {
-    const rand = mulberry32(5);
-    const rows: any[] = [];
-    for (let u = 0; u < 400; u++) {
-      const user = `mx${u}`;
-      const at = T0 + Math.floor(rand() * 40 * HOUR);
-      const after = () => at + Math.floor(rand() * 6 * HOUR) - HOUR; // some before the exposure
-      rows.push(ev("exposure", user, at, { experiment: "rollup-mixed", variant: u % 2 ? "treatment" : "control" }));
-      if (u % 50 === 3) rows.push(ev("exposure", user, at + HOUR, { experiment: "rollup-mixed", variant: u % 2 ? "control" : "treatment" }));
-      if (rand() < 0.6) rows.push(ev("engagement", user, at - 3 * 24 * HOUR));
-      for (let k = 0; k < 8; k++) {
-        const r = rand();
-        if (r < 0.3) rows.push(ev("page_load", user, after(), { value: 100 + rand() * 2000 }));
-        else if (r < 0.5) rows.push(ev("request", user, after()));
-        else if (r < 0.6) rows.push(ev("error", user, after()));
-        else if (r < 0.75) rows.push(ev("engagement", user, after()));
-        else if (r < 0.85) rows.push(ev("feedback", user, after(), { value: 1 + Math.floor(rand() * 5) }));
-        else rows.push(ev("metric", user, after(), { name: rand() < 0.5 ? "orders_placed" : "revenue", value: Math.floor(rand() * 40) / 4 }));
-      }
-    }
+    const rows = mixedRows("rollup-mixed", 5);
     await chInsert("events", rows);
     await chInsert("events", rows.filter((_, i) => i % 7 === 0)); // client retries
     const s = await agree("rollup-mixed");
@@ -191,4 +197,35 @@ describe("results rollup", () => {
     expect(recomputed).toEqual({ rollup: 1, events: 1 });
     expect((after.metrics.engagement_per_user.control as any).mean.sum).toBe((first.metrics.engagement_per_user.control as any).mean.sum + 1);
   }, 30_000);
+
+  it("keeps the series of a mean, ratio or rater-mean primary metric and matches the per-request pass", async () => {
+    const key = "rollup-series";
+    const rows = mixedRows(key, 11);
+    await chInsert("events", rows);
+    await chInsert("events", rows.filter((_, i) => i % 5 === 0)); // client retries
+    const hourly = { origin: Math.floor((T0 - HOUR) / HOUR) * HOUR, width: HOUR, count: 60 };
+    const daily = { origin: Math.floor(T0 / (24 * HOUR)) * 24 * HOUR, width: 24 * HOUR, count: 4 };
+    const served = async () => Object.fromEntries((await monitoring().resultsSummaries.get()).values.map((v) => [String(v.labels.source), v.value]));
+    const read = (primary: string, buckets: typeof hourly, source?: "events") =>
+      getMetricSummaries({ experiment: { key, variants, metrics: { primary } }, metrics: METRICS, cohortFrom: T0 + HOUR, buckets, seriesMetric: primary, source });
+    for (const primary of ["engagement_per_user", "error_rate", "page_load_time", "feedback_score", "revenue"]) {
+      for (const buckets of [hourly, daily]) {
+        const before = await served();
+        const fromRollup = await read(primary, buckets);
+        const after = await served();
+        expect((after.events ?? 0) - (before.events ?? 0), `${primary}: served from the rollup`).toBe(0);
+        expectSame(fromRollup, await read(primary, buckets, "events"));
+        const sums = Object.values(fromRollup.series!.arms.treatment.sums);
+        expect(sums.length, primary).toBeGreaterThan(0);
+        expect(sums.some((xs) => xs.at(-1)! > 0), primary).toBe(true);
+      }
+    }
+    // new events of a known user after the rollup ran: refreshed incrementally, the series follows
+    await chInsert("events", [ev("metric", `${key}-1`, T0 + 45 * HOUR, { name: "revenue", value: 7 }), ev("exposure", `${key}-new`, T0 + 46 * HOUR, { experiment: key, variant: "control" }), ev("metric", `${key}-new`, T0 + 47 * HOUR, { name: "revenue", value: 3 })]);
+    expectSame(await read("revenue", hourly), await read("revenue", hourly, "events"));
+    // buckets that are not whole hours from an hour-aligned origin: the per-request pass serves them
+    const before = await served();
+    await read("revenue", { ...hourly, origin: hourly.origin + 60_000 });
+    expect((await served()).events - before.events).toBe(1);
+  }, 60_000);
 });

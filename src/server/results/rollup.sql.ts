@@ -1,18 +1,20 @@
-// SQL of the incremental per-user rollup (design: ./README.md, "Rollup"; tables: migration 0004).
+// SQL of the incremental per-user rollup (design: ./README.md, "Rollup"; tables: migrations 0004, 0006).
 //
 // results_user_rollup holds, per (experiment, exposed user), the user's attribution (vh, first_at,
-// multi) and the per-user values of EVERY metric family, computed by the same rules as the
+// multi) and the per-user values of EVERY metric family (plus the series entries of the experiment's
+// primary metric, ./rollup-series.ts), computed by the same rules as the
 // per-request pass of summaries.sql.ts: events deduplicated by id (below), only the user's events at or
 // after the first exposure (post) or in the CUPED window before it (pre). A refresh recomputes
 // whole users, never adds deltas, so a late exposure (earlier first_at, a second variant) or a
 // retried batch simply yields the user's correct row again; the newest version wins.
+import type { RollupSeries } from "./rollup-series";
 import { firstExposuresSql } from "./summaries.sql";
 
 /**
  * Bump when the rollup's columns or rules change: an experiment whose state carries another
  * definition is rebuilt from scratch on its next read. The pre-period is part of the rules.
  */
-export const ROLLUP_DEFINITION = (prePeriodMs: number) => `2026-11-30.1 pre=${prePeriodMs}`;
+export const ROLLUP_DEFINITION = (prePeriodMs: number, seriesKey: string) => `2026-11-30.2 pre=${prePeriodMs} series=${seriesKey}`;
 
 /** The event types the rollup reads: every KPI family (exposures arrive through first_exposures). */
 const KPI_TYPES = "('engagement', 'request', 'error', 'page_load', 'feedback', 'metric')";
@@ -24,9 +26,10 @@ const TOUCHED = "(SELECT user_id FROM events WHERE inserted_at >= fromUnixTimest
  * Recompute and insert the rollup rows of an experiment's exposed users: all of them, or
  * (incremental) those with an event stored since {since}. An exposed user without events gets a
  * row of zeros (RIGHT JOIN), exactly like the per-request pass.
- * Params: experiment, version (UInt64, the refresh's start in ms), prePeriodMs, since (ms; incremental).
+ * Params: experiment, version (UInt64, the refresh's start in ms), prePeriodMs, since (ms;
+ * incremental), seriesName (the custom metric of a custom series, else '').
  */
-export function rollupRefreshSql(incremental: boolean): string {
+export function rollupRefreshSql(incremental: boolean, series: RollupSeries | null): string {
   // Deduplication. Full build: FINAL (streams a merge of sorted parts; README "Deduplication").
   // Incremental: FINAL would still merge every granule holding a touched user, i.e. nearly all
   // (~2 s at 10M events for 10k users), so the touched users' rows are read plainly (~0.25 s) and
@@ -46,7 +49,7 @@ export function rollupRefreshSql(incremental: boolean): string {
     `CAST(arrayReduce('sumMap', [groupArrayIf((ev.name, ev.value), ev.type = 'metric' AND ${when}).1], [groupArrayIf((ev.name, ev.value), ev.type = 'metric' AND ${when}).2]), 'Map(String, Float64)')`;
   return `
 INSERT INTO results_user_rollup (experiment, uh, user_id, version, vh, first_at, multi, eng, eng_pre, eng_first, err, req,
-                                 pl_n, pl_sum, pl_values, fb_n, fb_sum, cm_post, cm_pre)
+                                 pl_n, pl_sum, pl_values, fb_n, fb_sum, cm_post, cm_pre, series)
 SELECT {experiment:String}, f.uh, any(f.user_id), {version:UInt64}, any(f.vh), any(f.first_at), any(f.multi),
        countIf(ev.type = 'engagement' AND ${post}), countIf(ev.type = 'engagement' AND ${pre}),
        minIf(ev.timestamp, ev.type = 'engagement' AND ${post}),
@@ -54,11 +57,29 @@ SELECT {experiment:String}, f.uh, any(f.user_id), {version:UInt64}, any(f.vh), a
        countIf(ev.type = 'page_load' AND ${post}), sumIf(ev.value, ev.type = 'page_load' AND ${post}),
        groupArrayIf(ev.value, ev.type = 'page_load' AND ${post}),
        countIf(ev.type = 'feedback' AND ${post}), sumIf(ev.value, ev.type = 'feedback' AND ${post}),
-       ${metricMap(post)}, ${metricMap(`(${pre})`)}
+       ${metricMap(post)}, ${metricMap(`(${pre})`)}, ${seriesEntries(series, post)}
 FROM ${events} AS ev
 RIGHT JOIN (${firstExposuresSql({ userIds: true, where: incremental ? `user_id IN ${TOUCHED}` : undefined })}) AS f ON cityHash64(ev.user_id) = f.uh
 GROUP BY f.uh
 SETTINGS join_use_nulls = 0, query_plan_join_swap_table = 0`;
+}
+
+/**
+ * Per qualifying post-exposure event of the series metric, (UTC hour, x, y) with x and y exactly as
+ * the per-request pass puts them in its series (summaries.sql.ts, seriesColumns).
+ */
+const SERIES_ENTRY: Record<RollupSeries["family"], { when: string; x: string; y: string }> = {
+  engagement: { when: "ev.type = 'engagement'", x: "1", y: "0" },
+  errors: { when: "ev.type IN ('error', 'request')", x: "ev.type = 'error'", y: "ev.type = 'request'" },
+  page_load: { when: "ev.type = 'page_load'", x: "ev.value", y: "1" },
+  feedback: { when: "ev.type = 'feedback'", x: "ev.value", y: "1" },
+  custom: { when: "ev.type = 'metric' AND ev.name = {seriesName:String}", x: "ev.value", y: "0" },
+};
+
+function seriesEntries(series: RollupSeries | null, post: string): string {
+  if (!series) return "CAST([], 'Array(Tuple(UInt32, Float64, Float64))')";
+  const e = SERIES_ENTRY[series.family];
+  return `groupArrayIf((toUInt32(intDiv(toUnixTimestamp64Milli(ev.timestamp), 3600000)), toFloat64(${e.x}), toFloat64(${e.y})), ${e.when} AND ${post})`;
 }
 
 /** The experiment's state (definition '' if none) and the server's time (the next watermark). */

@@ -10,6 +10,7 @@
 import { chCommand, chQuery } from "@/db/clickhouse/client";
 import { OPTIMIZE_ROLLUP_SQL, ROLLUP_DEFINITION, ROLLUP_PARTS_SQL, ROLLUP_STATE_SQL, rollupRefreshSql, TOUCHED_ANY_SQL, WRITE_ROLLUP_STATE_SQL } from "./rollup.sql";
 import { processSingleton } from "@/server/process-singleton";
+import { rollupSeriesKey, type RollupSeries } from "./rollup-series";
 
 export const REFRESH_OVERLAP_MS = 5_000;
 
@@ -23,17 +24,19 @@ export interface RefreshOutcome {
 // One refresh per experiment at a time in this process; concurrent readers wait for it.
 const inflight = processSingleton("resultsRollupRefresh", () => new Map<string, Promise<RefreshOutcome>>());
 
-export function refreshRollup(experiment: string, prePeriodMs: number): Promise<RefreshOutcome> {
+/** `series`: the experiment's series kept in the rollup (./rollup-series.ts); part of its definition. */
+export function refreshRollup(experiment: string, prePeriodMs: number, series: RollupSeries | null = null): Promise<RefreshOutcome> {
   const running = inflight.get(experiment);
   if (running) return running;
-  const p = doRefresh(experiment, prePeriodMs).finally(() => inflight.delete(experiment));
+  const p = doRefresh(experiment, prePeriodMs, series).finally(() => inflight.delete(experiment));
   inflight.set(experiment, p);
   return p;
 }
 
-async function doRefresh(experiment: string, prePeriodMs: number): Promise<RefreshOutcome> {
+async function doRefresh(experiment: string, prePeriodMs: number, series: RollupSeries | null): Promise<RefreshOutcome> {
   const started = performance.now();
-  const definition = ROLLUP_DEFINITION(prePeriodMs);
+  const definition = ROLLUP_DEFINITION(prePeriodMs, rollupSeriesKey(series));
+  const seriesName = series?.name ?? "";
   const [state] = await chQuery<{ definition: string; watermark: number; now: number }>(ROLLUP_STATE_SQL, { experiment });
   const now = state.now;
   let kind: RefreshOutcome["kind"] = "full";
@@ -42,9 +45,9 @@ async function doRefresh(experiment: string, prePeriodMs: number): Promise<Refre
     const [{ touched }] = await chQuery<{ touched: number }>(TOUCHED_ANY_SQL, { since });
     if (!touched) return { kind: "none", ms: performance.now() - started, watermark: state.watermark };
     kind = "incremental";
-    await chCommand(rollupRefreshSql(true), { experiment, version: now, prePeriodMs, since });
+    await chCommand(rollupRefreshSql(true, series), { experiment, version: now, prePeriodMs, since, seriesName });
   } else {
-    await chCommand(rollupRefreshSql(false), { experiment, version: now, prePeriodMs });
+    await chCommand(rollupRefreshSql(false, series), { experiment, version: now, prePeriodMs, seriesName });
   }
   await compact(experiment);
   // Only after the rows are in: a crash before this point repeats the refresh, never skips it.

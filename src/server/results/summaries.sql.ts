@@ -170,8 +170,14 @@ function seriesColumns(s: SeriesSpec): { perUser: string[]; perVariant: string[]
   const x = s.family === "page_load" || s.family === "feedback" || s.family === "custom" ? "ev.value" : "1";
   const den = s.family === "errors" ? `ev.type = 'request'` : s.family === "page_load" || s.family === "feedback" ? num : null;
   const y = den ? `toFloat64(${den})` : "0.0";
-  const perUser = [`arraySort(groupArrayIf((${BUCKET_SQL}, toFloat64(if(${num}, ${x}, 0)), ${y}), (${den ? `${num} OR ${den}` : num}) AND post)) AS s_l`];
-  // cumulative X, Y after each of the user's events, and before it (0 before the first)
+  return seriesDeltaColumns(s, `arraySort(groupArrayIf((${BUCKET_SQL}, toFloat64(if(${num}, ${x}, 0)), ${y}), (${den ? `${num} OR ${den}` : num}) AND post))`);
+}
+
+/**
+ * From each user's (bucket, x, y) entries sorted by bucket (`entries`): the cumulative X, Y after
+ * each entry and before it (0 before the first), and per arm the sumMap of the deltas of each f.
+ */
+function seriesDeltaColumns(s: SeriesSpec, entries: string): { perUser: string[]; perVariant: string[] } {
   const cum = "arrayCumSum(arrayMap(e -> e.2, s_l)) AS s_cx, arrayCumSum(arrayMap(e -> e.3, s_l)) AS s_cy";
   const prev = (a: string) => `arraySlice(arrayPushFront(${a}, 0), 1, length(${a}))`;
   const delta = (f: (X: string, Y: string) => string) => `arrayMap((X, Y, PX, PY) -> ${f("X", "Y")} - ${f("PX", "PY")}, s_cx, s_cy, ${prev("s_cx")}, ${prev("s_cy")})`;
@@ -186,7 +192,7 @@ function seriesColumns(s: SeriesSpec): { perUser: string[]; perVariant: string[]
     `sumMap(arrayMap(e -> e.1, s_l), ${names.map((k) => delta(fs[k])).join(", ")}) AS s_deltas`,
     `[${names.map((k) => `'${k}'`).join(", ")}] AS s_delta_names`,
   ];
-  return { perUser: [...perUser, cum], perVariant };
+  return { perUser: [`${entries} AS s_l`, cum], perVariant };
 }
 
 /**
@@ -230,7 +236,7 @@ const ROLLUP_USER: typeof EVENT_USER = {
  * Params: experiment, variants, types (Array(String)), custom (Array(String), may be empty),
  * prePeriodMs, cohortFrom, origin / width / buckets, and with percentiles plv (Array(UInt64): arm
  * hashes) and plq (Array(Array(Float64)): per arm the quantile estimate of each level).
- * The rollup source serves a series only for engagement_rate (see canUseRollup).
+ * The rollup source serves the engagement-rate series and the experiment's own primary series (see rollupServesSeries).
  */
 export function metricSummariesSql(o: SummariesSqlOptions, source: SummariesSource = "events"): string {
   const f = o.families;
@@ -320,11 +326,20 @@ GROUP BY vh, multi
 SETTINGS join_use_nulls = 0, query_plan_join_swap_table = 0`;
 }
 
-/** Series from the rollup: only proportions of engagement (its first post-exposure event per user). */
+/**
+ * Series from the rollup: the engagement proportion from eng_first; the experiment's own mean /
+ * ratio / rater-mean series from its hourly entries (`series`), each hour mapped to its bucket
+ * (buckets are whole hours from an hour-aligned origin: rollupServesSeries checks), then exactly
+ * the per-request pass's deltas.
+ */
 function rollupSeriesColumns(s: SeriesSpec): { perUser: string[]; perVariant: string[] } {
-  if (s.kind !== "proportion" || s.family !== "engagement") throw new Error(`the rollup has no series for ${s.family}/${s.kind}`);
-  return {
-    perUser: [`${BUCKET_SQL.replace("ev.timestamp", "eng_first")} AS s_first`, "eng AS s_count"],
-    perVariant: [`${countPerBucket("s_first", "s_count > 0")} AS s_first_map`],
-  };
+  if (s.kind === "proportion") {
+    if (s.family !== "engagement") throw new Error(`the rollup has no series for ${s.family}/${s.kind}`);
+    return {
+      perUser: [`${BUCKET_SQL.replace("ev.timestamp", "eng_first")} AS s_first`, "eng AS s_count"],
+      perVariant: [`${countPerBucket("s_first", "s_count > 0")} AS s_first_map`],
+    };
+  }
+  const bucketOfHour = "toUInt32(least(greatest(intDiv(toInt64(e.1) * 3600000 - {origin:Int64}, {width:Int64}), 0), {buckets:UInt32} - 1))";
+  return seriesDeltaColumns(s, `arraySort(arrayMap(e -> (${bucketOfHour}, e.2, e.3), series))`);
 }

@@ -2,8 +2,8 @@
 // entry point of the decision engine: getMetricSummaries({ experiment, metrics }) brings the
 // experiment's per-user rollup up to date (./rollup.ts) and aggregates it per variant (plus one
 // page-load pass for percentiles), or reuses the per-variant rows stored at the rollup's current
-// watermark (./stored-summaries.ts). Requests the rollup cannot serve (a mean/ratio time series)
-// run the same statistics as one pass over the raw events instead.
+// watermark (./stored-summaries.ts). Requests the rollup cannot serve (a series of another metric
+// than the primary) run the same statistics as one pass over the raw events instead.
 import type { CupedInput, Mean, Proportion, QuantileSummary, Ratio } from "@analysis";
 import { chQuery } from "@/db/clickhouse/client";
 import { AppError } from "@/server/errors";
@@ -11,6 +11,7 @@ import type { Experiment } from "@/server/experiments/types";
 import { monitoring } from "@/server/monitoring/registry";
 import { metricDefinition, type MetricDefinition } from "./metrics";
 import { refreshRollup } from "./rollup";
+import { rollupSeriesOf, rollupServesSeries, type SeriesExperiment } from "./rollup-series";
 import { storedOrComputed, summariesSignature, type Row, type SummaryRows } from "./stored-summaries";
 import { EXPOSURES_SQL, FAMILY_TYPES, HISTOGRAM, MAX_SERIES_BUCKETS, metricSummariesSql, percentilesSql, quantileGrid, VARIANT_NAMES_SQL, type Family, type SeriesSpec, type SummariesSource } from "./summaries.sql";
 
@@ -49,7 +50,8 @@ export interface MetricSummaries {
 }
 
 export interface SummariesRequest {
-  experiment: Pick<Experiment, "key" | "variants">;
+  /** with its primary metric when known: the rollup keeps that metric's series (./rollup-series.ts) */
+  experiment: Pick<Experiment, "key" | "variants"> & SeriesExperiment;
   metrics: string[];
   /** SRM cohort start (ms); 0 = every exposure */
   cohortFrom?: number;
@@ -60,11 +62,6 @@ export interface SummariesRequest {
   source?: SummariesSource;
   /** rollup source: reuse the per-variant rows stored at the rollup's current watermark (default true; false recomputes them) */
   reuseStored?: boolean;
-}
-
-/** The rollup holds every family's per-user values, but of the series only engagement's (the default primary). */
-export function canUseRollup(series: SeriesSpec | null): boolean {
-  return !series || (series.kind === "proportion" && series.family === "engagement");
 }
 
 const num = (v: unknown): number => (typeof v === "number" ? v : Number(v ?? 0));
@@ -109,12 +106,15 @@ export async function getMetricSummaries(req: SummariesRequest): Promise<MetricS
     width: buckets.width,
     buckets: buckets.count,
   };
-  const source: SummariesSource = req.source ?? (canUseRollup(series) ? "rollup" : "events");
+  const rollupSeries = rollupSeriesOf(req.experiment);
+  const servable = rollupServesSeries(series, rollupSeries, custom, buckets);
+  if (req.source === "rollup" && !servable) throw new Error(`the rollup of '${req.experiment.key}' does not hold the series of ${req.seriesMetric}`);
+  const source: SummariesSource = req.source ?? (servable ? "rollup" : "events");
   const query = { families, levels, series, custom, source, params };
   let rows: Row[];
   let percentileRows: Row[];
   if (source === "rollup") {
-    const refresh = await refreshRollup(req.experiment.key, PRE_PERIOD_MS);
+    const refresh = await refreshRollup(req.experiment.key, PRE_PERIOD_MS, rollupSeries);
     monitoring().rollupRefreshes.inc({ kind: refresh.kind });
     const at = { experiment: req.experiment.key, signature: summariesSignature(summarySql(query), params), watermark: refresh.watermark };
     const result = req.reuseStored === false ? { ...(await summaryRows(query)), stored: false } : await storedOrComputed(at, () => summaryRows(query));

@@ -1,0 +1,46 @@
+// Which time series the per-user rollup holds for an experiment, and whether it serves a request's.
+//
+// getResults asks for the cumulative series of the experiment's primary metric. A proportion's
+// comes from each user's first post-exposure engagement (eng_first); for a mean, a ratio or a rater
+// mean the rollup keeps each user's post-exposure entries of that one metric, by UTC hour (migration
+// 0006). The choice is the experiment's (its primary metric), never the request's, so the decision
+// engine (no series) and getResults (series) agree on the rollup's definition and never rebuild it
+// back and forth; changing the primary metric rebuilds the rollup once.
+import type { Experiment } from "@/server/experiments/types";
+import { metricDefinition } from "./metrics";
+import type { BucketSpec } from "./summaries";
+import type { Family, SeriesSpec } from "./summaries.sql";
+
+const HOUR = 3_600_000;
+
+/** A mean / ratio / rater-mean series kept in the rollup (custom metrics by name). */
+export interface RollupSeries {
+  family: Family;
+  kind: "mean" | "ratio" | "feedback";
+  name?: string;
+}
+
+export type SeriesExperiment = Pick<Experiment, "key"> & { metrics?: Pick<Experiment["metrics"], "primary"> };
+
+export function rollupSeriesOf(experiment: SeriesExperiment): RollupSeries | null {
+  const def = experiment.metrics ? metricDefinition(experiment.metrics.primary) : null;
+  if (!def || def.kind === "percentile" || def.kind === "proportion") return null;
+  const s = def.source;
+  if (s.family === "feedback") return { family: "feedback", kind: "feedback" };
+  if (s.family === "custom") return { family: "custom", kind: "mean", name: s.name };
+  return { family: s.family, kind: def.kind };
+}
+
+/** The part of the rollup's definition that the series choice sets. */
+export const rollupSeriesKey = (s: RollupSeries | null): string => (s ? `${s.family}/${s.kind}${s.name ? `/${s.name}` : ""}` : "none");
+
+/**
+ * Whether the rollup can serve a request's series: none, the engagement proportion, or the
+ * rollup's own series over buckets made of whole hours (hourly entries map to one bucket each).
+ */
+export function rollupServesSeries(series: SeriesSpec | null, rollup: RollupSeries | null, custom: string[], buckets: BucketSpec): boolean {
+  if (!series || (series.kind === "proportion" && series.family === "engagement")) return true;
+  if (!rollup || series.family !== rollup.family || series.kind !== rollup.kind) return false;
+  if (series.family === "custom" && custom[series.customIndex ?? 0] !== rollup.name) return false;
+  return buckets.origin % HOUR === 0 && buckets.width % HOUR === 0;
+}
