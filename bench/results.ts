@@ -2,7 +2,7 @@
  * Results pipeline benchmark (issue 5): 1,000,000 users and 10,000,000 events for one experiment
  * in the embedded store, generated inside ClickHouse (INSERT … SELECT … FROM numbers()).
  *
- *   npx tsx bench/results.ts [users] [events] [--dedup] [--merged] [--no-http]
+ *   npx tsx bench/results.ts [users] [events] [--dedup] [--merged] [--no-http] [--primary metric]
  *
  * Times getResults (warm: one untimed run first, which also builds the per-user rollup and is
  * reported as "first getResults"; cache disabled; no event stored between the runs, so each run
@@ -18,6 +18,8 @@
  * After the timed runs, 10,000 new events (1,000 new users) are inserted and one getResults timed:
  * the incremental rollup refresh plus the read. Each run also times getResults with the stored
  * per-variant rows cleared first: what a read costs when it must aggregate the rollup again.
+ * --primary sets the experiment's primary metric (default engagement_rate): a mean or ratio one
+ * makes the rollup keep that metric's series too (src/server/results/rollup-series.ts).
  * Last (unless --no-http), the production server (server.ts) is started on the same data directory
  * and GET /api/v1/experiments/{key}/results is timed over HTTP (cache off): the headline figure.
  */
@@ -30,6 +32,8 @@ import { peakRssKb } from "./process-rss";
 
 export interface ResultsBenchFigures {
   users: number;
+  /** the experiment's primary metric (its series is part of every results read) */
+  primary: string;
   events: number;
   generateSeconds: number;
   /** the first getResults after generating: builds the per-user rollup from scratch (untimed in resultsMs) */
@@ -57,7 +61,7 @@ export interface ResultsBenchFigures {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-export async function run(opts: { users?: number; events?: number; repeats?: number; dedup?: boolean; merged?: boolean; http?: boolean; log?: (line: string) => void } = {}): Promise<ResultsBenchFigures> {
+export async function run(opts: { users?: number; events?: number; repeats?: number; dedup?: boolean; merged?: boolean; http?: boolean; primary?: string; log?: (line: string) => void } = {}): Promise<ResultsBenchFigures> {
   const users = opts.users ?? 1_000_000;
   const events = opts.events ?? 10_000_000;
   const repeats = opts.repeats ?? 5;
@@ -85,7 +89,7 @@ export async function run(opts: { users?: number; events?: number; repeats?: num
     const now = Date.now();
     const t0 = now - 8 * 86_400_000;
     const span = 5 * 86_400_000;
-    await createExperiment({ actor: SYSTEM, input: CreateExperimentSchema.parse({ key, name: "Results benchmark", strategy: "ab", metrics: { secondary: ["orders_placed"] } }) });
+    await createExperiment({ actor: SYSTEM, input: CreateExperimentSchema.parse({ key, name: "Results benchmark", strategy: "ab", metrics: { ...(opts.primary ? { primary: opts.primary } : {}), secondary: ["orders_placed"] } }) });
     await startExperiment({ actor: SYSTEM, key });
     await (await getDb()).update(experiments).set({ startedAt: new Date(t0) }).where(eq(experiments.key, key));
 
@@ -161,6 +165,7 @@ export async function run(opts: { users?: number; events?: number; repeats?: num
     const fresh = await timeBoth("unmerged");
     const figures: ResultsBenchFigures = {
       users,
+      primary: opts.primary ?? "engagement_rate",
       events: n,
       generateSeconds,
       coldMs,
@@ -259,7 +264,7 @@ export function format(f: ResultsBenchFigures): string {
   const verdict = (ok: boolean) => (ok ? "met" : "MISSED");
   const resultsMs = median(f.resultsMs);
   const lines = [
-    `results benchmark: ${f.users.toLocaleString()} users, ${f.events.toLocaleString()} event rows (generated in ${f.generateSeconds.toFixed(1)} s)`,
+    `results benchmark: ${f.users.toLocaleString()} users, ${f.events.toLocaleString()} event rows (generated in ${f.generateSeconds.toFixed(1)} s), primary metric ${f.primary}`,
     `  first getResults (builds the per-user rollup): ${f.coldMs.toFixed(0)} ms`,
     `  getResults (warm, cache off, unmerged parts; no event since the last read, so the per-variant rows stored at the rollup's watermark are reused): ${ms(f.resultsMs)}`,
     `  getResults with the stored rows cleared (aggregates the 1-row-per-user rollup again): ${ms(f.recomputeMs)}`,
@@ -289,8 +294,9 @@ export function format(f: ResultsBenchFigures): string {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const args = process.argv.slice(2);
-  const [users, events] = args.filter((a) => !a.startsWith("--")).map(Number);
-  const flags = { dedup: args.includes("--dedup"), merged: args.includes("--merged"), http: !args.includes("--no-http") };
+  const primary = args.includes("--primary") ? args[args.indexOf("--primary") + 1] : undefined;
+  const [users, events] = args.filter((a, i) => !a.startsWith("--") && args[i - 1] !== "--primary").map(Number);
+  const flags = { dedup: args.includes("--dedup"), merged: args.includes("--merged"), http: !args.includes("--no-http"), primary };
   run({ users: users || undefined, events: events || undefined, ...flags, log: (line) => console.error(line) })
     .then((f) => {
       console.log(format(f));
