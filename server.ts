@@ -12,6 +12,9 @@ import { AppError } from "./src/server/errors";
 import { hotRouteRequests, hotRoutes } from "./src/server/http/hot-routes";
 import { plainError, type PlainResponse } from "./src/server/http/respond";
 import type { RouteHandler } from "./src/server/http/route";
+// Loaded now, not on the signal: a signal to the process group also stops the helper process that
+// compiles TypeScript on demand (tsx's esbuild service), and an import then fails.
+import { shutdownProcess } from "./src/server/shutdown";
 
 const NO_PARAMS = { params: Promise.resolve({}) };
 
@@ -133,7 +136,6 @@ async function stop(server: ReturnType<typeof createServer>, sig: string): Promi
   server.closeIdleConnections();
   if ((await Promise.race([closed, deadline(STOP_GRACE_MS)])) === "timeout") server.closeAllConnections();
   try {
-    const { shutdownProcess } = await import("./src/server/shutdown");
     if ((await Promise.race([shutdownProcess(), deadline(STOP_GRACE_MS)])) === "timeout") {
       console.error(`[verdict] stores not closed within ${STOP_GRACE_MS / 1000} s; exiting (the spool replays on the next start)`);
     }
