@@ -11,7 +11,9 @@ import { TEST_ADMIN_TOKEN, TEST_CLIENT_KEY } from "./helpers/credentials";
 import { ensureBuilt, startNextServer, type NextServer } from "./helpers/next-server";
 
 const dataDir = process.env.VERDICT_DATA_DIR!; // fresh per test file; this process opens it only at the end
-const serverEnv = { VERDICT_SEED_DEMO: "false", VERDICT_EVALUATOR_INTERVAL_SECONDS: "0" };
+// TSX_DISABLE_CACHE: as on a machine that never ran the server, tsx compiles every module on first
+// import through its esbuild service, which a signal to the process group stops too
+const serverEnv = { VERDICT_SEED_DEMO: "false", VERDICT_EVALUATOR_INTERVAL_SECONDS: "0", TSX_DISABLE_CACHE: "1" };
 const MODES = ["direct", "spool"] as const;
 const KEY = "shutdown-ab";
 let server: NextServer | undefined;
