@@ -7,7 +7,7 @@
 // engine (no series) and getResults (series) agree on the rollup's definition and never rebuild it
 // back and forth; changing the primary metric rebuilds the rollup once.
 import type { Experiment } from "@/server/experiments/types";
-import { metricDefinition } from "./metrics";
+import { metricDefinition, type MetricDefinition } from "./metrics";
 import type { BucketSpec } from "./summaries";
 import type { Family, SeriesSpec } from "./summaries.sql";
 
@@ -22,13 +22,19 @@ export interface RollupSeries {
 
 export type SeriesExperiment = Pick<Experiment, "key"> & { metrics?: Pick<Experiment["metrics"], "primary"> };
 
-export function rollupSeriesOf(experiment: SeriesExperiment): RollupSeries | null {
-  const def = experiment.metrics ? metricDefinition(experiment.metrics.primary) : null;
-  if (!def || def.kind === "percentile" || def.kind === "proportion") return null;
+/** The series a metric would have: its family, how its per-user values are tested, a custom metric's name; none for percentiles. */
+export function seriesOfMetric(def: MetricDefinition): { family: Family; kind: SeriesSpec["kind"]; name?: string } | null {
   const s = def.source;
+  if (def.kind === "percentile") return null;
   if (s.family === "feedback") return { family: "feedback", kind: "feedback" };
   if (s.family === "custom") return { family: "custom", kind: "mean", name: s.name };
   return { family: s.family, kind: def.kind };
+}
+
+export function rollupSeriesOf(experiment: SeriesExperiment): RollupSeries | null {
+  const def = experiment.metrics ? metricDefinition(experiment.metrics.primary) : null;
+  const series = def ? seriesOfMetric(def) : null;
+  return series && series.kind !== "proportion" ? { ...series, kind: series.kind } : null;
 }
 
 /** The part of the rollup's definition that the series choice sets. */

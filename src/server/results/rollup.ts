@@ -16,7 +16,6 @@ export const REFRESH_OVERLAP_MS = 5_000;
 
 export interface RefreshOutcome {
   kind: "full" | "incremental" | "none";
-  ms: number;
   /** the rollup's watermark after the refresh (ms): identifies the rollup's content */
   watermark: number;
 }
@@ -34,7 +33,6 @@ export function refreshRollup(experiment: string, prePeriodMs: number, series: R
 }
 
 async function doRefresh(experiment: string, prePeriodMs: number, series: RollupSeries | null): Promise<RefreshOutcome> {
-  const started = performance.now();
   const definition = ROLLUP_DEFINITION(prePeriodMs, rollupSeriesKey(series));
   const seriesName = series?.name ?? "";
   const [state] = await chQuery<{ definition: string; watermark: number; now: number }>(ROLLUP_STATE_SQL, { experiment });
@@ -43,7 +41,7 @@ async function doRefresh(experiment: string, prePeriodMs: number, series: Rollup
   if (state.definition === definition) {
     const since = state.watermark - REFRESH_OVERLAP_MS;
     const [{ touched }] = await chQuery<{ touched: number }>(TOUCHED_ANY_SQL, { since });
-    if (!touched) return { kind: "none", ms: performance.now() - started, watermark: state.watermark };
+    if (!touched) return { kind: "none", watermark: state.watermark };
     kind = "incremental";
     await chCommand(rollupRefreshSql(true, series), { experiment, version: now, prePeriodMs, since, seriesName });
   } else {
@@ -52,7 +50,7 @@ async function doRefresh(experiment: string, prePeriodMs: number, series: Rollup
   await compact(experiment);
   // Only after the rows are in: a crash before this point repeats the refresh, never skips it.
   await chCommand(WRITE_ROLLUP_STATE_SQL, { experiment, definition, watermark: now, version: now });
-  return { kind, ms: performance.now() - started, watermark: now };
+  return { kind, watermark: now };
 }
 
 /**

@@ -11,7 +11,7 @@ import type { Experiment } from "@/server/experiments/types";
 import { monitoring } from "@/server/monitoring/registry";
 import { metricDefinition, type MetricDefinition } from "./metrics";
 import { refreshRollup } from "./rollup";
-import { rollupSeriesOf, rollupServesSeries, type SeriesExperiment } from "./rollup-series";
+import { rollupSeriesOf, rollupServesSeries, seriesOfMetric, type SeriesExperiment } from "./rollup-series";
 import { storedOrComputed, summariesSignature, type Row, type SummaryRows } from "./stored-summaries";
 import { EXPOSURES_SQL, FAMILY_TYPES, HISTOGRAM, MAX_SERIES_BUCKETS, metricSummariesSql, percentilesSql, quantileGrid, VARIANT_NAMES_SQL, type Family, type SeriesSpec, type SummariesSource } from "./summaries.sql";
 
@@ -76,11 +76,9 @@ export function resolveMetrics(names: string[]): MetricDefinition[] {
 }
 
 function seriesSpec(def: MetricDefinition, custom: string[]): SeriesSpec | null {
-  const s = def.source;
-  if (def.kind === "percentile") return null;
-  if (s.family === "feedback") return { family: "feedback", kind: "feedback" };
-  if (s.family === "custom") return { family: "custom", kind: "mean", customIndex: custom.indexOf(s.name) };
-  return { family: s.family, kind: def.kind as "proportion" | "mean" | "ratio" };
+  const s = seriesOfMetric(def);
+  if (!s) return null;
+  return s.name === undefined ? { family: s.family, kind: s.kind } : { family: s.family, kind: s.kind, customIndex: custom.indexOf(s.name) };
 }
 
 /** Summary statistics per metric and variant for an experiment. Raw events never leave ClickHouse. */
