@@ -1,4 +1,4 @@
-import { index, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { index, integer, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 export const ROLES = ["viewer", "release_manager", "admin"] as const;
 export type Role = (typeof ROLES)[number];
@@ -9,6 +9,8 @@ export const users = pgTable("users", {
   passwordHash: text("password_hash").notNull(),
   role: text("role", { enum: ROLES }).notNull(),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  // a disabled user cannot sign in, and their sessions stop authenticating at once
+  disabledAt: timestamp("disabled_at", { withTimezone: true }),
 });
 
 export const apiKeys = pgTable(
@@ -27,6 +29,8 @@ export const apiKeys = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
+    // opt-in ingestion limit for this key, events/s (null: none; overload is shed by load instead)
+    rateLimit: integer("rate_limit"),
   },
   (t) => [index("api_keys_kind_idx").on(t.kind)],
 );
