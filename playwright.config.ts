@@ -62,7 +62,6 @@ export default defineConfig({
       VERDICT_SEED_DEMO: "false",
       VERDICT_RESULTS_CACHE_SECONDS: "1",
       VERDICT_EVALUATOR_INTERVAL_SECONDS: "2",
-      VERDICT_INGEST_RATE_LIMIT: "100000",
     },
   },
 });

@@ -59,7 +59,7 @@ async function measure(seconds: number, nextStart: boolean) {
   const server = await startNextServer({
     dataDir,
     nextStart,
-    env: { VERDICT_ADMIN_TOKEN: ADMIN_TOKEN, VERDICT_CLIENT_KEY: CLIENT_KEY, VERDICT_ADMIN_PASSWORD: "bench-password", VERDICT_SEED_DEMO: "false", VERDICT_INGEST_RATE_LIMIT: "0", VERDICT_EVALUATOR_INTERVAL_SECONDS: "0" },
+    env: { VERDICT_ADMIN_TOKEN: ADMIN_TOKEN, VERDICT_CLIENT_KEY: CLIENT_KEY, VERDICT_ADMIN_PASSWORD: "bench-password", VERDICT_SEED_DEMO: "false", VERDICT_EVALUATOR_INTERVAL_SECONDS: "0" },
   });
   try {
     for (let i = 0; i < 20; i++) {

@@ -55,7 +55,7 @@ async function benchServer(mode: string, seconds: number, log: (l: string) => vo
   try {
     server = await startNextServer({
       dataDir,
-      env: { VERDICT_INGEST_MODE: mode, VERDICT_INGEST_RATE_LIMIT: "0", VERDICT_SEED_DEMO: "false", VERDICT_CLIENT_KEY: CLIENT_KEY, VERDICT_ADMIN_TOKEN: ADMIN_TOKEN },
+      env: { VERDICT_INGEST_MODE: mode, VERDICT_SEED_DEMO: "false", VERDICT_CLIENT_KEY: CLIENT_KEY, VERDICT_ADMIN_TOKEN: ADMIN_TOKEN },
       timeoutMs: 120_000,
     });
     const created = await fetch(`${server.url}/api/v1/experiments`, {

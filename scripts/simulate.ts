@@ -24,8 +24,8 @@ const HELP = `Usage: npm run simulate -- --experiment <key> [options]
   --batch-size <n>              users per assign call (≤ 1000)              [500]
   --concurrency <n>             concurrent event posts                      [4]
 
-Note: ingestion rate-limits each key (VERDICT_INGEST_RATE_LIMIT events/s, default 2000); the
-simulator honours Retry-After, so large runs take a while unless the server raises the limit.`;
+Note: the simulator honours Retry-After on 429 (a key with a rate limit of its own) and 503 (the
+server shedding load).`;
 
 function attributeSpec(spec: string): { name: string; value: string | number | boolean; share: number } {
   const m = /^([^=]+)=([^@]+)(?:@(.+))?$/.exec(spec);

@@ -3,7 +3,6 @@
 // acknowledging into the spool, answers 503 when the spool is full, and after recovery every
 // acknowledged event is in ClickHouse exactly once (raw rows, merges stopped), in order.
 process.env.VERDICT_SPOOL_MAX_BYTES = String(1024 * 1024);
-process.env.VERDICT_INGEST_RATE_LIMIT = "0";
 
 import { appendFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";

@@ -8,7 +8,7 @@ import { TEST_CLIENT_KEY } from "./helpers/credentials";
 import { ensureBuilt, startNextServer, type NextServer } from "./helpers/next-server";
 
 const dataDir = process.env.VERDICT_DATA_DIR!; // fresh per test file; this process opens it only at the end
-const serverEnv = { VERDICT_INGEST_RATE_LIMIT: "0", VERDICT_SEED_DEMO: "false" };
+const serverEnv = { VERDICT_SEED_DEMO: "false" };
 let server: NextServer | undefined;
 
 afterAll(async () => {

@@ -5,7 +5,6 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { setupStores } from "./helpers/app";
 import { createRunning, rehearse, served, trace } from "./helpers/rollouts";
 
-process.env.VERDICT_INGEST_RATE_LIMIT = "0";
 
 beforeAll(setupStores);
 

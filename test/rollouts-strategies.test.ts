@@ -12,7 +12,6 @@ import { runSimulation } from "@/simulator";
 import { call, setupStores, TEST_CLIENT_KEY } from "./helpers/app";
 import { createRunning, evaluateNow, rehearse, served, trace, transport } from "./helpers/rollouts";
 
-process.env.VERDICT_INGEST_RATE_LIMIT = "0";
 
 beforeAll(setupStores);
 

@@ -12,7 +12,6 @@ import { call, setupStores } from "./helpers/app";
 import { createRunning, rehearse, trace } from "./helpers/rollouts";
 import { startReceiver, type Receiver } from "./helpers/webhook-receiver";
 
-process.env.VERDICT_INGEST_RATE_LIMIT = "0";
 process.env.VERDICT_WEBHOOK_RETRY_BASE_MS = "50";
 
 const SECRET = "receiver-shared-secret-0123456789";

@@ -17,7 +17,7 @@ let nextStart: NextServer;
 
 beforeAll(async () => {
   ensureBuilt();
-  const env = { VERDICT_SEED_DEMO: "false", VERDICT_INGEST_RATE_LIMIT: "0" };
+  const env = { VERDICT_SEED_DEMO: "false" };
   [server, nextStart] = await Promise.all([startNextServer({ dataDir: dataDirs[0], env }), startNextServer({ dataDir: dataDirs[1], env, nextStart: true })]);
 }, 600_000);
 

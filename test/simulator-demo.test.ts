@@ -8,7 +8,6 @@ import { flushIngestion } from "@/server/ingestion/pipeline";
 import { listApiKeys } from "@/server/keys/list";
 import { setupStores } from "./helpers/app";
 
-process.env.VERDICT_INGEST_RATE_LIMIT = "0";
 
 beforeAll(setupStores);
 

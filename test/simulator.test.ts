@@ -10,7 +10,6 @@ import { createRandom, parseMultiplier, parseShare, runSimulation, unitTraffic, 
 import { inProcessTransport } from "@/simulator/in-process";
 import { call, setupStores, TEST_CLIENT_KEY } from "./helpers/app";
 
-process.env.VERDICT_INGEST_RATE_LIMIT = "0";
 
 function totals(users: number, seed: number, effects?: VariantEffects) {
   const rng = createRandom(seed);

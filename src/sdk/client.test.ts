@@ -144,13 +144,39 @@ describe("event delivery", () => {
     expect(server.events).toHaveLength(1);
   });
 
-  it("gives up after maxRetries and counts the events as failed", async () => {
+  it("keeps a batch queued after maxRetries of 503 and delivers it once the server recovers", async () => {
+    server.eventReplies = Array.from({ length: 4 }, () => ({ status: 503, headers: { "retry-after": "0" } }));
+    const errors: Error[] = [];
+    const c = client({ onError: (e) => errors.push(e) });
+    c.track({ type: "request", userId: "u1" });
+    c.track({ type: "request", userId: "u2" });
+    await c.flush();
+    expect(c.stats).toMatchObject({ failed: 0, accepted: 0, queued: 2, dropped: 0 });
+    expect(errors[0].message).toMatch(/not delivered after 4 attempt.*kept/);
+    expect(server.eventReplies).toHaveLength(0);
+    await c.flush();
+    expect(c.stats).toMatchObject({ failed: 0, accepted: 2, queued: 0 });
+    expect(server.events.map((e) => (e as { userId: string }).userId)).toEqual(["u1", "u2"]);
+  });
+
+  it("keeps the queue bounded while the server refuses, counting what it drops", async () => {
+    server.eventReplies = Array.from({ length: 4 }, () => ({ status: 429, headers: { "retry-after": "0" } }));
+    const c = client({ maxQueueSize: 3 });
+    for (let i = 0; i < 3; i++) c.track({ type: "request", userId: `u${i}` });
+    await c.flush();
+    for (let i = 3; i < 5; i++) c.track({ type: "request", userId: `u${i}` });
+    expect(c.stats).toMatchObject({ queued: 3, dropped: 2, failed: 0 });
+    await c.flush();
+    expect(server.events.map((e) => (e as { userId: string }).userId)).toEqual(["u2", "u3", "u4"]);
+  });
+
+  it("gives up after maxRetries when closing and counts the events as failed", async () => {
     server.eventReplies = Array.from({ length: 4 }, () => ({ status: 500 }));
     const errors: Error[] = [];
     const c = client({ onError: (e) => errors.push(e) });
     c.track({ type: "request", userId: "u1" });
-    await c.flush();
-    expect(c.stats).toMatchObject({ failed: 1, accepted: 0 });
+    await c.close();
+    expect(c.stats).toMatchObject({ failed: 1, accepted: 0, queued: 0 });
     expect(errors[0].message).toMatch(/failed after 4 attempt/);
     expect(server.eventReplies).toHaveLength(0);
   });

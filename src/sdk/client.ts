@@ -62,7 +62,7 @@ export interface ClientStats {
   rejected: number;
   /** Events dropped because the queue was full. */
   dropped: number;
-  /** Events given up after exhausting retries. */
+  /** Events given up after exhausting retries while closing (before close() they stay queued). */
   failed: number;
   exposuresLogged: number;
   snapshotFetches: number;
@@ -255,6 +255,13 @@ export class VerdictClient {
         this.counters.accepted += result.accepted;
         this.counters.rejected += result.rejected.length;
         if (result.rejected.length > 0) this.reportError(`${result.rejected.length} events rejected, first: ${result.rejected[0].code} ${result.rejected[0].message}`);
+      } else if (result.outcome === "failed" && !this.closed) {
+        // The server is down or shedding load (503/429): keep the events, at the front so order
+        // holds, and try again at the next flush. The queue stays bounded: beyond maxQueueSize the
+        // oldest are dropped and counted in stats.dropped.
+        this.queue.unshiftAll(batch);
+        this.reportError(`event batch of ${batch.length} not delivered after ${result.attempts} attempt(s), kept for the next flush: ${result.error}`);
+        return;
       } else {
         if (result.outcome === "refused") this.counters.rejected += batch.length;
         else this.counters.failed += batch.length;

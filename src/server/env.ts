@@ -24,7 +24,9 @@ const EnvSchema = z.object({
   VERDICT_SESSION_TTL_HOURS: z.coerce.number().positive().default(24 * 7),
   VERDICT_RESULTS_CACHE_SECONDS: z.coerce.number().min(0).default(10),
   VERDICT_EVALUATOR_INTERVAL_SECONDS: z.coerce.number().min(0).default(60),
-  VERDICT_INGEST_RATE_LIMIT: z.coerce.number().int().min(0).default(2000),
+  // events/s per key for keys without a limit of their own; 0 (default) = none: every app install
+  // shares one client key, so a fixed per-key number would throttle a fleet; overload is shed by load
+  VERDICT_INGEST_RATE_LIMIT: z.coerce.number().int().min(0).default(0),
   VERDICT_SPOOL_MAX_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024 * 1024),
   // spool-then-ack or insert-then-ack with spool fallback; see src/server/ingestion/README.md
   VERDICT_INGEST_MODE: z.enum(["spool", "direct"]).default("spool"),
