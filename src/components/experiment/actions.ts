@@ -18,6 +18,8 @@ const AFTER_START = ["running", "paused", "promoted", "completed"];
 
 export function availableActions(
   e: Pick<Experiment, "key" | "strategy" | "status" | "state" | "rollout" | "control" | "treatment" | "variants" | "rollbackPlan">,
+  /** the engine's latest recommendation: acting against it is possible, but secondary and needs a reason */
+  recommendation: "promote" | "hold" | "rollback" | null = null,
 ): ActionSpec[] {
   const base = `/api/v1/experiments/${e.key}`;
   const out: ActionSpec[] = [];
@@ -42,15 +44,20 @@ export function availableActions(
             : `Promote ${other}`;
     // The confirmation is the explicit acknowledgement the API asks for when a rollback would be unsafe.
     const unsafeDb = !e.rollbackPlan.databaseBackwardCompatible && e.state.stageIndex === 0;
+    const recommended = recommendation === "promote";
     add({
       id: "promote",
       label: promoteLabel,
       title: `${promoteLabel}?`,
-      description: `Acts now, whatever the recommendation says; recorded in the audit log with you as the actor.${unsafeDb ? " The database changes are NOT backward compatible: after this, a rollback is unsafe. Confirming acknowledges that." : ""}`,
+      description: `${
+        recommended
+          ? "The engine recommends this step. "
+          : `Against the engine's recommendation (${recommendation?.toUpperCase() ?? "none yet"}): say why; the reason goes to the audit log and the webhooks. `
+      }Recorded with you as the actor.${unsafeDb ? " The database changes are NOT backward compatible: after this, a rollback is unsafe. Confirming acknowledges that." : ""}`,
       path: `${base}/promote`,
       body: unsafeDb ? { acknowledgeIncompatibleDatabase: true } : undefined,
-      tone: "success",
-      reason: "optional",
+      tone: recommended ? "success" : "secondary",
+      reason: recommended ? "optional" : "required",
       done: "Promoted.",
     });
   }

@@ -9,6 +9,7 @@ import { ExperimentControls } from "@/components/experiment/experiment-controls"
 import { formatWhen } from "@/components/experiment/format";
 import { LiveRefresh } from "@/components/experiment/live-refresh";
 import { Readiness } from "@/components/experiment/readiness";
+import { stageText } from "@/components/experiment/stage-text";
 import { ResultsSection, ResultsSkeleton } from "@/components/experiment/results-section";
 import { Timeline } from "@/components/experiment/timeline";
 import { StatusBadge } from "@/components/ui/badge";
@@ -56,7 +57,7 @@ export default async function ExperimentPage({ params }: { params: Promise<{ key
         )}
       </header>
 
-      {mayAct && <ExperimentControls actions={availableActions(experiment)} />}
+      {mayAct && <ExperimentControls actions={availableActions(experiment, decisions.latest?.recommendation ?? null)} />}
 
       <DecisionBanner decision={decisions.latest} status={experiment.status} />
 
@@ -70,11 +71,4 @@ export default async function ExperimentPage({ params }: { params: Promise<{ key
       </div>
     </div>
   );
-}
-
-function stageText(e: { strategy: string; state: { exposure: number; live: string | null; enabled: boolean; shipped: string | null }; rollout: { stages: number[] } }): string {
-  if (e.state.shipped) return `shipped: ${e.state.shipped}`;
-  if (e.strategy === "blue_green") return `live: ${e.state.live ?? "–"}`;
-  if (e.strategy === "toggle" && !e.state.enabled) return "off (kill switch)";
-  return `stage ${e.state.exposure} % of ${e.rollout.stages.join(" → ")} %`;
 }
