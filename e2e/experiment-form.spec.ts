@@ -27,6 +27,13 @@ test("validation errors appear next to the fields, then a canary is created thro
   await signIn(page, "rita");
   await page.goto("/experiments/new");
 
+  // the empty form: the errors are far above the button, so the first one is scrolled to and focused
+  await page.getByRole("button", { name: "Create experiment" }).click();
+  await expect(page.getByTestId("form-summary")).toBeVisible();
+  await expect(page.getByLabel("Key", { exact: true })).toBeFocused();
+  await expect(page.getByLabel("Key", { exact: true })).toBeInViewport();
+  await page.mouse.wheel(0, 5000);
+
   // the browser's check: weights must sum to 1
   await page.getByLabel("Variant 1 weight").fill("0.7");
   await page.getByRole("button", { name: "Create experiment" }).click();
@@ -41,6 +48,9 @@ test("validation errors appear next to the fields, then a canary is created thro
   await expect(page.getByTestId("form-summary")).toBeVisible();
   await expect(page.getByTestId("error-key")).toContainText("lowercase");
   await expect(page.getByLabel("Key", { exact: true })).toHaveAttribute("aria-invalid", "true");
+  // the first problem is brought into view and focused (the button is at the bottom of a long form)
+  await expect(page.getByLabel("Key", { exact: true })).toBeFocused();
+  await expect(page.getByLabel("Key", { exact: true })).toBeInViewport();
   await expect(page.getByTestId("error-name")).toBeVisible();
   await expect(page.getByTestId("error-guardrails-0-tolerance")).toBeVisible();
 

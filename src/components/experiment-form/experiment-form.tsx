@@ -2,7 +2,7 @@
 // Create / edit an experiment. The browser checks what it can (weights, stages) and the server checks
 // everything again; its validation details ({ path, message }) are shown next to the matching field.
 import { useRouter } from "next/navigation";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { ApiError, api, errorsByPath } from "../api-client";
 import { buttonClass, cardClass, inputClass } from "../ui/styles";
 import { useHydrated } from "../ui/use-hydrated";
@@ -22,6 +22,16 @@ export function ExperimentForm({ mode, initial, running }: { mode: "create" | "e
   const [summary, setSummary] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const hydrated = useHydrated();
+  const formRef = useRef<HTMLFormElement>(null);
+  // bumped whenever errors are shown: the submit button is at the bottom, the problems may be far above
+  const [shownErrors, setShownErrors] = useState(0);
+  useEffect(() => {
+    if (shownErrors === 0) return;
+    const form = formRef.current;
+    const first = form?.querySelector<HTMLElement>('[aria-invalid="true"]') ?? form?.querySelector<HTMLElement>('[data-testid="form-summary"]');
+    first?.scrollIntoView({ block: "center" });
+    first?.focus({ preventScroll: true });
+  }, [shownErrors]);
   const set = (patch: Partial<FormState>) => setState((s) => ({ ...s, ...patch }));
 
   async function submit(e: React.FormEvent) {
@@ -30,6 +40,7 @@ export function ExperimentForm({ mode, initial, running }: { mode: "create" | "e
     if (local.length) {
       setErrors(errorsByPath(local));
       setSummary(`Please fix ${local.length} problem${local.length > 1 ? "s" : ""} below.`);
+      setShownErrors((n) => n + 1);
       return;
     }
     setBusy(true);
@@ -51,15 +62,16 @@ export function ExperimentForm({ mode, initial, running }: { mode: "create" | "e
       } else {
         setSummary((err as Error).message);
       }
+      setShownErrors((n) => n + 1);
       setBusy(false);
     }
   }
 
   const strategies = Object.keys(STRATEGY_INFO) as Strategy[];
   return (
-    <form onSubmit={submit} noValidate className="space-y-6" aria-label={mode === "create" ? "New experiment" : "Edit experiment"}>
+    <form ref={formRef} onSubmit={submit} noValidate className="space-y-6" aria-label={mode === "create" ? "New experiment" : "Edit experiment"}>
       {summary && (
-        <div role="alert" data-testid="form-summary" className="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800 dark:border-red-900 dark:bg-red-950/40 dark:text-red-300">
+        <div role="alert" tabIndex={-1} data-testid="form-summary" className="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800 dark:border-red-900 dark:bg-red-950/40 dark:text-red-300">
           {summary}
         </div>
       )}

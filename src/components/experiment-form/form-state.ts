@@ -1,6 +1,6 @@
 // The create/edit form's state, the per-strategy defaults a release manager would pick, and the
 // conversion to the API's request body (src/server/experiments/schemas.ts is the contract).
-import { DEFAULT_BATCH_SIZE, DEFAULT_CANARY_STAGES, defaultVariants } from "@/server/experiments/defaults";
+import { DEFAULT_BATCH_SIZE, DEFAULT_CANARY_STAGES, defaultSafetyRollout, defaultVariants } from "@/server/experiments/defaults";
 import type { Experiment } from "@/server/experiments/types";
 import type { RuleInput } from "@/server/experiments/schemas";
 
@@ -85,7 +85,7 @@ export function withStrategy(s: FormState, strategy: Strategy): FormState {
     batchSize: String(DEFAULT_BATCH_SIZE),
     initialLive: strategy === "blue_green" ? "blue" : "",
     groups: strategy === "toggle" ? defaultGroups() : [],
-    safetyRollout: strategy !== "ab",
+    safetyRollout: defaultSafetyRollout(strategy),
   };
 }
 
@@ -147,7 +147,7 @@ export function fromExperiment(e: Experiment): FormState {
     primary: e.metrics.primary,
     guardrails: e.metrics.guardrails.map((g) => ({ metric: g.metric, tolerance: str(g.tolerance), promotionMargin: str(g.promotionMargin), limit: str(g.limit) })),
     alpha: str(e.metrics.alpha),
-    safetyRollout: e.metrics.safetyRollout,
+    safetyRollout: e.metrics.safetyRollout ?? defaultSafetyRollout(e.strategy),
     automation: e.automation,
     databaseBackwardCompatible: e.rollbackPlan.databaseBackwardCompatible,
     rollbackNotes: e.rollbackPlan.notes,
