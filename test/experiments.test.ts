@@ -4,6 +4,7 @@ import * as item from "@/app/api/v1/experiments/[key]/route";
 import * as start from "@/app/api/v1/experiments/[key]/start/route";
 import * as pause from "@/app/api/v1/experiments/[key]/pause/route";
 import * as resume from "@/app/api/v1/experiments/[key]/resume/route";
+import { emptyForm, withStrategy } from "@/components/experiment-form/form-state";
 import { listAudit } from "@/server/audit/list";
 import { call, setupStores } from "./helpers/app";
 
@@ -46,7 +47,9 @@ describe("experiments API", () => {
 
   it("moves through draft → running ⇄ paused and refuses illegal transitions with 409", async () => {
     const p = { key: "realtime-tracking" };
-    expect((await call(pause.POST, { params: p, body: {} })).body.error).toMatchObject({ code: "invalid_transition", details: { status: "draft" } });
+    const refused = (await call(pause.POST, { params: p, body: {} })).body.error;
+    expect(refused).toMatchObject({ code: "invalid_transition", details: { status: "draft" } });
+    expect(refused.message).toBe("Cannot pause experiment 'realtime-tracking': it is draft");
     expect((await call(start.POST, { params: p, body: {} })).body.status).toBe("running");
     expect((await call(pause.POST, { params: p, body: { reason: "lunch" } })).body.status).toBe("paused");
     expect((await call(resume.POST, { params: p, body: {} })).body.status).toBe("running");
@@ -76,5 +79,15 @@ describe("experiments API", () => {
     const res = await call(item.GET, { params: { key: "nope" } });
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe("not_found");
+  });
+
+  it("has one safety-rollout default per strategy, in the API and in the form", async () => {
+    for (const strategy of ["ab", "canary", "blue_green", "rolling", "toggle"] as const) {
+      const key = `safety-${strategy.replace("_", "-")}`;
+      const created = await call(collection.POST, { body: { key, name: key, strategy } });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      expect(created.body.metrics.safetyRollout).toBe(withStrategy(emptyForm(), strategy).safetyRollout);
+      expect(created.body.metrics.safetyRollout).toBe(strategy !== "ab");
+    }
   });
 });

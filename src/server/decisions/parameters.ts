@@ -2,6 +2,7 @@
 // are filled in here (not inside decide) and stored with each decision, so a decision can be replayed
 // exactly even after the defaults change.
 import { DEFAULT_SEQUENTIAL_TUNING } from "@analysis";
+import { defaultSafetyRollout } from "@/server/experiments/defaults";
 import type { Experiment } from "@/server/experiments/types";
 import { planSrm, SRM_MIN_PER_ARM } from "@/server/results/srm";
 import type { DecisionParameters, ResolvedGuardrail } from "./types";
@@ -58,7 +59,7 @@ export function resolveParameters(e: Experiment): DecisionParameters {
     srmThreshold: m.srmThreshold ?? 0.001,
     minExposuresPerArm: e.rollout.minExposuresPerArm ?? 100,
     minDurationMinutes: e.rollout.minDurationMinutes ?? 60,
-    safetyRollout: m.safetyRollout ?? false,
+    safetyRollout: m.safetyRollout ?? defaultSafetyRollout(e.strategy),
     primary: e.strategy === "ab" && !m.safetyRollout ? (m.primary ?? "engagement_rate") : null,
     guardrails: (m.guardrails ?? []).map(resolveGuardrail),
     srm: srmParameters(e),

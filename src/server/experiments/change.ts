@@ -30,7 +30,7 @@ export async function changeExperiment(req: ChangeRequest): Promise<Experiment> 
     if (!row) throw notFound("Experiment", req.key);
     const before = toExperiment(row);
     if (req.from && !req.from.includes(before.status)) {
-      throw new AppError("invalid_transition", `Cannot ${req.action.replace(/^experiment\./, "")} experiment '${req.key}': it is ${before.status}`, {
+      throw new AppError("invalid_transition", `Cannot ${verbOf(req.action)} experiment '${req.key}': it is ${before.status}`, {
         status: before.status,
         allowedFrom: req.from,
       });
@@ -68,4 +68,22 @@ export function subscribeExperimentChanges(listener: Listener): () => void {
 
 export function onExperimentChanged(e: Experiment): void {
   for (const l of listeners) l(e);
+}
+
+/** The audit action's verb for messages ("experiment.rolled_back" -> "roll back"). */
+const VERBS: Record<string, string> = {
+  started: "start",
+  paused: "pause",
+  resumed: "resume",
+  killed: "kill",
+  rolled_back: "roll back",
+  switched: "switch",
+  promoted: "promote",
+  updated: "update",
+  rerandomized: "re-randomise",
+};
+
+function verbOf(action: string): string {
+  const done = action.replace(/^experiment\./, "");
+  return VERBS[done] ?? `apply '${done}' to`;
 }

@@ -5,7 +5,7 @@ import { experiments } from "@/db/schema";
 import { recordAudit } from "@/server/audit/record";
 import type { Principal } from "@/server/auth/principal";
 import { AppError } from "@/server/errors";
-import { defaultHashAttribute, initialExposure } from "./defaults";
+import { defaultHashAttribute, defaultSafetyRollout, initialExposure } from "./defaults";
 import { normalizeDefinition } from "./normalize";
 import type { CreateExperimentSchema } from "./schemas";
 import { toExperiment, type Experiment } from "./types";
@@ -44,7 +44,7 @@ export async function createExperiment({ actor, input }: { actor: Principal; inp
           shipped: null,
           stageStartedAt: null,
         },
-        metrics: input.metrics,
+        metrics: { ...input.metrics, safetyRollout: input.metrics.safetyRollout ?? defaultSafetyRollout(def.strategy) },
         automation: input.automation,
         rollbackPlan: { target: input.rollbackPlan.target ?? def.control, ...input.rollbackPlan },
         salt: newSalt(),

@@ -31,6 +31,14 @@ export function defaultVariants(strategy: Strategy): { key: string; weight: numb
   }
 }
 
+/**
+ * Whether an experiment promotes on "no harm" alone. One default for the API and the form: a
+ * release (canary, blue-green, rolling, toggle) is a safety rollout; an A/B test needs a winner.
+ */
+export function defaultSafetyRollout(strategy: Strategy): boolean {
+  return strategy !== "ab";
+}
+
 export function defaultHashAttribute(strategy: Strategy): string {
   return strategy === "rolling" ? "instanceId" : "userId";
 }

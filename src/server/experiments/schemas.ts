@@ -85,8 +85,9 @@ export const MetricsSchema = z.object({
   secondary: z.array(z.string().min(1).max(100)).max(20).default([]),
   alpha: z.number().gt(0).lt(0.5).default(0.05),
   srmThreshold: z.number().gt(0).lt(0.5).default(0.001),
-  /** a safety rollout promotes on "no harm"; an A/B test also needs the primary metric to win */
-  safetyRollout: z.boolean().default(false),
+  /** a safety rollout promotes on "no harm"; an A/B test also needs the primary metric to win.
+   *  Absent: defaultSafetyRollout(strategy), filled in when the experiment is created */
+  safetyRollout: z.boolean().optional(),
 });
 
 const percent = z.number().gt(0).max(100);

@@ -2,6 +2,7 @@ import type { Principal } from "@/server/auth/principal";
 import { AppError } from "@/server/errors";
 import { changeExperiment } from "./change";
 import { newSalt } from "./create";
+import { defaultSafetyRollout } from "./defaults";
 import { normalizeDefinition } from "./normalize";
 import type { UpdateExperimentInput } from "./schemas";
 import type { Experiment } from "./types";
@@ -43,7 +44,7 @@ export async function updateExperiment({ actor, key, input }: { actor: Principal
         forced: def.forced,
         targeting: input.targeting === undefined ? undefined : input.targeting,
         layer: input.layer === undefined ? undefined : input.layer,
-        metrics: input.metrics,
+        metrics: input.metrics && { ...input.metrics, safetyRollout: input.metrics.safetyRollout ?? current.metrics.safetyRollout ?? defaultSafetyRollout(current.strategy) },
         automation: input.automation,
         rollbackPlan: input.rollbackPlan,
         salt: input.rerandomize ? newSalt() : undefined,
