@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   }
   const e = env();
   const clientKey = values["client-key"] ?? e.VERDICT_CLIENT_KEY;
-  if (!clientKey) throw new Error("--client-key is required (or set VERDICT_CLIENT_KEY); create one under Settings → API keys");
+  if (!clientKey) throw new Error("--client-key is required (or set VERDICT_CLIENT_KEY); create one on the dashboard's API keys page, or `source .verdict/initial-credentials.env`");
   const baseUrl = values["base-url"] ?? `http://localhost:${e.PORT}`;
   const effects: VariantEffects = {};
   if (values["treatment-error-rate"]) effects.errorRate = parseMultiplier(values["treatment-error-rate"]);

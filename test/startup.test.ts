@@ -47,6 +47,18 @@ describe("startup", () => {
     expect(r.stdout).toMatch(/client key \(assign \+ events\): +vd_cli_/);
     const file = join(r.dataDir, "initial-credentials.env");
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    expect(readFileSync(file, "utf8")).toMatch(/^VERDICT_ADMIN_TOKEN=vd_srv_\S+$/m);
+    expect(readFileSync(file, "utf8")).toMatch(/^export VERDICT_ADMIN_TOKEN='vd_srv_\S+'$/m);
+    // sourced, it reaches child processes (npm run simulate reads VERDICT_CLIENT_KEY)
+    const child = spawnSync("bash", ["-c", `source "${file}" && node -e 'process.stdout.write(process.env.VERDICT_CLIENT_KEY ?? "")'`], { encoding: "utf8" });
+    expect(child.stdout).toMatch(/^vd_cli_\S+$/);
+  });
+
+  it("quotes a password with shell characters in the credentials file", () => {
+    const password = `it's "$HOME" \`x\` $(true)`;
+    const r = migrate({ VERDICT_ADMIN_PASSWORD: password });
+    expect(r.status).toBe(0);
+    const file = join(r.dataDir, "initial-credentials.env");
+    const child = spawnSync("bash", ["-c", `source "${file}" && node -e 'process.stdout.write(process.env.VERDICT_ADMIN_PASSWORD ?? "")'`], { encoding: "utf8" });
+    expect(child.stdout).toBe(password);
   });
 });

@@ -48,7 +48,16 @@ export async function bootstrapIdentity(): Promise<BootstrapResult> {
   const file = join(e.dataDir, "initial-credentials.env");
   writeFileSync(
     file,
-    [`VERDICT_ADMIN_USER=${e.VERDICT_ADMIN_USER}`, `VERDICT_ADMIN_PASSWORD=${password}`, `VERDICT_ADMIN_TOKEN=${adminToken}`, `VERDICT_CLIENT_KEY=${clientKey}`, ""].join("\n"),
+    // exported and shell-quoted: `source` must hand them to child processes (npm run simulate)
+    // whatever characters a password given through the environment has
+    [
+      ["VERDICT_ADMIN_USER", e.VERDICT_ADMIN_USER],
+      ["VERDICT_ADMIN_PASSWORD", password],
+      ["VERDICT_ADMIN_TOKEN", adminToken],
+      ["VERDICT_CLIENT_KEY", clientKey],
+    ]
+      .map(([name, value]) => `export ${name}=${shellQuote(value)}\n`)
+      .join(""),
     { mode: 0o600 },
   );
   printed.push(`credentials also written to ${file} (mode 0600)`);
@@ -64,4 +73,8 @@ async function ensureKey(db: Awaited<ReturnType<typeof getDb>>, token: string | 
   const [row] = await db.select({ id: apiKeys.id }).from(apiKeys).where(eq(apiKeys.tokenHash, hashToken(token))).limit(1);
   if (row) return;
   await db.insert(apiKeys).values({ name, kind, role: kind === "server" ? "admin" : null, prefix: displayPrefix(token), tokenHash: hashToken(token), createdBy: "system" });
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
 }
