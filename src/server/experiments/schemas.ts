@@ -50,7 +50,8 @@ export const RuleSchema: z.ZodType<RuleInput> = z.lazy(() =>
           .superRefine((v, ctx) => {
             const error = regexError(v);
             if (error !== null) ctx.addIssue({ code: "custom", message: `must be a regular expression in RE2 syntax (no backreferences or lookarounds): ${error}` });
-          }),
+          })
+          .describe("RE2 syntax, unanchored search, no flags; backreferences and lookarounds are refused"),
       })
       .strict(),
     z.object({ all: z.array(RuleSchema).min(1).max(50) }).strict(),
