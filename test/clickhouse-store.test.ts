@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { expandMacros, loadMigrations } from "@/db/clickhouse/migrate";
 
@@ -42,6 +45,18 @@ describe("ClickHouse migrations", () => {
     expect(failures).toEqual([]);
     // events, first_exposures, results_user_rollup, results_rollup_state, results_summaries
     expect(distributed).toBeGreaterThanOrEqual(5);
+  });
+
+  it("refuse a {{distributed:...}} macro glued to another statement, on any deployment", () => {
+    const dir = mkdtempSync(join(tmpdir(), "verdict-migrations-"));
+    try {
+      writeFileSync(join(dir, "0001_glued.sql"), "CREATE TABLE IF NOT EXISTS {{local:a}} {{on_cluster}} (user_id String) ENGINE = {{engine:MergeTree}} ORDER BY user_id;\n\n{{distributed:a}}\n\nCREATE TABLE b (x String) ENGINE = Memory;\n");
+      expect(() => loadMigrations(dir)).toThrow(/0001_glued\.sql: a \{\{distributed:\.\.\.\}\} macro must be a statement of its own/);
+      writeFileSync(join(dir, "0001_glued.sql"), "CREATE TABLE IF NOT EXISTS {{local:a}} {{on_cluster}} (user_id String) ENGINE = {{engine:MergeTree}} ORDER BY user_id;\n\n{{distributed:a}};\n\nCREATE TABLE b (x String) ENGINE = Memory;\n");
+      expect(loadMigrations(dir)[0].statements).toHaveLength(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("expand engines to their replicated form on a cluster", () => {
