@@ -18,8 +18,12 @@ beforeAll(async () => {
 
 describe("regex targeting through /assign", () => {
   it("answers the pathological pattern quickly, for the issue's input and a 1,000-character one", async () => {
+    const t0 = performance.now();
     const issue = await call(assignRoute.POST, { token: TEST_CLIENT_KEY, body: { userId: "u1", attributes: { email: "a".repeat(31) + "!" }, log: false } });
+    const single = performance.now() - t0;
+    console.log(`[redos] /assign with the issue's input ("a"*31+"!"): ${single.toFixed(2)} ms (was 102 s)`);
     expect(issue.status).toBe(200);
+    expect(single).toBeLessThan(1000); // generous for a loaded machine; the issue measured 102 s
     expect(issue.body.assignments[0]).toMatchObject({ experiment: "redos", variant: "off", exposed: false });
     const units = Array.from({ length: 1000 }, (_, i) => ({ userId: `u${i}`, attributes: { email: "a".repeat(999 - (i % 50)) + "!" } }));
     const started = performance.now();
@@ -28,7 +32,8 @@ describe("regex targeting through /assign", () => {
     expect(batch.status).toBe(200);
     expect(batch.body.results).toHaveLength(1000);
     console.log(`[redos] /assign batch of 1,000 units on ^(a+)+$ (~1,000-character emails): ${ms.toFixed(1)} ms (${(ms / 1000).toFixed(3)} ms per unit)`);
-    expect(ms).toBeLessThan(2000); // generous: a backtracking engine takes 100 s on the first unit
+    // only that it completes: a backtracking engine needs 2^1000 steps for one of these units
+    expect(ms).toBeLessThan(20_000);
     const match = await call(assignRoute.POST, { token: TEST_CLIENT_KEY, body: { userId: "u1", attributes: { email: "aaaa" }, log: false } });
     expect(match.body.assignments[0].exposed).toBe(true);
   });

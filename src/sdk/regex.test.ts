@@ -18,8 +18,9 @@ describe("regex rules (RE2)", () => {
     for (let i = 0; i < 1000; i++) expect(rule(long)).toBe(false);
     const ms = performance.now() - started;
     console.log(`[redos] ${EVIL} over ${MAX_REGEX_INPUT_LENGTH} characters: ${(ms / 1000).toFixed(3)} ms per evaluation`);
-    // generous: the issue's bound is 10 ms per request; a backtracking engine never gets here
-    expect(ms).toBeLessThan(1000);
+    // generous (2 ms per evaluation on a loaded machine; measured ~0.06-0.1 ms): a backtracking
+    // engine never gets here, it needs ~2^1000 steps for one evaluation
+    expect(ms).toBeLessThan(2000);
   });
 
   it("never match an attribute longer than the input cap (and match one at the cap)", () => {
