@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { expandMacros, loadMigrations } from "@/db/clickhouse/migrate";
+import { expandMacros, loadMigrations, parseMigration } from "@/db/clickhouse/migrate";
 
 describe("ClickHouse migrations", () => {
   it("are numbered, unique and non-empty", () => {
@@ -18,14 +18,45 @@ describe("ClickHouse migrations", () => {
     }
   });
 
-  it("expand to replicated tables behind Distributed ones on a cluster", () => {
-    const sql = "CREATE TABLE IF NOT EXISTS {{local:events}} {{on_cluster}} (id String, user_id String) ENGINE = {{engine:ReplacingMergeTree(received_at)}} ORDER BY id;\n{{distributed:events}}";
-    const out = expandMacros(sql, "prod", "verdict");
-    expect(out).toContain("CREATE TABLE IF NOT EXISTS events_local ON CLUSTER prod");
-    expect(out).toContain("ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', received_at)");
-    expect(out).toContain("CREATE TABLE IF NOT EXISTS events ON CLUSTER prod AS events_local ENGINE = Distributed(prod, verdict, events_local, cityHash64(user_id))");
+  // Every real migration as a cluster would run it: each statement the migrator sends must be
+  // exactly one statement that ClickHouse's parser accepts (chDB's formatQuery parses without
+  // executing, so ON CLUSTER and Replicated engines need no cluster). A missing ";" after a
+  // {{distributed:...}} macro glues two CREATE TABLEs together only here: on one node it is "".
+  it("expand, on a cluster, to statements ClickHouse's parser accepts one at a time", async () => {
+    const { chQuery } = await import("@/db/clickhouse/client");
+    const failures: string[] = [];
+    let distributed = 0;
+    for (const m of loadMigrations()) {
+      for (const s of m.statements) {
+        const sql = expandMacros(s, "prod", "verdict").trim();
+        if (!sql) continue;
+        expect(sql, m.name).not.toMatch(/\{\{/);
+        try {
+          const [row] = await chQuery<{ f: string }>("SELECT formatQuery({sql:String}) AS f", { sql });
+          if (/ENGINE = Distributed\(prod, verdict, \w+_local, cityHash64\(user_id\)\)/.test(row.f)) distributed++;
+        } catch (e) {
+          failures.push(`${m.name}: ${(e as Error).message.slice(0, 200)}\n  in: ${sql.slice(0, 300)}`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+    // events, first_exposures, results_user_rollup, results_rollup_state, results_summaries
+    expect(distributed).toBeGreaterThanOrEqual(5);
+  });
+
+  it("refuse a {{distributed:...}} macro glued to another statement, on any deployment", () => {
+    const table = "CREATE TABLE IF NOT EXISTS {{local:a}} {{on_cluster}} (user_id String) ENGINE = {{engine:MergeTree}} ORDER BY user_id;\n\n";
+    const next = "\n\nCREATE TABLE b (x String) ENGINE = Memory;\n";
+    expect(() => parseMigration("0001_glued.sql", `${table}{{distributed:a}}${next}`)).toThrow(/0001_glued\.sql: a \{\{distributed:\.\.\.\}\} macro must be a statement of its own/);
+    expect(parseMigration("0001_fine.sql", `${table}{{distributed:a}};${next}`).statements).toHaveLength(3);
+  });
+
+  it("expand engines to their replicated form on a cluster", () => {
     expect(expandMacros("ENGINE = {{engine:AggregatingMergeTree}}", "prod", "verdict")).toBe(
       "ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')",
+    );
+    expect(expandMacros("ENGINE = {{engine:ReplacingMergeTree(v)}}", "prod", "verdict")).toBe(
+      "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', v)",
     );
   });
 });

@@ -13,6 +13,8 @@ import { createRunning, rehearse, trace } from "./helpers/rollouts";
 import { startReceiver, type Receiver } from "./helpers/webhook-receiver";
 
 process.env.VERDICT_WEBHOOK_RETRY_BASE_MS = "50";
+// the receiver listens on loopback, which webhooks may reach only when allowed (src/server/webhooks/destination.ts)
+process.env.VERDICT_WEBHOOK_ALLOWED_HOSTS = "127.0.0.1";
 
 const SECRET = "receiver-shared-secret-0123456789";
 let receiver: Receiver;

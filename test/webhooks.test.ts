@@ -17,6 +17,8 @@ import { call, setupStores } from "./helpers/app";
 import { startReceiver, type Receiver } from "./helpers/webhook-receiver";
 
 process.env.VERDICT_WEBHOOK_RETRY_BASE_MS = "40";
+// the receiver listens on loopback, which webhooks may reach only when allowed (src/server/webhooks/destination.ts)
+process.env.VERDICT_WEBHOOK_ALLOWED_HOSTS = "127.0.0.1";
 process.env.VERDICT_WEBHOOK_MAX_ATTEMPTS = "3";
 process.env.VERDICT_WEBHOOK_TIMEOUT_MS = "2000";
 

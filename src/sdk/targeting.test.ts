@@ -64,7 +64,7 @@ describe("validateRule", () => {
   it("lists every problem with its path", () => {
     const problems = validateRule({ all: [{ attribute: "e", op: "regex", value: "([" }, { attribute: "", op: "gt", value: "3" }, { attribute: "v", op: "semver_eq", value: "one" }, { attribute: "x", op: "like", value: 1 }] });
     expect(problems).toEqual([
-      "rule.all[0].value: invalid regular expression",
+      "rule.all[0].value: invalid regular expression (RE2 syntax): missing closing ]: `[`",
       "rule.all[1].attribute: must be a non-empty string",
       "rule.all[1].value: must be a finite number",
       'rule.all[2].value: must be a semantic version such as "1.4.0"',

@@ -4,8 +4,12 @@
  * (the string "5" does not equal the number 5); a missing attribute fails every positive
  * comparison and satisfies `neq` / `not_in`; an invalid regex or version in a rule never
  * throws here, it simply never matches (the server rejects it on write with validateRule).
+ * Regexes run on RE2 (./regex.ts), in linear time: they are written by users.
  */
+import { compileRegex, MAX_REGEX_LENGTH, regexError } from "./regex";
 import type { AttributeValue, Rule, Unit } from "./types";
+
+export { MAX_REGEX_INPUT_LENGTH, MAX_REGEX_LENGTH } from "./regex";
 
 export type UnitPredicate = (unit: Unit) => boolean;
 
@@ -154,11 +158,11 @@ export function compileRule(rule: Rule): UnitPredicate {
       };
     }
     case "regex": {
-      const re = tryRegex(rule.value);
-      if (re === null) return NEVER;
+      const test = compileRegex(rule.value);
+      if (test === null) return NEVER;
       return (unit) => {
         const v = attributeOf(unit, name);
-        return v !== undefined && re.test(typeof v === "string" ? v : String(v));
+        return v !== undefined && test(typeof v === "string" ? v : String(v));
       };
     }
     default:
@@ -180,18 +184,6 @@ const SEMVER_TESTS = {
   semver_lt: (c: number) => c < 0,
   semver_lte: (c: number) => c <= 0,
 } as const;
-
-/** Longest regex the server should accept; long patterns are where catastrophic backtracking hides. */
-export const MAX_REGEX_LENGTH = 500;
-
-function tryRegex(source: unknown): RegExp | null {
-  if (typeof source !== "string" || source.length > MAX_REGEX_LENGTH) return null;
-  try {
-    return new RegExp(source); // no flags: unanchored search, as documented
-  } catch {
-    return null;
-  }
-}
 
 // ---- validation (for the server, on write) ------------------------------------------------
 
@@ -238,7 +230,10 @@ export function validateRule(rule: unknown, path = "rule", depth = 0): string[] 
     case "regex":
       if (typeof r.value !== "string") problems.push(`${path}.value: must be a regular expression string`);
       else if (r.value.length > MAX_REGEX_LENGTH) problems.push(`${path}.value: regex longer than ${MAX_REGEX_LENGTH} characters`);
-      else if (tryRegex(r.value) === null) problems.push(`${path}.value: invalid regular expression`);
+      else {
+        const error = regexError(r.value);
+        if (error !== null) problems.push(`${path}.value: invalid regular expression (RE2 syntax): ${error}`);
+      }
       break;
     default:
       problems.push(`${path}.op: unknown operator ${JSON.stringify(r.op)}`);

@@ -1,10 +1,20 @@
 // The one module that reads process.env. Every setting is validated here, so a bad value fails fast
 // with the variable's name instead of surfacing later as an obscure store error.
+import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { z } from "zod";
 
 const optionalString = z.string().trim().min(1).optional().or(z.literal("").transform(() => undefined));
 const bool = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
+
+function isAllowEntry(entry: string): boolean {
+  const [rawNet, prefix, ...rest] = entry.split("/");
+  const net = rawNet.replace(/^\[(.*)\]$/, "$1");
+  const v = isIP(net);
+  if (rest.length > 0) return false;
+  if (prefix !== undefined) return v !== 0 && /^\d{1,3}$/.test(prefix) && Number(prefix) <= (v === 4 ? 32 : 128);
+  return v !== 0 || /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/.test(net);
+}
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -35,6 +45,13 @@ const EnvSchema = z.object({
   VERDICT_WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).default(10_000),
   VERDICT_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(10),
   VERDICT_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  // webhook destinations allowed although they are private/loopback/link-local (on-premise
+  // receivers): comma-separated host names, IP addresses or CIDR ranges (src/server/webhooks/README.md)
+  VERDICT_WEBHOOK_ALLOWED_HOSTS: z
+    .string()
+    .default("")
+    .transform((v) => v.split(",").map((e) => e.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(z.string().refine(isAllowEntry, "entries must be host names, IP addresses or CIDR ranges such as 10.0.0.0/8"))),
   // demo seed: simulated users sent through the public API in the background after boot
   VERDICT_SEED_DEMO_USERS: z.coerce.number().int().min(0).default(3000),
   VERDICT_SECURE_COOKIES: bool.default(false),

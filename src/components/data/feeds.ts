@@ -1,5 +1,6 @@
 // Cross-experiment feeds: decisions and webhooks, from src/server/decisions once it lands.
 import { listDecisions } from "@/server/decisions/record";
+import type { Principal } from "@/server/auth/principal";
 import { listDeliveries } from "@/server/webhooks/deliveries";
 import { toDecisionView } from "./experiment-data";
 import { listWebhooks } from "@/server/webhooks/list";
@@ -33,10 +34,12 @@ export interface DeliveryView {
   nextAttemptAt: string | null;
 }
 
-export async function loadWebhooks(admin: boolean): Promise<{ subscriptions: WebhookView[]; deliveries: DeliveryView[] }> {
+/** Non-admins get status codes only: delivery error texts are redacted by listDeliveries. */
+export async function loadWebhooks(user: Principal): Promise<{ subscriptions: WebhookView[]; deliveries: DeliveryView[] }> {
+  const admin = user.role === "admin";
   const hooks = await listWebhooks();
   const subscriptions = hooks.map((h) => ({ id: h.id, url: admin ? h.url : null, experimentKey: h.experimentKey, events: h.events, active: h.active, secretPrefix: admin ? h.secretPrefix : null }));
-  const logs = await Promise.all(hooks.slice(0, 20).map(async (h) => (await listDeliveries({ id: h.id, query: { limit: 50 } })).deliveries.map((d) => ({ ...d, webhookId: h.id }))));
+  const logs = await Promise.all(hooks.slice(0, 20).map(async (h) => (await listDeliveries({ actor: user, id: h.id, query: { limit: 50 } })).deliveries.map((d) => ({ ...d, webhookId: h.id }))));
   const deliveries = logs
     .flat()
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt))

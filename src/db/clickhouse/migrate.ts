@@ -31,18 +31,27 @@ export function expandMacros(sqlText: string, cluster: string | undefined, datab
     );
 }
 
+// The paths are spelled out inline (not a variable) so that Next's file tracing can follow them.
 export function loadMigrations(): ClickHouseMigration[] {
   return readdirSync(join(process.cwd(), "src", "db", "clickhouse", "migrations"))
     .filter((f) => /^\d{4}_[\w-]+\.sql$/.test(f))
     .sort()
-    .map((file) => {
-      const text = readFileSync(join(process.cwd(), "src", "db", "clickhouse", "migrations", file), "utf8");
-      const statements = text
-        .split(/;\s*(?:\n|$)/)
-        .map((s) => s.replace(/^\s*--.*$/gm, "").trim())
-        .filter(Boolean);
-      return { version: Number(file.slice(0, 4)), name: file.replace(/\.sql$/, ""), statements };
-    });
+    .map((file) => parseMigration(file, readFileSync(join(process.cwd(), "src", "db", "clickhouse", "migrations", file), "utf8")));
+}
+
+export function parseMigration(file: string, text: string): ClickHouseMigration {
+  const statements = text
+    .split(/;\s*(?:\n|$)/)
+    .map((s) => s.replace(/^\s*--.*$/gm, "").trim())
+    .filter(Boolean);
+  // {{distributed:x}} expands to a whole CREATE TABLE on a cluster and to nothing on one node:
+  // glued to another statement (a missing ';') it breaks only clusters, so refuse it everywhere.
+  for (const st of statements) {
+    if (/\{\{distributed:\w+\}\}/.test(st) && !/^\{\{distributed:\w+\}\}$/.test(st)) {
+      throw new Error(`ClickHouse migration ${file}: a {{distributed:...}} macro must be a statement of its own (end it and the statement before it with ';')`);
+    }
+  }
+  return { version: Number(file.slice(0, 4)), name: file.replace(/\.sql$/, ""), statements };
 }
 
 export async function migrateEventStore(): Promise<number[]> {

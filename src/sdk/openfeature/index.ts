@@ -4,7 +4,7 @@
  *   - VerdictProvider     for @openfeature/server-sdk (async resolvers, one context per call)
  *   - VerdictWebProvider  for @openfeature/web-sdk    (sync resolvers, static context)
  * The OpenFeature packages are peer dependencies of the application: this module imports only
- * their types, so the SDK itself keeps no runtime dependency.
+ * their types, so the SDK itself takes no OpenFeature runtime dependency.
  *
  * Flags are Verdict experiments (flag key = experiment key); the evaluation context's
  * `targetingKey` is the userId, `instanceId` the instance id, every other primitive field an

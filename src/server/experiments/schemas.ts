@@ -1,6 +1,7 @@
 // The experiment contract: zod schemas validate every write and generate the OpenAPI document.
 import { z } from "zod";
 import { AUTOMATION_MODES, STATUSES, STRATEGIES } from "@/db/schema";
+import { MAX_REGEX_LENGTH, regexError } from "@/sdk/regex";
 
 export const slug = z
   .string()
@@ -41,17 +42,16 @@ export const RuleSchema: z.ZodType<RuleInput> = z.lazy(() =>
       .object({
         attribute,
         op: z.literal("regex"),
+        // RE2, as the evaluator runs it (src/sdk/regex.ts): a backtracking check here would accept
+        // patterns the evaluator can never match, and a pathological one would be run as is.
         value: z
           .string()
-          .max(500)
-          .refine((v) => {
-            try {
-              new RegExp(v);
-              return true;
-            } catch {
-              return false;
-            }
-          }, "must be a valid regular expression"),
+          .max(MAX_REGEX_LENGTH)
+          .superRefine((v, ctx) => {
+            const error = regexError(v);
+            if (error !== null) ctx.addIssue({ code: "custom", message: `must be a regular expression in RE2 syntax (no backreferences or lookarounds): ${error}` });
+          })
+          .describe("RE2 syntax, unanchored search, no flags; backreferences and lookarounds are refused"),
       })
       .strict(),
     z.object({ all: z.array(RuleSchema).min(1).max(50) }).strict(),

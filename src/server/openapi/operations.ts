@@ -84,7 +84,7 @@ registerOperations(
   {
     method: "post",
     path: "/api/v1/webhooks",
-    summary: "Subscribe a URL to decision events, globally or for one experiment; the signing secret is shown once",
+    summary: "Subscribe a URL to decision events, globally or for one experiment; the signing secret is shown once. Loopback, private, link-local and other internal destinations are refused unless VERDICT_WEBHOOK_ALLOWED_HOSTS lists them",
     access: "admin",
     tag: "webhooks",
     body: CreateWebhookSchema,
@@ -94,7 +94,7 @@ registerOperations(
   {
     method: "get",
     path: "/api/v1/webhooks/{id}/deliveries",
-    summary: "Delivery log of a subscriber, newest first: status, attempts, last HTTP status or error",
+    summary: "Delivery log of a subscriber, newest first: status, attempts, last HTTP status; the last error text only for admins",
     access: "viewer",
     tag: "webhooks",
     params: WebhookIdParams,

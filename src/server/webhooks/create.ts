@@ -3,11 +3,16 @@ import { getDb } from "@/db/postgres";
 import { webhooks } from "@/db/schema";
 import { recordAudit } from "@/server/audit/record";
 import type { Principal } from "@/server/auth/principal";
+import { AppError } from "@/server/errors";
+import { destinationRefusal } from "./destination";
 import type { CreateWebhookInput } from "./schemas";
 import { toWebhook } from "./list";
 
 /** The secret is returned once, here; listings show only its first characters. */
 export async function createWebhook({ actor, input }: { actor: Principal; input: CreateWebhookInput }) {
+  // checked again on every attempt (deliver.ts): a name can change its answer after this
+  const refused = await destinationRefusal(input.url);
+  if (refused) throw new AppError("validation_failed", "Invalid webhook: url", [{ path: "url", message: refused, code: "destination_refused" }]);
   const secret = input.secret ?? `whsec_${randomBytes(24).toString("base64url")}`;
   const db = await getDb();
   return db.transaction(async (tx) => {

@@ -1,10 +1,15 @@
 // The delivery loop: claims due deliveries (FOR UPDATE SKIP LOCKED, so several app instances never
 // send the same one twice at once), POSTs each signed, and records the outcome. A failure (non-2xx,
-// network error, timeout) is retried after base * 2^(attempts-1) until the attempt budget is spent.
+// network error, timeout, a destination refused by destination.ts) is retried after
+// base * 2^(attempts-1) until the attempt budget is spent.
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { isIP, type LookupFunction } from "node:net";
 import { and, asc, eq, inArray, lte, min } from "drizzle-orm";
 import { getDb } from "@/db/postgres";
 import { webhookDeliveries, webhooks } from "@/db/schema";
 import { env } from "@/server/env";
+import { guardedLookup, resolveAllowed, socketHost } from "./destination";
 import { DELIVERY_HEADER, EVENT_HEADER, sign, SIGNATURE_HEADER, TIMESTAMP_HEADER } from "./sign";
 
 const CLAIM_BATCH = 20;
@@ -45,6 +50,33 @@ async function claimDue(): Promise<{ delivery: Delivery; hook: Hook }[]> {
   });
 }
 
+/**
+ * One POST over node:http(s), not fetch: the socket's resolver is guardedLookup, so it connects
+ * only to an address checked for this attempt (an IP-literal URL is checked first, as sockets skip
+ * the lookup for those). No agent: a kept-alive socket would skip the check. Redirects are never
+ * followed (a 3xx is a failed attempt), so a receiver cannot bounce the POST to an internal address.
+ */
+function post(url: URL, body: string, headers: Record<string, string>, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+    const signal = AbortSignal.timeout(timeoutMs);
+    const req = send(
+      url,
+      { method: "POST", agent: false, lookup: guardedLookup as LookupFunction, signal, headers: { ...headers, "content-length": String(Buffer.byteLength(body)) } },
+      (res) => {
+        resolve(res.statusCode ?? 0);
+        res.destroy(); // the answer's body is never read: only its status is kept
+      },
+    );
+    req.on("error", (e) => reject(signal.aborted ? new TimeoutError() : e));
+    req.end(body);
+  });
+}
+
+class TimeoutError extends Error {
+  name = "TimeoutError";
+}
+
 async function attempt(delivery: Delivery, hook: Hook): Promise<void> {
   const { VERDICT_WEBHOOK_TIMEOUT_MS, VERDICT_WEBHOOK_MAX_ATTEMPTS } = env();
   const attempts = delivery.attempts + 1;
@@ -53,12 +85,12 @@ async function attempt(delivery: Delivery, hook: Hook): Promise<void> {
   let statusCode: number | null = null;
   let error: string | null = null;
   try {
-    const res = await fetch(hook.url, {
-      method: "POST",
+    const url = new URL(hook.url);
+    if (isIP(socketHost(url)) !== 0) await resolveAllowed(socketHost(url));
+    statusCode = await post(
+      url,
       body,
-      redirect: "manual",
-      signal: AbortSignal.timeout(VERDICT_WEBHOOK_TIMEOUT_MS),
-      headers: {
+      {
         "content-type": "application/json",
         "user-agent": USER_AGENT,
         [EVENT_HEADER]: delivery.event,
@@ -66,12 +98,11 @@ async function attempt(delivery: Delivery, hook: Hook): Promise<void> {
         [TIMESTAMP_HEADER]: String(sentAt),
         [SIGNATURE_HEADER]: sign(hook.secret, body),
       },
-    });
-    statusCode = res.status;
-    await res.body?.cancel();
-    if (res.status < 200 || res.status >= 300) error = `HTTP ${res.status}`;
+      VERDICT_WEBHOOK_TIMEOUT_MS,
+    );
+    if (statusCode < 200 || statusCode >= 300) error = `HTTP ${statusCode}`;
   } catch (e) {
-    error = (e as Error).name === "TimeoutError" ? `timed out after ${VERDICT_WEBHOOK_TIMEOUT_MS} ms` : ((e as Error).cause as Error)?.message ?? (e as Error).message;
+    error = (e as Error).name === "TimeoutError" ? `timed out after ${VERDICT_WEBHOOK_TIMEOUT_MS} ms` : (e as Error).message;
   }
   const db = await getDb();
   const done = error === null;

@@ -11,12 +11,12 @@ export const dynamic = "force-dynamic";
 export default async function WebhooksPage() {
   const user = await requireUser("/webhooks");
   const admin = user.role === "admin";
-  const { subscriptions, deliveries } = await loadWebhooks(admin);
+  const { subscriptions, deliveries } = await loadWebhooks(user);
   return (
     <div className="space-y-4">
       <h1 className="text-2xl font-semibold">Webhooks</h1>
       <p className="text-sm text-slate-600 dark:text-slate-400">
-        Subscribers receive <code>decision.changed</code>, <code>experiment.promoted</code>, <code>experiment.rolled_back</code>, <code>guardrail.breached</code> and <code>srm.detected</code>, signed with HMAC-SHA256, retried with backoff.
+        Subscribers receive <code>decision.changed</code>, <code>experiment.promoted</code>, <code>experiment.rolled_back</code>, <code>guardrail.breached</code> and <code>srm.detected</code>, signed with HMAC-SHA256, retried with backoff.{!admin && " The delivery log shows status codes; error details are for admins."}
       </p>
       <section aria-labelledby="subs-heading" className="space-y-2">
         <h2 id="subs-heading" className="font-semibold">

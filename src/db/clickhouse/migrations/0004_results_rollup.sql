@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS {{local:results_user_rollup}} {{on_cluster}} (
 PARTITION BY experiment
 ORDER BY (experiment, uh);
 
-{{distributed:results_user_rollup}}
+{{distributed:results_user_rollup}};
 
 CREATE TABLE IF NOT EXISTS {{local:results_rollup_state}} {{on_cluster}} (
   experiment LowCardinality(String),
@@ -57,4 +57,4 @@ CREATE TABLE IF NOT EXISTS {{local:results_rollup_state}} {{on_cluster}} (
 ) ENGINE = {{engine:ReplacingMergeTree(version)}}
 ORDER BY experiment;
 
-{{distributed:results_rollup_state}}
+{{distributed:results_rollup_state}};
