@@ -88,6 +88,7 @@ export class IngestionPipeline {
   private flushing = 0;
   private lastDetachedLog = 0;
   private lastError?: unknown;
+  private stopped = false;
   /** when the drain's current run of failures began (0: it is not failing) */
   private failingSince = 0;
   /** rows of detached submissions not yet durable */
@@ -237,11 +238,12 @@ export class IngestionPipeline {
 
   /** Starts the drain unless it runs already (it then picks the new records up by itself). */
   kickDrain(): void {
+    if (this.stopped) return;
     this.draining ??= this.drainLoop().finally(() => (this.draining = undefined));
   }
 
   private async drainLoop(): Promise<void> {
-    for (;;) {
+    while (!this.stopped) {
       const wait = this.lastInsertAt + DRAIN_LINGER_MS - Date.now();
       if (wait > 0 && this.flushing === 0 && this.spool.depth().bytes < DRAIN_MIN_BYTES) await new Promise((r) => setTimeout(r, wait));
       try {
@@ -255,6 +257,7 @@ export class IngestionPipeline {
       } catch (e) {
         this.noteError(e);
         this.failingSince ||= Date.now();
+        if (this.stopped) return;
         this.retryMs = Math.min(RETRY_MAX_MS, Math.max(RETRY_MIN_MS, this.retryMs * 2));
         clearTimeout(this.retryTimer);
         this.retryTimer = setTimeout(() => this.kickDrain(), this.retryMs);
@@ -332,6 +335,11 @@ export class IngestionPipeline {
     clearTimeout(this.retryTimer);
     while (this.detached.size > 0) await Promise.all(this.detached);
     while (this.committing) await this.committing;
+    // From here no drain starts or retries: a closed pipeline's drain, woken by its retry timer
+    // after a new pipeline opened the same spool, read with a stale checkpoint and inserted
+    // ranges under different tokens (duplicates; found by test/ingestion-fuzz.test.ts).
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
     await this.draining;
     await this.spool.close();
   }
