@@ -16,6 +16,7 @@ import * as experimentsRoute from "@/app/api/v1/experiments/route";
 import * as startRoute from "@/app/api/v1/experiments/[key]/start/route";
 import { chCommand, chQuery } from "@/db/clickhouse/client";
 import { recordServerEvents } from "@/server/ingestion/ingest";
+import { isDataError } from "@/server/ingestion/store-errors";
 import { flushIngestion, ingestionPipeline, setIngestionInserterWrapper, stopIngestion } from "@/server/ingestion/pipeline";
 import type { EventRow } from "@/server/ingestion/schemas";
 import { call, setupStores, TEST_CLIENT_KEY } from "./helpers/app";
@@ -230,5 +231,21 @@ describe("the drain isolates rows the store refuses", () => {
     expect(Buffer.from(dead[0].base64, "base64").toString("latin1")).toContain("crc-1-9");
     expect(ingestionPipeline().stats.corruptRecords).toBe(1);
     clearDeadLetters();
+  });
+});
+
+describe("which failures split a batch", () => {
+  it("splits on the rows' errors only; the store's own failures and unknown ones are retried whole", () => {
+    const ch = (code: number, msg: string) => new Error(`Code: ${code}. DB::Exception: ${msg}`);
+    expect(isDataError(ch(25, "Cannot parse escape sequence: missing second part of surrogate pair"))).toBe(true);
+    expect(isDataError(ch(27, "Cannot parse input: expected '{'"))).toBe(true);
+    expect(isDataError(ch(252, "Too many partitions for single INSERT block (more than 100)"))).toBe(true);
+    expect(isDataError(Object.assign(new Error("Cannot parse input"), { code: "27" }))).toBe(true); // @clickhouse/client's ClickHouseError
+    expect(isDataError(ch(252, "Too many parts (300) in partition 202612. Merges are processing significantly slower than inserts"))).toBe(false);
+    expect(isDataError(ch(243, "Cannot reserve 1.00 MiB, not enough space"))).toBe(false);
+    expect(isDataError(ch(241, "Memory limit exceeded"))).toBe(false);
+    expect(isDataError(ch(60, "Table verdict.events does not exist"))).toBe(false);
+    expect(isDataError(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:8123"), { code: "ECONNREFUSED" }))).toBe(false);
+    expect(isDataError(new Error("socket hang up"))).toBe(false);
   });
 });
