@@ -17,7 +17,7 @@ import * as startRoute from "@/app/api/v1/experiments/[key]/start/route";
 import { chCommand, chQuery } from "@/db/clickhouse/client";
 import { recordServerEvents } from "@/server/ingestion/ingest";
 import { isDataError } from "@/server/ingestion/store-errors";
-import { flushIngestion, ingestionPipeline, setIngestionInserterWrapper, stopIngestion } from "@/server/ingestion/pipeline";
+import { flushIngestion, IngestionPipeline, ingestionPipeline, setIngestionInserterWrapper, stopIngestion } from "@/server/ingestion/pipeline";
 import type { EventRow } from "@/server/ingestion/schemas";
 import { call, setupStores, TEST_CLIENT_KEY } from "./helpers/app";
 import { faultyInserter, type Fault } from "./helpers/ingest-faults";
@@ -206,6 +206,16 @@ describe("the drain isolates rows the store refuses", () => {
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
     expect(new Set(deadLetters().map((d) => d.row.id))).toEqual(new Set(bad));
     clearDeadLetters();
+  });
+
+  it("in direct mode, a group the store refuses goes to the spool, where the drain isolates the bad row", async () => {
+    const p = new IngestionPipeline(join(process.env.VERDICT_DATA_DIR!, "spool-direct-poison"), "direct", 64 * 1024 * 1024);
+    await p.submit([row("dm-1"), row("dm-bad", { user_id: "\ud800" }), row("dm-2")]);
+    expect(p.stats.spooledRows).toBe(3);
+    await p.flush();
+    expect(await rawCounts("dm-")).toEqual(new Map([["dm-1", 1], ["dm-2", 1]]));
+    expect(p.stats.deadLetteredRows).toBe(1);
+    await p.close();
   });
 
   it("moves a damaged record between intact ones to the dead-letter file and drains the others", async () => {

@@ -47,9 +47,9 @@ export class DeadLetters {
    * Rows the store refused: `rows` are JSONEachRow lines as inserted (valid JSON, embedded as is,
    * so nothing is lost in re-encoding, lone surrogate escapes included).
    */
-  async refused(rows: { line: Buffer; at: DeadLetterPosition }[], error: string): Promise<void> {
+  async refused(rows: { line: Buffer; at: DeadLetterPosition; error: string }[]): Promise<void> {
     const time = new Date().toISOString();
-    const lines = rows.map(({ line, at }) => {
+    const lines = rows.map(({ line, at, error }) => {
       const text = line.toString("utf8").replace(/\n$/, "");
       return Buffer.from(`{"kind":"refused","time":${JSON.stringify(time)},"error":${JSON.stringify(error)},"position":${JSON.stringify(at)},"row":${text}}\n`);
     });

@@ -274,7 +274,7 @@ export class IngestionPipeline {
     this.lastInsertAt = Date.now();
     if (refused.length > 0) {
       const at = { segment: batch.segment, start: batch.start, end: batch.end };
-      await this.deadLetters.refused(refused.map((r) => ({ line: r.line, at: { ...at, row: r.row } })), refused[0].error);
+      await this.deadLetters.refused(refused.map((r) => ({ line: r.line, at: { ...at, row: r.row }, error: r.error })));
       this.stats.deadLetteredRows += refused.length;
       this.noteError(new Error(refused[0].error));
       console.error(`[verdict] ingestion: the event store refused ${refused.length} row(s) of spool batch ${batch.segment}:${batch.start}-${batch.end}; moved to ${this.deadLetters.path}: ${refused[0].error}`);
