@@ -121,7 +121,7 @@ export class Spool {
       }
       const next = nextRecord(data, offset + 1);
       if (next < 0) break; // nothing intact after it: a torn tail
-      console.error(`[verdict] spool: ${next - offset} damaged bytes at ${segmentName(seq)}:${offset} between intact records; the drain moves them to the dead-letter file`);
+      if (offset >= countFrom) console.error(`[verdict] spool: ${next - offset} damaged bytes at ${segmentName(seq)}:${offset} between intact records; the drain moves them to the dead-letter file`);
       offset = next;
     }
     if (offset < data.length) {
