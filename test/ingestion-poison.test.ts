@@ -168,6 +168,8 @@ describe("the drain isolates rows the store refuses", () => {
     // The store's message quotes the refused row; only authenticated callers see it.
     expect(pub.body.ingestion.lastError).toBe("rows refused by the event store (ClickHouse code 25)");
     expect(JSON.stringify(pub.body)).not.toMatch(/user_id|\\ud800/);
+    // A client key is embedded in apps, so it is as public as no key at all.
+    expect((await call(healthRoute.GET, { token: TEST_CLIENT_KEY })).body.ingestion.lastError).toBe(pub.body.ingestion.lastError);
     const admin = await call(healthRoute.GET);
     expect(admin.body.ingestion.lastError).toMatch(/Code: 25/);
     expect(admin.body.ingestion.deadLetter.file).toBe(join(spoolDir(), "dead-letter.jsonl"));
