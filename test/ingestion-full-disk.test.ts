@@ -65,8 +65,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await stopIngestion();
-  if (mounted) execFileSync("umount", ["-l", spoolDir], { stdio: "pipe" });
+  try {
+    await stopIngestion();
+  } finally {
+    if (mounted) execFileSync("umount", ["-l", spoolDir], { stdio: "pipe" });
+  }
 });
 
 describe("a full disk under the spool", () => {
