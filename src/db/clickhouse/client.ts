@@ -4,6 +4,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
+import { finished } from "node:stream/promises";
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from "@clickhouse/client";
 import { env } from "@/server/env";
 import { AppError } from "@/server/errors";
@@ -62,7 +63,11 @@ async function open(): Promise<EventStore> {
     });
     const insertPayload: PayloadInserter = async (table, format, payload, settings) => {
       const res = await client.exec({ query: `INSERT INTO ${table} FORMAT ${format}`, values: Readable.from([payload]), clickhouse_settings: settings });
-      res.stream.destroy();
+      // Read the response to its end (an INSERT's is short, gzip-compressed with response
+      // compression on): destroyed unread, the client logs "Premature close" and the socket
+      // cannot go back to the keep-alive pool.
+      res.stream.resume();
+      await finished(res.stream);
     };
     return { client, insertPayload, mode: "server", describe, cluster: e.CLICKHOUSE_CLUSTER, database: e.CLICKHOUSE_DATABASE };
   }

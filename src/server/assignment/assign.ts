@@ -28,7 +28,7 @@ function exposureId(experiment: string, variant: string, unit: string): string {
 export async function assign({ input }: { input: AssignInput }) {
   const { snapshot } = await getSnapshot();
   const compiled = compileSnapshot(snapshot);
-  const units: Unit[] = "units" in input ? input.units : [input];
+  const units: Unit[] = input.units ?? [input as Unit];
   const results = units.map((u) => ({ assignments: compiled.evaluateAll(u) as Assignment[] }));
   if (input.log) {
     const now = Date.now();
@@ -44,5 +44,5 @@ export async function assign({ input }: { input: AssignInput }) {
     });
     await recordServerEvents(rows);
   }
-  return "units" in input ? { results } : results[0];
+  return input.units !== undefined ? { results } : results[0];
 }

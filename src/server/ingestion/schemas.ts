@@ -22,26 +22,32 @@ export const LIMITS = {
   maxPropertyValueLength: 512,
   /** timestamps further ahead than this are refused (clock skew allowance) */
   maxFutureMs: 5 * 60 * 1000,
-  /** epoch-ms timestamps before 2000-01-01 are almost certainly seconds sent as ms */
+  /**
+   * The window's start, for ISO and epoch alike: epoch-ms values before it are almost certainly
+   * seconds sent as ms, and it bounds the months an insert can span (events are partitioned by month).
+   */
   minTimestampMs: Date.UTC(2000, 0, 1),
 } as const;
 
-const PropertyValue = z.union([z.string().max(LIMITS.maxPropertyValueLength), z.number(), z.boolean()]);
+/** Strings must be well-formed UTF-16 (no lone surrogate such as "\ud800"): the store refuses them. */
+const text = () => z.string().refine((s) => (s as unknown as { isWellFormed(): boolean }).isWellFormed(), "contains a lone UTF-16 surrogate");
+
+const PropertyValue = z.union([text().max(LIMITS.maxPropertyValueLength), z.number(), z.boolean()]);
 
 export const IngestEventSchema = z
   .object({
-    id: z.string().min(1).max(LIMITS.maxIdLength).describe("Idempotency key: a retried event must carry the same id (and timestamp)"),
+    id: text().min(1).max(LIMITS.maxIdLength).describe("Idempotency key: a retried event must carry the same id (and timestamp)"),
     type: z.enum(EVENT_TYPES),
-    userId: z.string().min(1).max(LIMITS.maxUserIdLength).optional().describe("Randomisation unit; required unless instanceId is given"),
-    instanceId: z.string().min(1).max(LIMITS.maxUserIdLength).optional().describe("Stands in for userId in rolling deploys"),
-    name: z.string().min(1).max(LIMITS.maxNameLength).optional().describe("Required for type 'metric'"),
-    experiment: z.string().min(1).max(LIMITS.maxKeyLength).optional().describe("Required for 'exposure'; must exist"),
-    variant: z.string().min(1).max(LIMITS.maxKeyLength).optional().describe("Required for 'exposure'; must be a variant of the experiment"),
+    userId: text().min(1).max(LIMITS.maxUserIdLength).optional().describe("Randomisation unit; required unless instanceId is given"),
+    instanceId: text().min(1).max(LIMITS.maxUserIdLength).optional().describe("Stands in for userId in rolling deploys"),
+    name: text().min(1).max(LIMITS.maxNameLength).optional().describe("Required for type 'metric'"),
+    experiment: text().min(1).max(LIMITS.maxKeyLength).optional().describe("Required for 'exposure'; must exist"),
+    variant: text().min(1).max(LIMITS.maxKeyLength).optional().describe("Required for 'exposure'; must be a variant of the experiment"),
     value: z.number().optional().describe("page_load: ms >= 0 (required); feedback: integer 1-5 (required); metric: required; engagement/error/request: default 1"),
-    properties: z.record(z.string().max(LIMITS.maxPropertyKeyLength), PropertyValue).optional().describe(`Flat map, at most ${LIMITS.maxProperties} entries`),
-    timestamp: z.union([z.iso.datetime({ offset: true }), z.number().int()]).optional().describe("ISO-8601 or epoch ms; default: time received; at most 5 minutes in the future"),
+    properties: z.record(text().max(LIMITS.maxPropertyKeyLength), PropertyValue).optional().describe(`Flat map, at most ${LIMITS.maxProperties} entries`),
+    timestamp: z.union([z.iso.datetime({ offset: true }), z.number().int()]).optional().describe("ISO-8601 with a zone, or epoch ms; from 2000-01-01T00:00:00Z to 5 minutes after the time received (both forms); default: the time received (or a UUIDv7 id's time)"),
   })
-  .describe("One exposure or KPI event");
+  .describe("One exposure or KPI event. Every string must be well-formed Unicode (no lone UTF-16 surrogate). An invalid event is reported in `rejected` by index, with the field named in its message; the others are kept.");
 
 export const IngestEnvelopeSchema = z.object({ events: z.array(IngestEventSchema).max(LIMITS.maxEvents) });
 

@@ -32,6 +32,16 @@ function boundedString(v: unknown, max: number): v is string {
 }
 
 /**
+ * False for a string holding a lone UTF-16 surrogate ("\ud800"): JSON can carry one, but it is not
+ * text, and ClickHouse refuses the row (CANNOT_PARSE_ESCAPE_SEQUENCE). (ES2024; Node >= 20.)
+ */
+export function wellFormed(s: string): boolean {
+  return (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+}
+
+const loneSurrogate = (code: RejectionCode, field: string) => fail(code, `${field} contains a lone UTF-16 surrogate (not valid Unicode text)`);
+
+/**
  * The event time. A missing timestamp defaults to the receive time, except that a UUIDv7 id
  * carries its own creation time, which is used instead so a retried event lands in the same
  * partition and sort position as the first attempt (see README.md, "Exactly once").
@@ -47,10 +57,11 @@ function eventTime(raw: unknown, id: string, ctx: ValidationContext): number | I
   if (typeof raw === "number") {
     if (!Number.isFinite(raw)) return fail("invalid_timestamp", "timestamp must be ISO-8601 or epoch milliseconds");
     ms = Math.round(raw);
-    if (ms < LIMITS.minTimestampMs) return fail("invalid_timestamp", "timestamp is before 2000-01-01: epoch seconds sent instead of milliseconds?");
+    if (ms < LIMITS.minTimestampMs) return fail("invalid_timestamp", "timestamp is before 2000-01-01T00:00:00Z: epoch seconds sent instead of milliseconds?");
   } else if (typeof raw === "string" && raw.length <= 40 && ISO_8601.test(raw)) {
     ms = Date.parse(raw);
     if (Number.isNaN(ms)) return fail("invalid_timestamp", `timestamp '${raw}' is not a valid date`);
+    if (ms < LIMITS.minTimestampMs) return fail("invalid_timestamp", "timestamp is before 2000-01-01T00:00:00Z");
   } else {
     return fail("invalid_timestamp", "timestamp must be ISO-8601 (with a zone) or epoch milliseconds");
   }
@@ -90,10 +101,12 @@ function eventProperties(raw: unknown): string | Invalid {
     if (!Object.prototype.hasOwnProperty.call(raw, key)) continue;
     if (++n > LIMITS.maxProperties) return fail("invalid_properties", `properties may hold at most ${LIMITS.maxProperties} entries`);
     if (key.length === 0 || key.length > LIMITS.maxPropertyKeyLength) return fail("invalid_properties", `property names must be 1-${LIMITS.maxPropertyKeyLength} characters`);
+    if (!wellFormed(key)) return loneSurrogate("invalid_properties", `properties: a property name`);
     const v = (raw as Record<string, unknown>)[key];
     const t = typeof v;
     if (t === "string") {
       if ((v as string).length > LIMITS.maxPropertyValueLength) return fail("invalid_properties", `property '${key}' is longer than ${LIMITS.maxPropertyValueLength} characters`);
+      if (!wellFormed(v as string)) return loneSurrogate("invalid_properties", `properties.${key}`);
     } else if (t === "number") {
       if (!Number.isFinite(v)) return fail("invalid_properties", `property '${key}' must be a finite number`);
     } else if (t !== "boolean") {
@@ -106,11 +119,14 @@ function eventProperties(raw: unknown): string | Invalid {
 function toRow(e: Record<string, unknown>, ctx: ValidationContext): EventRow | Invalid {
   const id = e.id;
   if (!boundedString(id, LIMITS.maxIdLength)) return fail("invalid_id", `id must be a string of 1-${LIMITS.maxIdLength} characters`);
+  if (!wellFormed(id)) return loneSurrogate("invalid_id", "id");
   const type = e.type;
   if (typeof type !== "string" || !TYPES.has(type)) return fail("invalid_type", `type must be one of ${EVENT_TYPES.join(", ")}`);
   const user = e.userId ?? e.instanceId;
   if (!boundedString(user, LIMITS.maxUserIdLength)) return fail("invalid_user", `userId (or instanceId) must be a string of 1-${LIMITS.maxUserIdLength} characters`);
+  if (!wellFormed(user)) return loneSurrogate("invalid_user", e.userId !== undefined && e.userId !== null ? "userId" : "instanceId");
   let name = "";
+  if (typeof e.name === "string" && !wellFormed(e.name)) return loneSurrogate("invalid_name", "name");
   if (type === "metric") {
     if (!boundedString(e.name, LIMITS.maxNameLength)) return fail("invalid_name", `metric events need a name of 1-${LIMITS.maxNameLength} characters`);
     name = e.name;
@@ -123,6 +139,8 @@ function toRow(e: Record<string, unknown>, ctx: ValidationContext): EventRow | I
   if (type === "exposure") {
     if (!boundedString(e.experiment, LIMITS.maxKeyLength)) return fail("unknown_experiment", "exposure events need an experiment key");
     if (!boundedString(e.variant, LIMITS.maxKeyLength)) return fail("unknown_variant", "exposure events need a variant key");
+    if (!wellFormed(e.experiment)) return loneSurrogate("unknown_experiment", "experiment");
+    if (!wellFormed(e.variant)) return loneSurrogate("unknown_variant", "variant");
     experiment = e.experiment;
     variant = e.variant;
     const known = ctx.catalog.has(experiment, variant);

@@ -13,7 +13,7 @@ import { mirrorCounter, monitoring, type MonitoringMetrics } from "./registry";
 
 const RECOMMENDATIONS = ["promote", "hold", "rollback"] as const;
 
-function collectIngestion(m: MonitoringMetrics): void {
+async function collectIngestion(m: MonitoringMetrics): Promise<void> {
   const c = ingestCounters();
   mirrorCounter(m.ingestAccepted, c.accepted, "source");
   mirrorCounter(m.ingestRejected, c.rejected, "code");
@@ -26,6 +26,8 @@ function collectIngestion(m: MonitoringMetrics): void {
   m.spoolEvents.set(depth.rows);
   m.spoolBytes.set(depth.bytes);
   m.spoolMaxBytes.set(p.maxSpoolBytes);
+  mirrorCounter(m.deadLetters, { refused: p.stats.deadLetteredRows, corrupt: p.stats.corruptRecords }, "kind");
+  m.deadLetterRows.set(await p.deadLetters.size());
 }
 
 async function collectExperiments(m: MonitoringMetrics): Promise<void> {
@@ -70,7 +72,7 @@ async function collectExperiments(m: MonitoringMetrics): Promise<void> {
 /** The exposition text and its content type. */
 export async function renderMetrics(): Promise<{ body: string; contentType: string }> {
   const m = monitoring();
-  collectIngestion(m);
+  await collectIngestion(m);
   await collectExperiments(m);
   return { body: await m.registry.metrics(), contentType: m.registry.contentType };
 }

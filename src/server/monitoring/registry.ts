@@ -15,6 +15,13 @@ function build() {
     ingestRefused: new Counter({ name: "verdict_ingest_requests_refused_total", help: "Ingestion requests refused whole (rate_limited, spool_full, ...) since start", labelNames: ["code"], registers: r }),
     directRequests: new Counter({ name: "verdict_http_direct_requests_total", help: "Requests the production server handed straight to their route handler, bypassing Next.js's pipeline (src/server/http/hot-routes.ts)", labelNames: ["route"], registers: r }),
     storeInserted: new Counter({ name: "verdict_ingest_events_inserted_total", help: "Events inserted into ClickHouse since start", registers: r }),
+    deadLetters: new Counter({
+      name: "verdict_ingest_dead_letters_total",
+      help: "Entries moved to the spool's dead-letter file since start, by kind (refused: rows the event store refused for their content; corrupt: spool ranges that failed their checksum)",
+      labelNames: ["kind"],
+      registers: r,
+    }),
+    deadLetterRows: new Gauge({ name: "verdict_ingest_dead_letter_entries", help: "Entries in the spool's dead-letter file now (health is degraded while > 0)", registers: r }),
     spoolEvents: new Gauge({ name: "verdict_ingest_spool_events", help: "Events in the local spool not yet in ClickHouse", registers: r }),
     spoolBytes: new Gauge({ name: "verdict_ingest_spool_bytes", help: "Bytes in the local spool", registers: r }),
     spoolMaxBytes: new Gauge({ name: "verdict_ingest_spool_max_bytes", help: "Spool capacity (VERDICT_SPOOL_MAX_BYTES); ingestion answers 503 beyond it", registers: r }),

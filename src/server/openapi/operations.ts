@@ -14,7 +14,7 @@ import { registerOperations } from "./registry";
 const key = ExperimentKeyParams;
 
 registerOperations(
-  { method: "get", path: "/api/health", summary: "State of both stores and their migrations", access: "public", tag: "system", responses: { 200: "Healthy", 503: "A store is down" } },
+  { method: "get", path: "/api/health", summary: "State of both stores and their migrations", access: "public", tag: "system", responses: { 200: "status ok, or degraded with problems (dead letters, a failing spool drain); error details only for viewer-or-better callers", 503: "A store is down" } },
   { method: "get", path: "/api/v1/openapi.json", summary: "This document", access: "public", tag: "system" },
   { method: "post", path: "/api/auth/login", summary: "Sign in; sets the session and CSRF cookies", access: "public", tag: "auth", body: LoginSchema },
   { method: "post", path: "/api/auth/logout", summary: "Sign out", access: "viewer", tag: "auth" },
@@ -58,7 +58,13 @@ registerOperations(
     access: "client",
     tag: "ingestion",
     body: IngestEnvelopeSchema,
-    responses: { 200: "{ accepted, rejected: [{ index, code, message }] }", 413: "Over 1,000 events or 1 MiB", 429: "Rate limited (Retry-After)", 503: "Spool full (Retry-After)" },
+    responses: {
+      200: "{ accepted, rejected: [{ index, code, message }] }: invalid events (the message names the field; timestamps outside 2000-01-01T00:00:00Z .. now + 5 min; lone UTF-16 surrogates) are rejected by index, the rest kept",
+      400: "Body is not JSON or not { events: [...] }",
+      413: "Over 1,000 events or 1 MiB",
+      429: "Rate limited (Retry-After)",
+      503: "spool_full (Retry-After): the spool is at its limit or its disk is full; nothing of the request was accepted",
+    },
   },
   {
     method: "get",
