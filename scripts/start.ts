@@ -2,6 +2,9 @@
 // (Next.js's handler, plus a direct path for the two high-rate client endpoints).
 // Migrations, the first admin and the demo seed run inside the server process (instrumentation.ts),
 // because each embedded store may be opened by one process only.
+// package.json runs this as `exec node …`: npm runs a script through sh, and Debian's sh (dash)
+// stays in between as npm's child; npm relays SIGTERM to that shell, which died of it without
+// passing it on, leaving this process and the server running as orphans.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -34,9 +37,24 @@ function main() {
   }
   console.log(`[verdict] starting on http://localhost:${port}`);
   const [command, args] = serverCommand(ROOT);
-  const server = spawn(command, args, { cwd: ROOT, stdio: "inherit", env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", PORT: String(port) } });
+  // The IPC channel is how the server learns that this process is gone, however it ended (server.ts).
+  const server = spawn(command, args, {
+    cwd: ROOT,
+    stdio: ["inherit", "inherit", "inherit", "ipc"],
+    env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", PORT: String(port) },
+  });
   for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => server.kill(sig));
   server.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+  // npm gives the script it runs no channel of its own; when npm is killed outright this process
+  // is re-parented, which only a look at ppid can tell. It then stops the server as a signal would.
+  const parent = process.ppid;
+  const watch = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(watch);
+    console.log("[verdict] npm is gone; stopping the server");
+    server.kill("SIGTERM");
+  }, 1000);
+  watch.unref();
 }
 
 main();

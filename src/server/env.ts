@@ -55,6 +55,12 @@ const EnvSchema = z.object({
   // demo seed: simulated users sent through the public API in the background after boot
   VERDICT_SEED_DEMO_USERS: z.coerce.number().int().min(0).default(3000),
   VERDICT_SECURE_COOKIES: bool.default(false),
+  // server.ts: how long a client may take to send its request headers, and its whole request
+  // (headers and body; the response may take as long as it needs: streams are not cut), and how
+  // long an idle keep-alive connection stays open. 0 turns the request timeout off (not advised).
+  VERDICT_HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
+  VERDICT_HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+  VERDICT_HTTP_KEEPALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).default(65_000),
 });
 
 export type Env = z.infer<typeof EnvSchema> & { dataDir: string };

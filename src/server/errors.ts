@@ -7,6 +7,8 @@ export const ERROR_STATUS = {
   forbidden: 403,
   csrf_failed: 403,
   not_found: 404,
+  method_not_allowed: 405,
+  request_timeout: 408,
   conflict: 409,
   invalid_transition: 409,
   payload_too_large: 413,
@@ -19,7 +21,12 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
+// Marks an AppError across module copies: server.ts runs outside Next's bundle, which has its own
+// copy of this module, and its errors must still map to their status, not to 500.
+const APP_ERROR = Symbol.for("verdict.AppError");
+
 export class AppError extends Error {
+  readonly [APP_ERROR] = true;
   readonly code: ErrorCode;
   readonly details?: unknown;
   readonly headers?: Record<string, string>;
@@ -40,5 +47,5 @@ export class AppError extends Error {
 export const notFound = (what: string, key: string) => new AppError("not_found", `${what} '${key}' does not exist`, { key });
 
 export function isAppError(e: unknown): e is AppError {
-  return e instanceof AppError;
+  return e instanceof AppError || (typeof e === "object" && e !== null && (e as { [APP_ERROR]?: boolean })[APP_ERROR] === true);
 }

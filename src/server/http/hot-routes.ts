@@ -25,7 +25,16 @@ export function hotRouteRequests(): Record<string, number> {
   return processSingleton<Record<string, number>>("hotRouteRequests", () => ({}));
 }
 
-export function hotRoute(method: "GET" | "POST", pathname: string, handler: RouteHandler): RouteHandler {
+/**
+ * Routes whose answer is a long-lived stream (server-sent events): server.ts pipes their Response
+ * instead of buffering it, and no body deadline applies. The header timeout still does (server.ts).
+ */
+export function hotStreams(): Set<string> {
+  return processSingleton<Set<string>>("hotStreams", () => new Set());
+}
+
+export function hotRoute(method: "GET" | "POST", pathname: string, handler: RouteHandler, opts: { stream?: boolean } = {}): RouteHandler {
   hotRoutes().set(`${method} ${pathname}`, handler);
+  if (opts.stream) hotStreams().add(`${method} ${pathname}`);
   return handler;
 }

@@ -6,6 +6,7 @@ import { authenticate } from "@/server/auth/authenticate";
 import { allows, ANONYMOUS, type Access, type Principal } from "@/server/auth/principal";
 import { CSRF_HEADER } from "@/server/auth/tokens";
 import { AppError } from "@/server/errors";
+import { BODY_LIMITS, readJsonBody, requireJsonBody } from "./body";
 import { plainError, plainJson, toResponse, validationError, type PlainResponse } from "./respond";
 
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -19,6 +20,8 @@ export interface RouteSpec<P, B, Q> {
   query?: Q;
   /** ?key= is accepted (client routes called by navigator.sendBeacon, which cannot set headers) */
   allowQueryKey?: boolean;
+  /** the most body this route reads (413 beyond); by default BODY_LIMITS of its access (body.ts) */
+  maxBodyBytes?: number;
 }
 
 export interface RouteContext<P, B, Q> {
@@ -39,6 +42,8 @@ export type RouteHandler = ((req: Request, ctx: RouteParams) => Promise<Response
    * node:http itself: a Response per request costs more than a fast handler's own work).
    */
   direct: (req: Request, ctx: RouteParams) => Promise<PlainResponse | Response>;
+  /** the most body it reads; server.ts's direct path reads no more from the socket */
+  maxBodyBytes: number;
 };
 
 export function route<P extends z.ZodType | undefined = undefined, B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined>(
@@ -46,12 +51,15 @@ export function route<P extends z.ZodType | undefined = undefined, B extends z.Z
   handler: (ctx: RouteContext<P, B, Q>) => Promise<unknown>,
 ): RouteHandler;
 export function route(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType>, handler: (ctx: RouteContext<z.ZodType, z.ZodType, z.ZodType>) => Promise<unknown>): RouteHandler {
+  const maxBodyBytes = spec.maxBodyBytes ?? BODY_LIMITS[spec.access];
   const direct = async (req: Request, ctx: RouteParams): Promise<PlainResponse | Response> => {
     try {
+      // from the headers alone: nothing of the body is read for a caller who may not call this
       const principal = await authorize(req, spec);
+      if (spec.body) requireJsonBody(req);
       const params = spec.params ? parse(spec.params, await ctx.params, "path parameters") : undefined;
       const query = spec.query ? parse(spec.query, Object.fromEntries(new URL(req.url).searchParams), "query parameters") : undefined;
-      const body = spec.body ? parse(spec.body, await readJson(req), "request body") : undefined;
+      const body = spec.body ? parse(spec.body, await readJsonBody(req, maxBodyBytes), "request body") : undefined;
       const result = await handler({ req, principal, params, body, query });
       return result instanceof Response ? result : plainJson(result);
     } catch (err) {
@@ -62,7 +70,7 @@ export function route(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType>, handler:
     const out = await direct(req, ctx);
     return out instanceof Response ? out : toResponse(out);
   };
-  return Object.assign(fn, { access: spec.access, direct });
+  return Object.assign(fn, { access: spec.access, direct, maxBodyBytes });
 }
 
 async function authorize(req: Request, spec: RouteSpec<unknown, unknown, unknown>): Promise<Principal> {
@@ -93,14 +101,4 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.
   const r = schema.safeParse(value);
   if (!r.success) throw validationError(r.error, what);
   return r.data;
-}
-
-export async function readJson(req: Request): Promise<unknown> {
-  const text = await req.text();
-  if (!text.trim()) return {};
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new AppError("invalid_json", `Request body is not valid JSON: ${(e as Error).message}`);
-  }
 }

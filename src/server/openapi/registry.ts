@@ -119,6 +119,11 @@ export function buildDocument(version: string) {
       if (op.access === "public" && status !== 400) continue;
       responses[status] ??= { description, content: { "application/json": { schema: ERROR_SCHEMA } } };
     }
+    // every body is capped per route and a JSON body must be sent as application/json (src/server/http/body.ts)
+    if (op.body || op.method !== "get") {
+      responses[413] ??= { description: "Body over this route's limit", content: { "application/json": { schema: ERROR_SCHEMA } } };
+    }
+    if (op.body) responses[415] ??= { description: "Body not sent as application/json", content: { "application/json": { schema: ERROR_SCHEMA } } };
     paths[op.path] ??= {};
     paths[op.path][op.method] = {
       summary: op.summary,
@@ -132,7 +137,11 @@ export function buildDocument(version: string) {
   }
   return {
     openapi: "3.0.3",
-    info: { title: "Verdict API", version, description: "Experiments, assignment, KPI ingestion, results and release decisions." },
+    info: { title: "Verdict API", version, description:
+        "Experiments, assignment, KPI ingestion, results and release decisions. Every error answers { error: { code, message, details } }; " +
+        "a path not listed here answers 404 not_found, a method a path does not list 405 method_not_allowed with an Allow header, " +
+        "a request that does not arrive within the server's request timeout 408 request_timeout.",
+    },
     servers: [{ url: "/" }],
     components: {
       schemas: components,
