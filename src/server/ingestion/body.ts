@@ -28,7 +28,7 @@ async function readCapped(req: Request): Promise<Buffer> {
     if (done) break;
     size += value.byteLength;
     if (size > LIMITS.maxBodyBytes) {
-      await reader.cancel().catch(() => undefined);
+      void reader.cancel().catch(() => undefined); // not awaited: on Next's path it can wait for the whole upload
       throw tooLarge(`Body is larger than ${LIMITS.maxBodyBytes} bytes`);
     }
     chunks.push(value);
