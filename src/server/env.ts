@@ -38,6 +38,8 @@ const EnvSchema = z.object({
   // shares one client key, so a fixed per-key number would throttle a fleet; overload is shed by load
   VERDICT_INGEST_RATE_LIMIT: z.coerce.number().int().min(0).default(0),
   VERDICT_SPOOL_MAX_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024 * 1024),
+  // events waiting for their group commit (bytes) beyond which requests are shed with 503 overloaded
+  VERDICT_INGEST_QUEUE_MAX_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 * 1024),
   // spool-then-ack or insert-then-ack with spool fallback; see src/server/ingestion/README.md
   VERDICT_INGEST_MODE: z.enum(["spool", "direct"]).default("spool"),
   VERDICT_SEED_DEMO: bool.default(true),

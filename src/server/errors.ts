@@ -17,6 +17,7 @@ export const ERROR_STATUS = {
   internal: 500,
   store_unavailable: 503,
   spool_full: 503,
+  overloaded: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

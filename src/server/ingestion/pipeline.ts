@@ -71,6 +71,9 @@ export function serializeRows(rows: readonly EventRow[]): Buffer {
 
 const spoolFull = () =>
   new AppError("spool_full", "The event store is unavailable and the local spool is full; retry later", null, { "retry-after": "30" });
+// Load is shed here, not by a per-key number: the queue fills only when commits (fsync or insert)
+// cannot keep up, and a client told to come back in a second loses nothing.
+const overloaded = () => new AppError("overloaded", "Ingestion is at capacity; retry shortly", null, { "retry-after": "1" });
 const diskFull = () => new AppError("spool_full", "The local spool's disk is full; retry later", null, { "retry-after": "30" });
 
 export class IngestionPipeline {
@@ -113,6 +116,7 @@ export class IngestionPipeline {
     dir: string,
     readonly mode: IngestMode,
     readonly maxSpoolBytes: number,
+    readonly maxQueuedBytes = Infinity,
   ) {
     this.spool = new Spool(dir);
     this.deadLetters = new DeadLetters(dir);
@@ -139,6 +143,7 @@ export class IngestionPipeline {
     if (rows.length === 0) return;
     await this.ready();
     const payload = serializeRows(rows);
+    if (this.queuedBytes > 0 && this.queuedBytes + payload.length > this.maxQueuedBytes) throw overloaded();
     if ((this.mode === "spool" || !this.spool.isEmpty()) && this.spool.depth().bytes + this.queuedBytes + payload.length > this.maxSpoolBytes) throw spoolFull();
     await new Promise<void>((resolve, reject) => {
       this.queue.push({ payload, rows: rows.length, resolve, reject });
@@ -353,7 +358,7 @@ const holder = ((globalThis as Record<symbol, unknown>)[KEY] ??= {}) as Holder;
 export function ingestionPipeline(): IngestionPipeline {
   if (!holder.pipeline) {
     const e = env();
-    holder.pipeline = new IngestionPipeline(join(e.dataDir, "spool"), e.VERDICT_INGEST_MODE, e.VERDICT_SPOOL_MAX_BYTES);
+    holder.pipeline = new IngestionPipeline(join(e.dataDir, "spool"), e.VERDICT_INGEST_MODE, e.VERDICT_SPOOL_MAX_BYTES, e.VERDICT_INGEST_QUEUE_MAX_BYTES);
   }
   if (!holder.healthRegistered) {
     holder.healthRegistered = true;

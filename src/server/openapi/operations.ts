@@ -63,7 +63,7 @@ registerOperations(
       400: "Body is not JSON or not { events: [...] }",
       413: "Over 1,000 events or 1 MiB",
       429: "Rate limited (Retry-After)",
-      503: "spool_full (Retry-After): the spool is at its limit or its disk is full; nothing of the request was accepted",
+      503: "spool_full (Retry-After): the spool is at its limit or its disk is full; overloaded (Retry-After: 1): more is waiting to be committed than VERDICT_INGEST_QUEUE_MAX_BYTES. Nothing of the request was accepted",
     },
   },
   {
