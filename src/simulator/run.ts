@@ -18,6 +18,12 @@ export interface SimulationOptions {
   effects?: EffectsByVariant;
   /** effects of variants of other experiments the same users are in (the demo plants a few at once) */
   otherEffects?: Record<string, EffectsByVariant>;
+  /**
+   * Only these experiments get the simulated users (the demo seed lists its own): the others'
+   * assignments are ignored and their exposures never logged, so an experiment someone starts
+   * while a simulation runs collects none of its traffic. Default: every running experiment.
+   */
+  experiments?: string[];
   profile?: Partial<TrafficProfile>;
   seed?: number;
   /** users are `${userPrefix}${index}`; default "sim-<random>-" so runs never share users */
@@ -77,8 +83,10 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
   const isInstance = opts.unit === "instance";
   const profile = { ...(isInstance ? INSTANCE_PROFILE : USER_PROFILE), ...opts.profile };
   const effects = opts.effects ?? {};
-  // Dropping exposures means logging them ourselves (assign with log: false) and leaving some out.
-  const logOurselves = Object.values(effects).some((e) => (e.dropExposures ?? 0) > 0);
+  // Dropping exposures, or keeping to some experiments, means logging them ourselves (assign with
+  // log: false) and leaving some out.
+  const only = opts.experiments ? new Set([opts.experiment, ...opts.experiments]) : null;
+  const logOurselves = only !== null || Object.values(effects).some((e) => (e.dropExposures ?? 0) > 0);
   const batchSize = Math.max(1, opts.batchSize ?? 500);
   const report: SimulationReport = { users: 0, batches: 0, exposed: {}, served: {}, droppedExposures: 0, eventsSent: 0, eventsRejected: 0, stoppedEarly: false };
 
@@ -98,7 +106,7 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
     const events: object[] = [];
     units.forEach((unit, k) => {
       const id = (unit.userId ?? unit.instanceId)!;
-      const assignments: Assignment[] = results[k].assignments;
+      const assignments: Assignment[] = only ? results[k].assignments.filter((a) => only.has(a.experiment)) : results[k].assignments;
       const target = assignments.find((a) => a.experiment === opts.experiment);
       const variant = target?.variant;
       const userRng = rng.fork(`${prefix}${indexes[k]}`);

@@ -40,6 +40,8 @@ export async function seedDemo({ users = env().VERDICT_SEED_DEMO_USERS }: { user
       users,
       effects: DEMO_EFFECTS[DEMO_CANARY],
       otherEffects: DEMO_EFFECTS,
+      // demo traffic feeds demo experiments only, whatever a user starts meanwhile
+      experiments: DEMO_EXPERIMENTS.map((e) => e.key),
       profile: DEMO_PROFILE,
       seed: 2026,
       userPrefix: "demo-user-",
