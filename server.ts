@@ -12,6 +12,7 @@ import { AppError } from "./src/server/errors";
 import { hotRouteRequests, hotRoutes } from "./src/server/http/hot-routes";
 import { plainError, type PlainResponse } from "./src/server/http/respond";
 import type { RouteHandler } from "./src/server/http/route";
+import { serveSnapshotStream } from "./src/server/streaming/http";
 // Loaded now, not on the signal: a signal to the process group also stops the helper process that
 // compiles TypeScript on demand (tsx's esbuild service), and an import then fails.
 import { shutdownProcess } from "./src/server/shutdown";
@@ -97,6 +98,7 @@ async function main() {
   const server = createServer((req, res) => {
     const q = req.url?.indexOf("?") ?? -1;
     const pathname = q < 0 ? req.url : req.url?.slice(0, q);
+    if (serveSnapshotStream(req, res, pathname)) return; // GET /api/v1/sdk/stream: long-lived, node:http itself
     const key = `${req.method} ${pathname}`;
     const hot = hotRoutes().get(key);
     if (hot) hotRouteRequests()[key] = (hotRouteRequests()[key] ?? 0) + 1;

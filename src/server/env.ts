@@ -36,6 +36,9 @@ const EnvSchema = z.object({
   // demo seed: simulated users sent through the public API in the background after boot
   VERDICT_SEED_DEMO_USERS: z.coerce.number().int().min(0).default(3000),
   VERDICT_SECURE_COOKIES: bool.default(false),
+  // GET /api/v1/sdk/stream: concurrent streams per process (each holds a socket: mind ulimit -n)
+  VERDICT_STREAM_MAX_CONNECTIONS: z.coerce.number().int().min(0).default(20_000),
+  VERDICT_STREAM_HEARTBEAT_SECONDS: z.coerce.number().min(0.05).max(3600).default(15),
 });
 
 export type Env = z.infer<typeof EnvSchema> & { dataDir: string };
