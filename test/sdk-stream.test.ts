@@ -1,8 +1,10 @@
 // GET /api/v1/sdk/stream on the embedded store (PGlite), through the production server's direct
 // handler (src/server/streaming/http.ts) on a real node:http server: the same snapshot and etag as
 // GET /api/v1/sdk/config, on connect and on every change, Last-Event-ID, heartbeats, key checks, a
-// change signalled only by NOTIFY (as another instance's), and /assign reading the same snapshot.
+// change signalled only by NOTIFY (as another instance's), /assign reading the same snapshot, the
+// route handler Next serves (a web stream), slow consumers and the stream limit.
 process.env.VERDICT_STREAM_HEARTBEAT_SECONDS = "0.3";
+process.env.VERDICT_STREAM_MAX_CONNECTIONS = "40";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { eq, sql } from "drizzle-orm";
@@ -20,7 +22,7 @@ import * as keyRoute from "@/app/api/v1/keys/[id]/route";
 import { getDb } from "@/db/postgres";
 import { experiments } from "@/db/schema";
 import { EXPERIMENT_CHANGED_CHANNEL } from "@/server/experiments/change";
-import { streamHub } from "@/server/streaming/hub";
+import { MAX_BUFFERED_BYTES, streamHub } from "@/server/streaming/hub";
 import { serveSnapshotStream } from "@/server/streaming/http";
 import { call, setupStores, TEST_CLIENT_KEY } from "./helpers/app";
 import { connectSse, type SseConnection } from "./helpers/sse";
@@ -143,5 +145,53 @@ describe("GET /api/v1/sdk/stream", () => {
       await s.until(() => s.events.some((e) => JSON.parse(e.data).experiments.find((x: { key: string }) => x.key === "s-one").status === "rolled_back"), 5000, "the rollback");
     }
     expect(streamHub().snapshotStats().open).toBeGreaterThanOrEqual(20);
+  });
+
+  it("serves the same stream through the route handler (next start, next dev) as a web stream", async () => {
+    const res = await streamRoute.GET(new Request("http://localhost/api/v1/sdk/stream", { headers: { authorization: `Bearer ${TEST_CLIENT_KEY}` } }), { params: Promise.resolve({}) });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    const readUntil = async (pred: () => boolean) => {
+      while (!pred()) text += decoder.decode((await reader.read()).value, { stream: true });
+    };
+    await readUntil(() => text.includes("\n\n"));
+    const cfg = await config();
+    expect(text.startsWith(`event: snapshot\nid: ${cfg.etag}\ndata: `)).toBe(true);
+    await call(pause.POST, { params: { key: "s-two" }, body: {} });
+    await readUntil(() => text.split("event: snapshot").length === 3);
+    expect(text).toContain(`id: ${(await config()).etag}`);
+    await reader.cancel();
+  });
+
+  it("drops a consumer whose unsent bytes exceed the bound instead of buffering more", async () => {
+    const hub = streamHub();
+    const { getSnapshot } = await import("@/server/assignment/snapshot");
+    let queued = 0;
+    let closed = false;
+    // a client that stopped reading: everything written stays queued (fault injected at the socket)
+    hub.add({ buffered: () => queued, write: (c) => void (queued += c.length), close: () => void (closed = true) }, await getSnapshot(), { lastEventId: null, token: null });
+    queued = MAX_BUFFERED_BYTES + 1;
+    const dropped = hub.stats.droppedSlow;
+    await call(resume.POST, { params: { key: "s-two" }, body: {} });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(closed).toBe(true);
+    expect(hub.stats.droppedSlow).toBe(dropped + 1);
+    expect(queued).toBe(MAX_BUFFERED_BYTES + 1); // nothing more was written to it
+  });
+
+  it("refuses streams beyond VERDICT_STREAM_MAX_CONNECTIONS with 503 and Retry-After", async () => {
+    let refused: SseConnection | null = null;
+    for (let i = 0; i < 60 && !refused; i++) {
+      const s = await stream();
+      if (s.status !== 200) refused = s;
+    }
+    expect(refused?.status).toBe(503);
+    expect(refused?.headers["retry-after"]).toBe("10");
+    await refused!.until(() => refused!.closed);
+    expect(JSON.parse(refused!.text).error.code).toBe("too_many_streams");
+    expect(streamHub().size).toBe(40);
   });
 });
