@@ -81,7 +81,7 @@ describe("VerdictProvider with @openfeature/server-sdk", () => {
 
   it("emits ConfigurationChanged with the changed flags when a new snapshot is pushed on the stream", async () => {
     const events: { flagsChanged?: string[] }[] = [];
-    OpenFeature.addHandler(ProviderEvents.ConfigurationChanged, (details) => void events.push({ flagsChanged: details?.flagsChanged }));
+    OpenFeature.addHandler(ProviderEvents.ConfigurationChanged, (details) => void events.push({ flagsChanged: details?.flagsChanged as string[] | undefined }));
     await vi.waitFor(() => expect(server.openStreams).toBe(1));
     server.snapshot = makeSnapshot([toggle, ab, numeric, makeExperiment({ key: "killed", enabled: true, status: "rolled_back" })]);
     server.etag = '"v2"';

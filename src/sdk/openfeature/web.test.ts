@@ -36,7 +36,7 @@ describe("VerdictWebProvider with @openfeature/web-sdk", () => {
 
   it("emits ConfigurationChanged with the changed flags when a new snapshot is pushed on the stream", async () => {
     const events: { flagsChanged?: string[] }[] = [];
-    OpenFeature.addHandler(ProviderEvents.ConfigurationChanged, (details) => void events.push({ flagsChanged: details?.flagsChanged }));
+    OpenFeature.addHandler(ProviderEvents.ConfigurationChanged, (details) => void events.push({ flagsChanged: details?.flagsChanged as string[] | undefined }));
     await vi.waitFor(() => expect(server.openStreams).toBe(1));
     server.snapshot = makeSnapshot([makeExperiment({ key: "realtime-tracking", strategy: "canary", exposure: 0.2, status: "rolled_back" })]);
     server.etag = '"v2"';
