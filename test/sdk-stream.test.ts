@@ -182,6 +182,24 @@ describe("GET /api/v1/sdk/stream", () => {
     expect(queued).toBe(MAX_BUFFERED_BYTES + 1); // nothing more was written to it
   });
 
+  it("a sink that throws on write (closed underneath) is dropped and the fan-out still reaches the others", async () => {
+    const hub = streamHub();
+    const { getSnapshot } = await import("@/server/assignment/snapshot");
+    const real = await stream();
+    await real.nextSnapshot(0);
+    let closed = false;
+    hub.add({ buffered: () => 0, write: () => { throw new TypeError("Invalid state: Controller is already closed"); }, close: () => void (closed = true) }, await getSnapshot(), { lastEventId: null, token: null });
+    expect(closed).toBe(true);
+    hub.add({ buffered: () => 0, write: (c) => { if (c.length > 10) throw new TypeError("closed"); }, close: () => void (closed = true) }, await getSnapshot(), { lastEventId: (await config()).etag, token: null });
+    closed = false;
+    await call(pause.POST, { params: { key: "s-two" }, body: {} });
+    await real.nextSnapshot(1);
+    expect(closed).toBe(true);
+    await call(resume.POST, { params: { key: "s-two" }, body: {} });
+    await real.nextSnapshot(2);
+    real.close();
+  });
+
   it("refuses streams beyond VERDICT_STREAM_MAX_CONNECTIONS with 503 and Retry-After", async () => {
     let refused: SseConnection | null = null;
     for (let i = 0; i < 60 && !refused; i++) {

@@ -82,10 +82,10 @@ class Hub {
     this.streams.add(stream);
     this.stats.opened++;
     const cur = this.current!;
-    if (stream.sent === cur.etag) sink.write(HEARTBEAT);
+    if (stream.sent === cur.etag) this.send(stream, HEARTBEAT);
     else {
       stream.sent = cur.etag;
-      sink.write(cur.frame);
+      this.send(stream, cur.frame);
     }
     return () => this.remove(stream);
   }
@@ -103,8 +103,7 @@ class Hub {
 
   /** Ends every stream (shutdown); clients reconnect to another instance or after the restart. */
   closeAll(): void {
-    for (const s of this.streams) s.sink.close();
-    this.streams.clear();
+    for (const s of [...this.streams]) this.drop(s);
     this.stop();
   }
 
@@ -115,7 +114,20 @@ class Hub {
 
   private drop(stream: Stream): void {
     this.remove(stream);
-    stream.sink.close();
+    try {
+      stream.sink.close();
+    } catch {
+      /* already gone */
+    }
+  }
+
+  /** One write; a sink that throws (closed underneath us) is dropped, never breaks a fan-out. */
+  private send(stream: Stream, chunk: Buffer): void {
+    try {
+      stream.sink.write(chunk);
+    } catch {
+      this.drop(stream);
+    }
   }
 
   private start(): void {
@@ -154,7 +166,7 @@ class Hub {
           continue;
         }
         s.sent = cur.etag;
-        s.sink.write(cur.frame);
+        this.send(s, cur.frame);
       }
       if (i < targets.length) return void setImmediate(slice);
       this.fanning = false;
@@ -174,7 +186,7 @@ class Hub {
         this.drop(s);
         continue;
       }
-      s.sink.write(HEARTBEAT);
+      this.send(s, HEARTBEAT);
       if (s.token === null) continue;
       const group = byToken.get(s.token);
       if (group) group.push(s);
