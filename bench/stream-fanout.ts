@@ -179,6 +179,7 @@ export async function run(counts = [1000, 10_000]) {
       const after = rssKb(server.pid);
       const rounds = [];
       const apiMs: number[] = [];
+      const serverMs: number[] = [];
       for (let r = 0; r < ROUNDS; r++) {
         fleet.target = r + 2;
         const action = paused ? "resume" : "pause";
@@ -190,6 +191,8 @@ export async function run(counts = [1000, 10_000]) {
         apiMs.push(performance.now() - t0);
         const missing = await waitAll(fleet, 30_000);
         rounds.push({ ...percentiles(fleet, t0), missing });
+        const logged = [...server.output().matchAll(/sent to (\d+) streams in (\d+) ms/g)].pop();
+        if (logged && Number(logged[1]) === n) serverMs.push(Number(logged[2]));
       }
       closeFleet(fleet);
       const cfg = await fetch(`${server.url}/api/v1/sdk/config`, { headers: { authorization: `Bearer ${CLIENT_KEY}` } });
@@ -198,9 +201,10 @@ export async function run(counts = [1000, 10_000]) {
       const base = await baseline(n, frame);
       const perStreamKb = (after - before) / n;
       const api = apiMs.sort((a, b) => a - b)[Math.floor(apiMs.length / 2)];
-      results[n] = { stream, apiMs: api, baseline: base, rssBeforeMb: before / 1024, rssAfterMb: after / 1024, perStreamKb, frameBytes: frame.length, connectS };
+      const fanOutMs = serverMs.sort((a, b) => a - b)[Math.floor(serverMs.length / 2)] ?? NaN;
+      results[n] = { stream, apiMs: api, serverFanOutMs: fanOutMs, baseline: base, rssBeforeMb: before / 1024, rssAfterMb: after / 1024, perStreamKb, frameBytes: frame.length, connectS };
       console.log(
-        `${String(n).padStart(6)} streams: fan-out p50 ${stream.p50.toFixed(0)} ms, p99 ${stream.p99.toFixed(0)} ms, max ${stream.max.toFixed(0)} ms, missed ${stream.missing} (the change request itself answered in ${api.toFixed(0)} ms)` +
+        `${String(n).padStart(6)} streams: fan-out p50 ${stream.p50.toFixed(0)} ms, p99 ${stream.p99.toFixed(0)} ms, max ${stream.max.toFixed(0)} ms, missed ${stream.missing} (the change request itself answered in ${api.toFixed(0)} ms; the server's fan-out loop took ${fanOutMs.toFixed(0)} ms)` +
           ` | baseline (bare sockets, same bytes) p50 ${base.p50.toFixed(0)} ms, p99 ${base.p99.toFixed(0)} ms | ratio p99 ${(stream.p99 / Math.max(1, base.p99)).toFixed(2)}` +
           ` | server RSS ${(before / 1024).toFixed(0)} -> ${(after / 1024).toFixed(0)} MB = ${perStreamKb.toFixed(1)} kB/stream | frame ${frame.length} B | connect ${connectS.toFixed(1)} s`,
       );

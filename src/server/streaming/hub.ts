@@ -33,6 +33,8 @@ export const MAX_BUFFERED_BYTES = 256 * 1024;
 /** Streams written per event-loop turn during a fan-out. */
 const SLICE = 1000;
 const HEARTBEAT = Buffer.from(":\n\n");
+/** Fan-outs to at least this many streams are logged with their duration. */
+const FANOUT_LOG_MIN = 100;
 
 export interface HubStats {
   open: number;
@@ -40,6 +42,9 @@ export interface HubStats {
   droppedSlow: number;
   revoked: number;
   fanouts: number;
+  /** how long the last fan-out took in this process, from the new snapshot to its last write */
+  lastFanOutMs: number;
+  lastFanOutStreams: number;
   /** etag of the snapshot the streams are being sent */
   etag: string | null;
 }
@@ -55,7 +60,7 @@ class Hub {
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private fanning = false;
   private again = false;
-  readonly stats = { opened: 0, droppedSlow: 0, revoked: 0, fanouts: 0 };
+  readonly stats = { opened: 0, droppedSlow: 0, revoked: 0, fanouts: 0, lastFanOutMs: 0, lastFanOutStreams: 0 };
 
   get size(): number {
     return this.streams.size;
@@ -153,6 +158,7 @@ class Hub {
     this.fanning = true;
     this.stats.fanouts++;
     const targets = [...this.streams];
+    const started = performance.now();
     let i = 0;
     const slice = () => {
       const cur = this.current!;
@@ -170,6 +176,10 @@ class Hub {
       }
       if (i < targets.length) return void setImmediate(slice);
       this.fanning = false;
+      this.stats.lastFanOutMs = performance.now() - started;
+      this.stats.lastFanOutStreams = targets.length;
+      // rare (one per configuration change), and the figure operators ask for
+      if (targets.length >= FANOUT_LOG_MIN) console.log(`[verdict] snapshot ${cur.etag} sent to ${targets.length} streams in ${this.stats.lastFanOutMs.toFixed(0)} ms`);
       if (this.again) {
         this.again = false;
         this.fanOut();
