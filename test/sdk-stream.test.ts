@@ -8,7 +8,7 @@ process.env.VERDICT_STREAM_MAX_CONNECTIONS = "40";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { eq, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import * as assignRoute from "@/app/api/v1/assign/route";
 import * as configRoute from "@/app/api/v1/sdk/config/route";
 import * as streamRoute from "@/app/api/v1/sdk/stream/route";
@@ -24,6 +24,7 @@ import { experiments } from "@/db/schema";
 import { EXPERIMENT_CHANGED_CHANNEL } from "@/server/experiments/change";
 import { MAX_BUFFERED_BYTES, streamHub } from "@/server/streaming/hub";
 import { serveSnapshotStream } from "@/server/streaming/http";
+import { VerdictClient, type SnapshotChange } from "@/sdk/client";
 import { call, setupStores, TEST_CLIENT_KEY } from "./helpers/app";
 import { connectSse, type SseConnection } from "./helpers/sse";
 
@@ -50,7 +51,14 @@ beforeAll(async () => {
   }
   server = createServer((req, res) => {
     const q = req.url?.indexOf("?") ?? -1;
-    if (!serveSnapshotStream(req, res, q < 0 ? req.url : req.url?.slice(0, q))) res.writeHead(404).end();
+    const pathname = q < 0 ? req.url : req.url?.slice(0, q);
+    if (serveSnapshotStream(req, res, pathname)) return;
+    if (pathname !== "/api/v1/sdk/config") return void res.writeHead(404).end();
+    // the config route too, so VerdictClient can run against this server
+    const headers = new Headers(Object.entries(req.headers).filter((e): e is [string, string] => typeof e[1] === "string"));
+    void configRoute.GET(new Request(`http://localhost${req.url}`, { headers }), { params: Promise.resolve({}) }).then(async (r) => {
+      res.writeHead(r.status, Object.fromEntries(r.headers)).end(Buffer.from(await r.arrayBuffer()));
+    });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -80,6 +88,26 @@ describe("GET /api/v1/sdk/stream", () => {
     expect(JSON.parse(second.data).experiments.find((e: { key: string }) => e.key === "s-one").status).toBe("paused");
     await call(resume.POST, { params: { key: "s-one" }, body: {} });
     await s.nextSnapshot(2);
+  });
+
+  it("VerdictClient streams from the real endpoint: init from the config, then each change pushed", async () => {
+    const c = new VerdictClient({ baseUrl: url, clientKey: TEST_CLIENT_KEY, refreshIntervalMs: 0, flushIntervalMs: 0 });
+    const changes: SnapshotChange[] = [];
+    c.onSnapshot((_s, ch) => changes.push(ch));
+    try {
+      await c.init();
+      await vi.waitFor(() => expect(c.stats.streaming).toBe(true));
+      const statusOf = () => c.snapshot?.experiments.find((e) => e.key === "s-one")?.status;
+      expect(statusOf()).toBe("running");
+      await call(pause.POST, { params: { key: "s-one" }, body: {} });
+      await vi.waitFor(() => expect(changes.map((ch) => ch.source)).toEqual(["poll", "stream"]));
+      expect(changes[1].etag).toBe((await config()).etag);
+      expect(statusOf()).toBe("paused");
+      expect(c.stats).toMatchObject({ snapshotFetches: 1, streamConnects: 1, streamSnapshots: 1 });
+    } finally {
+      await c.close();
+      await call(resume.POST, { params: { key: "s-one" }, body: {} });
+    }
   });
 
   it("a reconnect whose Last-Event-ID is current gets nothing new; an older one gets the current snapshot", async () => {
