@@ -36,6 +36,7 @@ interface State {
   /** the newest build handed to subscribers */
   published?: CachedSnapshot;
   timer?: ReturnType<typeof setInterval>;
+  rebuildScheduled?: boolean;
 }
 
 const state = processSingleton<State>("sdkSnapshot", () => {
@@ -48,7 +49,13 @@ const state = processSingleton<State>("sdkSnapshot", () => {
 /** A change was signalled: the next read rebuilds, and subscribers (streams) get it now. */
 function invalidate(): void {
   state.cache = undefined;
-  if (state.subscribers.size > 0) void getSnapshot().catch(() => {});
+  if (state.subscribers.size === 0 || state.rebuildScheduled) return;
+  // a burst of changes (notifications read in one turn) costs one rebuild and one fan-out
+  state.rebuildScheduled = true;
+  setImmediate(() => {
+    state.rebuildScheduled = false;
+    void getSnapshot().catch(() => {});
+  });
 }
 
 function ensureListening(): void {
