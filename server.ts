@@ -22,6 +22,7 @@ import type { RouteHandler } from "./src/server/http/route";
 import { API_SECURITY_HEADERS } from "./src/server/http/security-headers";
 import { registeredOperations } from "./src/server/openapi/registry";
 import "./src/server/openapi/operations";
+import { closeSnapshotStreams, serveSnapshotStream } from "./src/server/streaming/http";
 // Loaded now, not on the signal: a signal to the process group also stops the helper process that
 // compiles TypeScript on demand (tsx's esbuild service), and an import then fails.
 import { shutdownProcess } from "./src/server/shutdown";
@@ -115,6 +116,7 @@ async function main() {
       closeIfAnsweredEarly(req, res);
       const q = req.url?.indexOf("?") ?? -1;
       const pathname = (q < 0 ? req.url : req.url?.slice(0, q)) ?? "/";
+      if (serveSnapshotStream(req, res, pathname)) return; // GET /api/v1/sdk/stream: long-lived, node:http itself
       const method = req.method ?? "GET";
       const key = `${method} ${pathname}`;
       const hot = hotRoutes().get(key);
@@ -157,6 +159,7 @@ async function stop(server: ReturnType<typeof createServer>, why: string): Promi
   console.log(`[verdict] ${why}: finishing requests in flight and storing accepted events`);
   const deadline = (ms: number) => new Promise<"timeout">((r) => setTimeout(() => r("timeout"), ms).unref());
   const closed = new Promise<void>((r) => server.close(() => r()));
+  closeSnapshotStreams(); // clients reconnect elsewhere or after the restart; a stream never ends by itself
   server.closeIdleConnections();
   if ((await Promise.race([closed, deadline(STOP_GRACE_MS)])) === "timeout") server.closeAllConnections();
   try {

@@ -12,6 +12,8 @@ interface ConfigStore {
   db: Db;
   mode: "pglite" | "postgres";
   describe: string;
+  /** LISTEN on a channel of this store (see listen() below) */
+  listen(channel: string, onNotify: (payload: string) => void, hooks: ListenHooks): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -33,7 +35,18 @@ async function open(): Promise<ConfigStore> {
       await pool.end().catch(() => {});
       throw new StoreConnectError(`Cannot connect to ${describe}: ${(e as Error).message}`);
     }
-    return { db: drizzle(pool, { schema }) as unknown as Db, mode: "postgres", describe, close: () => pool.end() };
+    const { PgListener } = await import("./listener");
+    const listener = new PgListener(DATABASE_URL);
+    return {
+      db: drizzle(pool, { schema }) as unknown as Db,
+      mode: "postgres",
+      describe,
+      listen: (channel, onNotify, hooks) => listener.listen(channel, onNotify, hooks),
+      close: async () => {
+        await listener.close();
+        await pool.end();
+      },
+    };
   }
   const { PGlite } = await import("@electric-sql/pglite");
   const { drizzle } = await import("drizzle-orm/pglite");
@@ -42,7 +55,27 @@ async function open(): Promise<ConfigStore> {
   try {
     mkdirSync(path, { recursive: true });
     const client = await PGlite.create(path);
-    return { db: drizzle(client, { schema }) as unknown as Db, mode: "pglite", describe, close: () => client.close() };
+    const listening = new Set<ListenHooks>();
+    return {
+      db: drizzle(client, { schema }) as unknown as Db,
+      mode: "pglite",
+      describe,
+      // one in-process database: a notification cannot be missed, so onLost never fires
+      listen: async (channel, onNotify, hooks) => {
+        const unlisten = await client.listen(channel, onNotify);
+        listening.add(hooks);
+        hooks.onListening?.();
+        return async () => {
+          listening.delete(hooks);
+          await unlisten();
+        };
+      },
+      close: async () => {
+        for (const hooks of listening) hooks.onClosed?.();
+        listening.clear();
+        await client.close();
+      },
+    };
   } catch (e) {
     throw new StoreConnectError(`Cannot open ${describe}: ${(e as Error).message}`);
   }
@@ -70,6 +103,28 @@ function configStore(): Promise<ConfigStore> {
 /** The drizzle database; the store is opened lazily, once per process. */
 export async function getDb(): Promise<Db> {
   return (await configStore()).db;
+}
+
+export interface ListenHooks {
+  /** LISTEN is in effect (first connect, and again after every reconnect) */
+  onListening?: () => void;
+  /** the listening connection was lost: notifications may be missed until onListening */
+  onLost?: () => void;
+  /** the store was closed: the subscription is gone for good */
+  onClosed?: () => void;
+}
+
+/**
+ * Calls onNotify with the payload of every NOTIFY on `channel` (lower-case identifier) committed by
+ * any process sharing the config store. On a Postgres server this is one dedicated connection per
+ * process (not a pooled one: a pooled client would be handed to queries), reconnected with backoff;
+ * a reconnect fires onLost then onListening, and the caller must resynchronise from the store,
+ * since what was notified in between is gone. Resolves, with the unsubscribe function, once LISTEN
+ * is in effect.
+ */
+export async function listen(channel: string, onNotify: (payload: string) => void, hooks: ListenHooks = {}): Promise<() => Promise<void>> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`channel '${channel}' must be a lower-case identifier`);
+  return (await configStore()).listen(channel, onNotify, hooks);
 }
 
 export async function configStoreInfo(): Promise<{ mode: string; describe: string }> {

@@ -44,7 +44,7 @@ describe("snapshot", () => {
   });
 
   it("refreshes periodically and stops on close()", async () => {
-    const c = client({ refreshIntervalMs: 20 });
+    const c = client({ refreshIntervalMs: 20, streaming: false });
     await c.init();
     await vi.waitFor(() => expect(server.configRequests.length).toBeGreaterThanOrEqual(3));
     await c.close();

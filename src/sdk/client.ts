@@ -1,12 +1,14 @@
 /**
- * VerdictClient: fetches the snapshot (GET /api/v1/sdk/config, ETag-aware), evaluates locally
- * with exactly the code the server uses (./evaluate), logs each exposure once, and ships
- * exposure and KPI events to POST /api/v1/events in batches. No runtime dependencies: it
- * needs only a global `fetch` (browsers, Node >= 18) or an injected one.
+ * VerdictClient: fetches the snapshot (GET /api/v1/sdk/config, ETag-aware) and keeps it current
+ * through GET /api/v1/sdk/stream (server-sent events; polling with backoff while the stream is
+ * down), evaluates locally with exactly the code the server uses (./evaluate), logs each exposure
+ * once, and ships exposure and KPI events to POST /api/v1/events in batches. No runtime
+ * dependencies: it needs only a global `fetch` (browsers, Node >= 18) or an injected one.
  */
 import { compileSnapshot, type CompiledSnapshot } from "./evaluate";
 import { BoundedQueue, utf8Length } from "./queue";
 import { attributeOf } from "./targeting";
+import { runSnapshotStream, type EventSourceConstructor } from "./stream";
 import { sendWithRetry, type RetryPolicy } from "./transport";
 import type { Assignment, AttributeValue, DetailedAssignment, Snapshot, Unit } from "./types";
 
@@ -14,8 +16,20 @@ export interface VerdictClientOptions {
   baseUrl: string;
   /** A `client` API key: may read the config and send events, nothing else. */
   clientKey: string;
-  /** Snapshot refresh period; 0 disables periodic refresh. Default 60 s. */
+  /** Snapshot polling period while not streaming; 0 disables periodic polling. Default 60 s. */
   refreshIntervalMs?: number;
+  /**
+   * Keep the snapshot current through GET /api/v1/sdk/stream (default true where fetch can stream
+   * a response body or EventSource exists). While the stream is down the client polls, and it
+   * reconnects with backoff (1 s doubling to refreshIntervalMs, at most 60 s).
+   */
+  streaming?: boolean;
+  /** A stream silent this long (no snapshot, no heartbeat) is treated as broken. Default 45 s (3 heartbeats). */
+  streamIdleTimeoutMs?: number;
+  /** How to stream: fetch (default where it can stream a body; sends the key as a header) or EventSource. */
+  streamWith?: "fetch" | "eventsource";
+  /** EventSource implementation (default: the global one), used when fetch cannot stream. */
+  EventSource?: EventSourceConstructor;
   fetch?: typeof fetch;
   /** Attributes merged under every unit's own attributes (e.g. appVersion, platform). */
   attributes?: Record<string, AttributeValue>;
@@ -67,7 +81,25 @@ export interface ClientStats {
   exposuresLogged: number;
   snapshotFetches: number;
   snapshotNotModified: number;
+  /** stream connections accepted by the server */
+  streamConnects: number;
+  /** snapshots received on the stream */
+  streamSnapshots: number;
+  /** whether a stream is connected now */
+  streaming: boolean;
 }
+
+/** What a snapshot listener is told besides the snapshot. */
+export interface SnapshotChange {
+  etag: string | null;
+  /** how it arrived */
+  source: "stream" | "poll";
+  /** Date.now() and performance.now() (when available) when the client applied it, just after reading it */
+  receivedAt: number;
+  receivedAtPerf: number | null;
+}
+
+export type SnapshotListener = (snapshot: Snapshot, change: SnapshotChange) => void;
 
 interface QueuedEvent {
   json: string;
@@ -108,7 +140,11 @@ export class VerdictClient {
   /** the periodic refresh in flight, awaited by close() so nothing runs after it */
   private backgroundRefresh: Promise<void> | null = null;
   private removePageHideListeners: (() => void) | null = null;
-  private readonly counters = { accepted: 0, rejected: 0, failed: 0, exposuresLogged: 0, snapshotFetches: 0, snapshotNotModified: 0 };
+  private readonly counters = { accepted: 0, rejected: 0, failed: 0, exposuresLogged: 0, snapshotFetches: 0, snapshotNotModified: 0, streamConnects: 0, streamSnapshots: 0 };
+  private readonly listeners = new Set<SnapshotListener>();
+  private streamConnected = false;
+  private streamLoop: Promise<void> | null = null;
+  private readonly stopStream = new AbortController();
 
   constructor(private readonly options: VerdictClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
@@ -126,7 +162,20 @@ export class VerdictClient {
   /** Loads the snapshot and starts the refresh / flush timers. Rejects if the first load fails (timers still run, so it recovers). */
   async init(): Promise<void> {
     this.startTimers();
-    await this.refresh();
+    try {
+      await this.refresh();
+    } finally {
+      this.startStreaming();
+    }
+  }
+
+  /**
+   * Calls the listener with every new snapshot (a different etag), from the stream or a poll,
+   * synchronously as it is applied; returns the function that unsubscribes.
+   */
+  onSnapshot(listener: SnapshotListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Fetches the snapshot now; a 304 keeps the current one. Rejects on failure, keeping the old snapshot. */
@@ -140,12 +189,26 @@ export class VerdictClient {
       return;
     }
     if (!res.ok) throw new Error(`GET /api/v1/sdk/config answered HTTP ${res.status}`);
-    const snapshot = (await res.json()) as Snapshot;
+    this.apply((await res.json()) as Snapshot, res.headers.get("etag"), "poll");
+  }
+
+  private apply(snapshot: Snapshot, etag: string | null, source: SnapshotChange["source"]): void {
     if (snapshot?.version !== 1 || snapshot.hashVersion !== 1 || !Array.isArray(snapshot.experiments)) {
       throw new Error(`unsupported snapshot (version ${String(snapshot?.version)}, hashVersion ${String(snapshot?.hashVersion)})`);
     }
+    const changed = etag === null || etag !== this.etag;
     this.compiled = compileSnapshot(snapshot);
-    this.etag = res.headers.get("etag");
+    this.etag = etag;
+    if (!changed) return;
+    const perf = (globalThis as { performance?: { now(): number } }).performance;
+    const change: SnapshotChange = { etag, source, receivedAt: Date.now(), receivedAtPerf: perf ? perf.now() : null };
+    for (const l of this.listeners) {
+      try {
+        l(snapshot, change);
+      } catch (e) {
+        this.reportError(`snapshot listener threw: ${String(e)}`);
+      }
+    }
   }
 
   /** The snapshot currently evaluated, or null before the first load. */
@@ -200,6 +263,8 @@ export class VerdictClient {
   async close(): Promise<void> {
     if (this.closed) return this.flushChain;
     this.closed = true;
+    this.stopStream.abort();
+    await this.streamLoop;
     if (this.refreshTimer !== null) clearInterval(this.refreshTimer);
     if (this.flushTimer !== null) clearInterval(this.flushTimer);
     this.refreshTimer = this.flushTimer = null;
@@ -209,7 +274,7 @@ export class VerdictClient {
   }
 
   get stats(): ClientStats {
-    return { ...this.counters, queued: this.queue.size, dropped: this.queue.dropped };
+    return { ...this.counters, queued: this.queue.size, dropped: this.queue.dropped, streaming: this.streamConnected };
   }
 
   // ---- internals --------------------------------------------------------------------------
@@ -281,7 +346,7 @@ export class VerdictClient {
     // unref(): a Node process must be free to exit even if the app forgot close().
     if (refreshMs > 0) {
       this.refreshTimer = setInterval(() => {
-        if (this.backgroundRefresh) return;
+        if (this.backgroundRefresh || this.streamConnected) return;
         this.backgroundRefresh = this.refresh()
           .catch((e: unknown) => this.reportError(`snapshot refresh failed: ${String(e)}`))
           .finally(() => (this.backgroundRefresh = null));
@@ -293,6 +358,36 @@ export class VerdictClient {
       (this.flushTimer as { unref?: () => void }).unref?.();
     }
     this.listenForPageHide();
+  }
+
+  /** Starts the stream loop once, if streaming is enabled and this runtime can stream. */
+  private startStreaming(): void {
+    if (this.closed || this.streamLoop !== null || this.options.streaming === false) return;
+    this.streamLoop = runSnapshotStream({
+      baseUrl: this.baseUrl,
+      clientKey: this.options.clientKey,
+      fetch: this.fetchImpl,
+      EventSource: this.options.EventSource ?? (globalThis as { EventSource?: EventSourceConstructor }).EventSource,
+      preferEventSource: this.options.streamWith === "eventsource",
+      idleTimeoutMs: this.options.streamIdleTimeoutMs ?? 45_000,
+      maxBackoffMs: Math.min(60_000, Math.max(1000, this.options.refreshIntervalMs || 60_000)),
+      signal: this.stopStream.signal,
+      etag: () => this.etag,
+      onConnected: (connected) => {
+        this.streamConnected = connected;
+        if (connected) this.counters.streamConnects++;
+      },
+      onSnapshot: (data, id) => {
+        try {
+          this.apply(JSON.parse(data) as Snapshot, id, "stream");
+          this.counters.streamSnapshots++;
+        } catch (e) {
+          this.reportError(`bad snapshot on the stream: ${String(e)}`);
+        }
+      },
+      poll: () => this.refresh().catch((e: unknown) => this.reportError(`snapshot refresh failed: ${String(e)}`)),
+      reportError: (message) => this.reportError(message),
+    });
   }
 
   /** In a browser, ships the queue with sendBeacon when the page is hidden or unloaded. */

@@ -63,6 +63,9 @@ const EnvSchema = z.object({
   VERDICT_HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
   VERDICT_HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
   VERDICT_HTTP_KEEPALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).default(65_000),
+  // GET /api/v1/sdk/stream: concurrent streams per process (each holds a socket: mind ulimit -n)
+  VERDICT_STREAM_MAX_CONNECTIONS: z.coerce.number().int().min(0).default(20_000),
+  VERDICT_STREAM_HEARTBEAT_SECONDS: z.coerce.number().min(0.05).max(3600).default(15),
 });
 
 export type Env = z.infer<typeof EnvSchema> & { dataDir: string };

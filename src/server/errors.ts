@@ -18,6 +18,7 @@ export const ERROR_STATUS = {
   store_unavailable: 503,
   spool_full: 503,
   overloaded: 503,
+  too_many_streams: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -11,12 +11,65 @@
  * attribute. Values: boolean = the variant is not control (variants named on/off/true/false
  * map directly); string = the variant key; number = a numeric variant key; object = the
  * assignment { experiment, variant, exposed, strategy, stage }.
+ *
+ * A new snapshot (pushed on the stream, or polled) emits PROVIDER_CONFIGURATION_CHANGED with the
+ * keys of the experiments that changed (`flagsChanged`), so applications re-evaluate at once.
  */
-import type { EvaluationContext, ErrorCode, JsonValue, ResolutionDetails, TrackingEventDetails } from "@openfeature/core";
+import type { AnyProviderEvent, EvaluationContext, ErrorCode, EventContext, EventHandler, JsonValue, Logger, ProviderEventEmitter, ResolutionDetails, TrackingEventDetails } from "@openfeature/core";
 import type { Provider as ServerProvider } from "@openfeature/server-sdk";
 import type { Provider as WebProvider } from "@openfeature/web-sdk";
 import { VerdictClient, type VerdictClientOptions } from "../client";
-import type { AssignmentReason, AttributeValue, DetailedAssignment, Unit } from "../types";
+import type { AssignmentReason, AttributeValue, DetailedAssignment, Snapshot, Unit } from "../types";
+
+/** ProviderEvents.ConfigurationChanged (the string itself: the SDK's enums are runtime values). */
+export const CONFIGURATION_CHANGED = "PROVIDER_CONFIGURATION_CHANGED";
+
+/** A dependency-free ProviderEventEmitter: the OpenFeature SDK subscribes to it through `provider.events`. */
+export class VerdictProviderEvents implements ProviderEventEmitter<AnyProviderEvent> {
+  private readonly handlers = new Map<AnyProviderEvent, Set<EventHandler>>();
+  private logger: Logger | null = null;
+
+  emit(eventType: AnyProviderEvent, context?: EventContext): void {
+    for (const h of this.handlers.get(eventType) ?? []) {
+      try {
+        const r = h(context as never) as unknown;
+        if (r instanceof Promise) r.catch((e: unknown) => this.logger?.error(`verdict provider: ${eventType} handler failed: ${String(e)}`));
+      } catch (e) {
+        this.logger?.error(`verdict provider: ${eventType} handler failed: ${String(e)}`);
+      }
+    }
+  }
+  addHandler(eventType: AnyProviderEvent, handler: EventHandler): void {
+    let set = this.handlers.get(eventType);
+    if (!set) this.handlers.set(eventType, (set = new Set()));
+    set.add(handler);
+  }
+  removeHandler(eventType: AnyProviderEvent, handler: EventHandler): void {
+    this.handlers.get(eventType)?.delete(handler);
+  }
+  removeAllHandlers(eventType?: AnyProviderEvent): void {
+    if (eventType === undefined) this.handlers.clear();
+    else this.handlers.delete(eventType);
+  }
+  getHandlers(eventType: AnyProviderEvent): EventHandler[] {
+    return [...(this.handlers.get(eventType) ?? [])];
+  }
+  setLogger(logger: Logger): this {
+    this.logger = logger;
+    return this;
+  }
+}
+
+/** Keys of experiments added, removed or changed between two snapshots. */
+export function changedFlags(before: Snapshot | null, after: Snapshot): string[] {
+  const old = new Map((before?.experiments ?? []).map((e) => [e.key, JSON.stringify(e)]));
+  const changed: string[] = [];
+  for (const e of after.experiments) {
+    if (old.get(e.key) !== JSON.stringify(e)) changed.push(e.key);
+    old.delete(e.key);
+  }
+  return [...changed, ...old.keys()];
+}
 
 type FlagType = "boolean" | "string" | "number" | "object";
 
@@ -115,9 +168,18 @@ function clientOf(source: VerdictClient | VerdictClientOptions): VerdictClient {
 /** What both providers share: the client, its lifecycle and tracking. */
 abstract class VerdictProviderBase {
   readonly client: VerdictClient;
+  readonly events = new VerdictProviderEvents();
+  private last: Snapshot | null;
 
   constructor(source: VerdictClient | VerdictClientOptions) {
     this.client = clientOf(source);
+    this.last = this.client.snapshot;
+    this.client.onSnapshot((snapshot) => {
+      const before = this.last;
+      this.last = snapshot;
+      // the first load is the provider becoming ready, which the SDK announces itself
+      if (before !== null) this.events.emit(CONFIGURATION_CHANGED as AnyProviderEvent, { flagsChanged: changedFlags(before, snapshot) });
+    });
   }
 
   async initialize(): Promise<void> {

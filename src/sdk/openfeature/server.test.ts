@@ -1,6 +1,6 @@
 /** The provider through the real @openfeature/server-sdk, against a real local HTTP server. */
-import { OpenFeature } from "@openfeature/server-sdk";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OpenFeature, ProviderEvents } from "@openfeature/server-sdk";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { evaluate } from "../evaluate";
 import { makeExperiment, makeSnapshot } from "../test-fixtures";
 import { FakeVerdictServer } from "../test-server";
@@ -77,5 +77,16 @@ describe("VerdictProvider with @openfeature/server-sdk", () => {
         expect.objectContaining({ type: "metric", name: "orders_placed", userId: "user-7", value: 2 }),
       ]),
     );
+  });
+
+  it("emits ConfigurationChanged with the changed flags when a new snapshot is pushed on the stream", async () => {
+    const events: { flagsChanged?: string[] }[] = [];
+    OpenFeature.addHandler(ProviderEvents.ConfigurationChanged, (details) => void events.push({ flagsChanged: details?.flagsChanged as string[] | undefined }));
+    await vi.waitFor(() => expect(server.openStreams).toBe(1));
+    server.snapshot = makeSnapshot([toggle, ab, numeric, makeExperiment({ key: "killed", enabled: true, status: "rolled_back" })]);
+    server.etag = '"v2"';
+    server.push();
+    await vi.waitFor(() => expect(events).toEqual([{ flagsChanged: ["killed"] }]));
+    expect(await OpenFeature.getClient().getBooleanValue("killed", true, { targetingKey: "u1" })).toBe(false);
   });
 });

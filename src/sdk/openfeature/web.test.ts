@@ -1,6 +1,6 @@
 /** The provider through the real @openfeature/web-sdk (synchronous evaluation, static context). */
-import { OpenFeature } from "@openfeature/web-sdk";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OpenFeature, ProviderEvents } from "@openfeature/web-sdk";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { evaluate } from "../evaluate";
 import { makeExperiment, makeSnapshot } from "../test-fixtures";
 import { FakeVerdictServer } from "../test-server";
@@ -32,5 +32,16 @@ describe("VerdictWebProvider with @openfeature/web-sdk", () => {
 
   it("answers FLAG_NOT_FOUND for unknown flags", () => {
     expect(OpenFeature.getClient().getStringDetails("nope", "fallback")).toMatchObject({ value: "fallback", errorCode: "FLAG_NOT_FOUND" });
+  });
+
+  it("emits ConfigurationChanged with the changed flags when a new snapshot is pushed on the stream", async () => {
+    const events: { flagsChanged?: string[] }[] = [];
+    OpenFeature.addHandler(ProviderEvents.ConfigurationChanged, (details) => void events.push({ flagsChanged: details?.flagsChanged as string[] | undefined }));
+    await vi.waitFor(() => expect(server.openStreams).toBe(1));
+    server.snapshot = makeSnapshot([makeExperiment({ key: "realtime-tracking", strategy: "canary", exposure: 0.2, status: "rolled_back" })]);
+    server.etag = '"v2"';
+    server.push();
+    await vi.waitFor(() => expect(events).toEqual([{ flagsChanged: ["realtime-tracking"] }]));
+    expect(OpenFeature.getClient().getBooleanValue("realtime-tracking", true)).toBe(false);
   });
 });

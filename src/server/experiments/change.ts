@@ -9,6 +9,9 @@ import { AppError, notFound } from "@/server/errors";
 import { processSingleton } from "@/server/process-singleton";
 import { toExperiment, type Experiment } from "./types";
 
+/** NOTIFY channel of experiment changes; the payload is the experiment key. */
+export const EXPERIMENT_CHANGED_CHANNEL = "verdict_experiment_changed";
+
 type Patch = Partial<Omit<typeof experiments.$inferInsert, "id" | "key" | "version" | "createdAt">>;
 
 export interface ChangeRequest {
@@ -51,6 +54,9 @@ export async function changeExperiment(req: ChangeRequest): Promise<Experiment> 
       reason: req.reason ?? null,
       decisionId: req.decisionId ?? null,
     });
+    // Delivered on commit to every process listening on the config store (other instances' SDK
+    // snapshot caches and streams); never for a change that rolls back.
+    await tx.execute(sql`select pg_notify(${EXPERIMENT_CHANGED_CHANNEL}, ${req.key})`);
     return { experiment: after };
   });
   onExperimentChanged(experiment);

@@ -9,6 +9,7 @@ import { CreateUserSchema } from "@/server/users/schemas";
 import { CreateWebhookSchema, ListDeliveriesQuery, WebhookIdParams } from "@/server/webhooks/schemas";
 import { ListDecisionsQuery } from "@/server/decisions/record";
 import { ActionReasonBody, PromoteBody, RollbackBody, SwitchBody } from "@/server/decisions/schemas";
+import { z } from "zod";
 import { registerOperations } from "./registry";
 
 const key = ExperimentKeyParams;
@@ -51,6 +52,16 @@ registerOperations(
     body: AssignSchema,
   },
   { method: "get", path: "/api/v1/sdk/config", summary: "The snapshot the SDK evaluates locally (ETag; 304 when unchanged)", access: "client", tag: "assignment", responses: { 200: "Snapshot", 304: "Unchanged" } },
+  {
+    method: "get",
+    path: "/api/v1/sdk/stream",
+    summary:
+      "Server-sent events (text/event-stream): `event: snapshot`, `id: <etag>`, `data: <the GET /api/v1/sdk/config JSON>` on connect and on every change; a `:` comment heartbeat every 15 s; with Last-Event-ID (header or ?lastEventId=) equal to the current etag nothing is resent. Client key as bearer, or ?key= for EventSource",
+    access: "client",
+    tag: "assignment",
+    query: z.object({ key: z.string().optional(), lastEventId: z.string().optional() }),
+    responses: { 200: "text/event-stream of snapshots", 503: "Too many streams on this server (Retry-After): poll /api/v1/sdk/config" },
+  },
   {
     method: "post",
     path: "/api/v1/events",
