@@ -2,6 +2,7 @@
 // OpenAPI document.
 import { z } from "zod";
 import { slug } from "@/server/experiments/schemas";
+import { text } from "@/server/schemas/text";
 
 export const WEBHOOK_EVENTS = ["decision.changed", "experiment.promoted", "experiment.rolled_back", "guardrail.breached", "srm.detected"] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
@@ -13,7 +14,7 @@ export const CreateWebhookSchema = z
     experimentKey: slug.nullable().default(null),
     events: z.array(z.enum(WEBHOOK_EVENTS)).min(1).max(WEBHOOK_EVENTS.length).default([...WEBHOOK_EVENTS]),
     /** HMAC key for X-Verdict-Signature; generated when absent. Returned once, on creation. */
-    secret: z.string().min(16).max(200).optional(),
+    secret: text().min(16).max(200).optional(),
   })
   .strict();
 export type CreateWebhookInput = z.output<typeof CreateWebhookSchema>;
