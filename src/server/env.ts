@@ -18,7 +18,7 @@ const EnvSchema = z.object({
   CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a plain identifier").default("verdict"),
   CLICKHOUSE_CLUSTER: optionalString.pipe(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, "must be a cluster name").optional()),
   VERDICT_ADMIN_USER: z.string().min(1).max(64).default("admin"),
-  VERDICT_ADMIN_PASSWORD: optionalString.pipe(z.string().min(8, "must be at least 8 characters").optional()),
+  VERDICT_ADMIN_PASSWORD: optionalString.pipe(z.string().min(8, "must be at least 8 characters").refine((p) => Buffer.byteLength(p) <= 72, "must be at most 72 bytes").optional()),
   VERDICT_ADMIN_TOKEN: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
   VERDICT_CLIENT_KEY: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
   VERDICT_SESSION_TTL_HOURS: z.coerce.number().positive().default(24 * 7),
@@ -36,6 +36,9 @@ const EnvSchema = z.object({
   // demo seed: simulated users sent through the public API in the background after boot
   VERDICT_SEED_DEMO_USERS: z.coerce.number().int().min(0).default(3000),
   VERDICT_SECURE_COOKIES: bool.default(false),
+  // proxies in front of the server that append the client's address to X-Forwarded-For (0: none, the
+  // socket's peer is the client); see src/server/auth/client-address.ts
+  VERDICT_TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
 });
 
 export type Env = z.infer<typeof EnvSchema> & { dataDir: string };
