@@ -7,6 +7,7 @@
 //   node --import tsx server.ts   (after `next build`; PORT and HOSTNAME as for `next start`)
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import next from "next";
+import { stampPeerAddress } from "./src/server/auth/client-address";
 import { parseEnvOrExit } from "./src/server/env";
 import { AppError } from "./src/server/errors";
 import { hotRouteRequests, hotRoutes } from "./src/server/http/hot-routes";
@@ -95,6 +96,7 @@ async function main() {
   await app.prepare();
 
   const server = createServer((req, res) => {
+    stampPeerAddress(req); // the only trustworthy client address (the per-address sign-in backoff)
     const q = req.url?.indexOf("?") ?? -1;
     const pathname = q < 0 ? req.url : req.url?.slice(0, q);
     const key = `${req.method} ${pathname}`;

@@ -12,8 +12,16 @@ interface ConfigStore {
   db: Db;
   mode: "pglite" | "postgres";
   describe: string;
+  listen: Listen;
   close(): Promise<void>;
 }
+
+/**
+ * Subscribes to a NOTIFY channel; resolves once listening. `onState(false)` means notifications may
+ * have been missed (the listening connection of a Postgres server dropped; it reconnects by itself),
+ * `onState(true)` that they flow again. Resolves to an unsubscribe function.
+ */
+export type Listen = (channel: string, onNotify: (payload: string) => void, onState?: (listening: boolean) => void) => Promise<() => Promise<void>>;
 
 const MIGRATIONS_FOLDER = resolve(process.cwd(), "drizzle");
 
@@ -33,7 +41,20 @@ async function open(): Promise<ConfigStore> {
       await pool.end().catch(() => {});
       throw new StoreConnectError(`Cannot connect to ${describe}: ${(e as Error).message}`);
     }
-    return { db: drizzle(pool, { schema }) as unknown as Db, mode: "postgres", describe, close: () => pool.end() };
+    const listeners = new Set<() => Promise<void>>();
+    const listen: Listen = async (channel, onNotify, onState) => {
+      const stop = await serverListen(DATABASE_URL, channel, onNotify, onState ?? (() => {}));
+      listeners.add(stop);
+      return async () => {
+        listeners.delete(stop);
+        await stop();
+      };
+    };
+    const close = async () => {
+      await Promise.all([...listeners].map((stop) => stop()));
+      await pool.end();
+    };
+    return { db: drizzle(pool, { schema }) as unknown as Db, mode: "postgres", describe, listen, close };
   }
   const { PGlite } = await import("@electric-sql/pglite");
   const { drizzle } = await import("drizzle-orm/pglite");
@@ -42,10 +63,60 @@ async function open(): Promise<ConfigStore> {
   try {
     mkdirSync(path, { recursive: true });
     const client = await PGlite.create(path);
-    return { db: drizzle(client, { schema }) as unknown as Db, mode: "pglite", describe, close: () => client.close() };
+    // in-process: one PGlite is one process, and its notifications never drop
+    const listen: Listen = async (channel, onNotify, onState) => {
+      const stop = await client.listen(channel, onNotify);
+      onState?.(true);
+      return () => stop();
+    };
+    return { db: drizzle(client, { schema }) as unknown as Db, mode: "pglite", describe, listen, close: () => client.close() };
   } catch (e) {
     throw new StoreConnectError(`Cannot open ${describe}: ${(e as Error).message}`);
   }
+}
+
+/** A dedicated connection (a pooled one would be handed to queries); reconnects after a drop. */
+async function serverListen(url: string, channel: string, onNotify: (payload: string) => void, onState: (listening: boolean) => void): Promise<() => Promise<void>> {
+  const { Client } = await import("pg");
+  let client: InstanceType<typeof Client> | undefined;
+  let stopped = false;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  const connect = async (): Promise<void> => {
+    const c = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+    c.on("notification", (n) => {
+      if (n.channel === channel) onNotify(n.payload ?? "");
+    });
+    c.on("error", () => dropped(c));
+    c.on("end", () => dropped(c));
+    try {
+      await c.connect();
+      await c.query(`LISTEN "${channel.replace(/"/g, '""')}"`);
+    } catch (e) {
+      c.end().catch(() => {});
+      throw e;
+    }
+    client = c;
+    onState(true);
+  };
+  const dropped = (c: InstanceType<typeof Client>) => {
+    if (client !== c || stopped) return;
+    client = undefined;
+    onState(false);
+    c.end().catch(() => {});
+    const again = () => {
+      retry = setTimeout(() => {
+        if (!stopped) connect().catch(again);
+      }, 1000);
+      retry.unref();
+    };
+    again();
+  };
+  await connect();
+  return async () => {
+    stopped = true;
+    clearTimeout(retry);
+    await client?.end().catch(() => {});
+  };
 }
 
 export class StoreConnectError extends Error {
@@ -70,6 +141,11 @@ function configStore(): Promise<ConfigStore> {
 /** The drizzle database; the store is opened lazily, once per process. */
 export async function getDb(): Promise<Db> {
   return (await configStore()).db;
+}
+
+/** LISTEN on the config store (see Listen). */
+export async function listen(channel: string, onNotify: (payload: string) => void, onState?: (listening: boolean) => void): Promise<() => Promise<void>> {
+  return (await configStore()).listen(channel, onNotify, onState);
 }
 
 export async function configStoreInfo(): Promise<{ mode: string; describe: string }> {
