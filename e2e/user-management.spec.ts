@@ -29,7 +29,7 @@ test("disable, enable, change role and reset the password of a user", async ({ p
   await dora.getByLabel("Username").fill(USER);
   await dora.getByLabel("Password").fill(PASSWORD);
   await dora.getByRole("button", { name: "Sign in" }).click();
-  await expect(dora.getByRole("alert")).toContainText("disabled");
+  await expect(dora.getByText("This account is disabled")).toBeVisible();
 
   await row.getByRole("button", { name: "Enable" }).click();
   await page.getByRole("dialog", { name: `Enable ${USER}?` }).getByRole("button", { name: "Enable" }).click();
