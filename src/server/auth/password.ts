@@ -16,7 +16,8 @@ export const MAX_PASSWORD_BYTES = 72;
 
 export const NewPasswordSchema = text()
   .min(8, "at least 8 characters")
-  .refine((p) => Buffer.byteLength(p, "utf8") <= MAX_PASSWORD_BYTES, `at most ${MAX_PASSWORD_BYTES} bytes (UTF-8)`);
+  .refine((p) => Buffer.byteLength(p, "utf8") <= MAX_PASSWORD_BYTES, `at most ${MAX_PASSWORD_BYTES} bytes (UTF-8)`)
+  .describe(`8 characters to ${MAX_PASSWORD_BYTES} bytes (UTF-8)`);
 
 // scrypt's interactive-login parameters: 16 MiB and ~50-150 ms per hash on this class of machine
 const PARAMS = { N: 2 ** 14, r: 8, p: 1 } as const;
