@@ -69,6 +69,7 @@ const CASES: Case[] = [
   ["switch reason", switchRoute.POST, (bad) => ({ reason: bad }), "reason", { key: KEY }],
   ["kill reason", kill.POST, (bad) => ({ reason: bad }), "reason", { key: KEY }],
   ["key name", keys.POST, (bad) => ({ name: bad, kind: "client" }), "name"],
+  ["webhook URL", webhooks.POST, (bad) => ({ url: `https://hooks.example/${bad}` }), "url"],
   ["webhook secret", webhooks.POST, (bad) => ({ url: "https://hooks.example/verdict", secret: `${bad}-long-enough-secret` }), "secret"],
   ["user name", users.POST, (bad) => ({ username: bad, password: "long-enough-password", role: "viewer" }), "username"],
   ["user password", users.POST, (bad) => ({ username: "nul-user", password: `${bad}-long-enough`, role: "viewer" }), "password"],

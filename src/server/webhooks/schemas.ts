@@ -2,14 +2,14 @@
 // OpenAPI document.
 import { z } from "zod";
 import { slug } from "@/server/experiments/schemas";
-import { text } from "@/server/schemas/text";
+import { storable, text } from "@/server/schemas/text";
 
 export const WEBHOOK_EVENTS = ["decision.changed", "experiment.promoted", "experiment.rolled_back", "guardrail.breached", "srm.detected"] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
 
 export const CreateWebhookSchema = z
   .object({
-    url: z.url({ protocol: /^https?$/, error: "must be an http(s):// URL" }).max(2000),
+    url: z.url({ protocol: /^https?$/, error: "must be an http(s):// URL" }).max(2000).check(storable),
     /** null or absent: every experiment */
     experimentKey: slug.nullable().default(null),
     events: z.array(z.enum(WEBHOOK_EVENTS)).min(1).max(WEBHOOK_EVENTS.length).default([...WEBHOOK_EVENTS]),
