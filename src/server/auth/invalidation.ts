@@ -13,10 +13,14 @@ export const AUTH_CHANGED_CHANNEL = "verdict_auth_changed";
 interface State {
   listening: boolean;
   started: Promise<void> | undefined;
+  /** after a failed start, no new attempt before this (a store that is down is not hammered per request) */
+  retryAt: number;
   onChange: Set<() => void>;
 }
 
-const state = processSingleton<State>("authInvalidation", () => ({ listening: false, started: undefined, onChange: new Set() }));
+const RETRY_MS = 5000;
+
+const state = processSingleton<State>("authInvalidation", () => ({ listening: false, started: undefined, retryAt: 0, onChange: new Set() }));
 
 function changed(): void {
   for (const fn of state.onChange) fn();
@@ -24,6 +28,7 @@ function changed(): void {
 
 /** Starts listening once per process (idempotent); failures are retried on the next call. */
 export function ensureAuthListener(): Promise<void> {
+  if (!state.started && Date.now() < state.retryAt) return Promise.resolve();
   state.started ??= listen(
     AUTH_CHANGED_CHANNEL,
     () => changed(),
@@ -35,7 +40,8 @@ export function ensureAuthListener(): Promise<void> {
     .then(() => undefined)
     .catch((e: unknown) => {
       state.started = undefined;
-      console.error(`[verdict] auth cache listener: ${(e as Error).message}; keys are looked up on every request until it works`);
+      state.retryAt = Date.now() + RETRY_MS;
+      console.error(`[verdict] auth cache listener: ${(e as Error).message}; keys are looked up on every request until it works (retried every ${RETRY_MS / 1000} s)`);
     });
   return state.started;
 }
