@@ -13,6 +13,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { Socket } from "node:net";
 import { Readable } from "node:stream";
 import next from "next";
+import { stampPeerAddress } from "./src/server/auth/client-address";
 import { parseEnvOrExit, type Env } from "./src/server/env";
 import { apiRouteMatcher } from "./src/server/http/api-routes";
 import { hotRouteRequests, hotRoutes, hotStreams } from "./src/server/http/hot-routes";
@@ -113,6 +114,7 @@ async function main() {
       connectionsCheckingInterval: Math.max(100, Math.min(headersTimeout, requestTimeout || headersTimeout) / 4),
     },
     (req, res) => {
+      stampPeerAddress(req); // the only trustworthy client address (the per-address sign-in backoff)
       closeIfAnsweredEarly(req, res);
       const q = req.url?.indexOf("?") ?? -1;
       const pathname = (q < 0 ? req.url : req.url?.slice(0, q)) ?? "/";

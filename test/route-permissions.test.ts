@@ -86,7 +86,8 @@ function params(path: string): Record<string, string> {
 
 const lowerRoles: Record<Access, (string | null)[]> = {
   public: [],
-  client: [],
+  // viewers are read-only: no events, no assignments (which log exposures)
+  client: ["viewer"],
   viewer: ["client"],
   release_manager: ["client", "viewer"],
   admin: ["client", "viewer", "release_manager"],

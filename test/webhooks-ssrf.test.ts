@@ -199,8 +199,8 @@ describe("webhook destinations at delivery", () => {
     await gone.close();
     const hook = await create(gone.url, "ssrf-page");
     await deliverOnce(hook.body.id, "ssrf-page");
-    const viewer: Principal = { kind: "user", id: "v", name: "viewer", role: "viewer" };
-    const admin: Principal = { kind: "user", id: "a", name: "admin", role: "admin" };
+    const viewer: Principal = { kind: "user", id: "v", name: "viewer", role: "viewer", rateLimit: null };
+    const admin: Principal = { kind: "user", id: "a", name: "admin", role: "admin", rateLimit: null };
     const forViewer = (await loadWebhooks(viewer)).deliveries.find((d) => d.webhookId === hook.body.id);
     const forAdmin = (await loadWebhooks(admin)).deliveries.find((d) => d.webhookId === hook.body.id);
     expect(forAdmin?.lastError).toMatch(/ECONNREFUSED/);

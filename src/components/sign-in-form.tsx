@@ -1,6 +1,7 @@
 "use client";
 
 import { useState } from "react";
+import { safeNextPath } from "@/server/auth/next-path";
 import { useHydrated } from "./ui/use-hydrated";
 import { buttonClass, inputClass } from "./ui/styles";
 
@@ -22,7 +23,8 @@ export function SignInForm({ next }: { next: string }) {
     }).catch(() => null);
     if (res?.ok) {
       // a full navigation, so every server component renders with the new session cookie
-      window.location.assign(next);
+      // checked again here: whatever renders this form, the browser only ever goes to a same-origin path
+      window.location.assign(safeNextPath(next));
       return;
     }
     setBusy(false);

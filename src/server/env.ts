@@ -28,7 +28,7 @@ const EnvSchema = z.object({
   CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a plain identifier").default("verdict"),
   CLICKHOUSE_CLUSTER: optionalString.pipe(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, "must be a cluster name").optional()),
   VERDICT_ADMIN_USER: z.string().min(1).max(64).default("admin"),
-  VERDICT_ADMIN_PASSWORD: optionalString.pipe(z.string().min(8, "must be at least 8 characters").optional()),
+  VERDICT_ADMIN_PASSWORD: optionalString.pipe(z.string().min(8, "must be at least 8 characters").refine((p) => Buffer.byteLength(p) <= 72, "must be at most 72 bytes").optional()),
   VERDICT_ADMIN_TOKEN: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
   VERDICT_CLIENT_KEY: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
   VERDICT_SESSION_TTL_HOURS: z.coerce.number().positive().default(24 * 7),
@@ -66,6 +66,9 @@ const EnvSchema = z.object({
   // GET /api/v1/sdk/stream: concurrent streams per process (each holds a socket: mind ulimit -n)
   VERDICT_STREAM_MAX_CONNECTIONS: z.coerce.number().int().min(0).default(20_000),
   VERDICT_STREAM_HEARTBEAT_SECONDS: z.coerce.number().min(0.05).max(3600).default(15),
+  // proxies in front of the server that append the client's address to X-Forwarded-For (0: none, the
+  // socket's peer is the client); see src/server/auth/client-address.ts
+  VERDICT_TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
 });
 
 export type Env = z.infer<typeof EnvSchema> & { dataDir: string };

@@ -1,13 +1,14 @@
 import { redirect } from "next/navigation";
 import { SignInForm } from "@/components/sign-in-form";
+import { safeNextPath } from "@/server/auth/next-path";
 import { currentUser } from "@/server/auth/page-session";
 
 export const dynamic = "force-dynamic";
 
-export default async function SignInPage({ searchParams }: { searchParams: Promise<{ next?: string }> }) {
+export default async function SignInPage({ searchParams }: { searchParams: Promise<{ next?: string | string[] }> }) {
   const { next } = await searchParams;
-  // only same-site paths: never an open redirect
-  const target = next && next.startsWith("/") && !next.startsWith("//") ? next : "/experiments";
+  // only same-origin paths: never an open redirect (src/server/auth/next-path.ts)
+  const target = safeNextPath(next);
   if (await currentUser()) redirect(target);
   return (
     <main className="flex min-h-screen items-center justify-center bg-slate-50 px-6 dark:bg-slate-950">

@@ -1,5 +1,5 @@
 "use client";
-// API keys: create (the token is shown once, here, and never again) and revoke.
+// API keys: create (the token is shown once, here, and never again), set an ingestion limit, revoke.
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { ApiError, api, errorsByPath } from "../api-client";
@@ -24,7 +24,9 @@ export function NewKeyForm() {
     setToken(null);
     setCopied(false);
     try {
-      const created = await api<{ token: string }>("/api/v1/keys", { method: "POST", body: { name: data.get("name"), kind, ...(kind === "server" ? { role: data.get("role") } : {}) } });
+      const limit = String(data.get("rateLimit") ?? "").trim();
+      const body = { name: data.get("name"), kind, ...(kind === "server" ? { role: data.get("role") } : {}), ...(limit ? { rateLimit: Number(limit) } : {}) };
+      const created = await api<{ token: string }>("/api/v1/keys", { method: "POST", body });
       setToken(created.token);
       router.refresh();
     } catch (err) {
@@ -37,7 +39,7 @@ export function NewKeyForm() {
       <h2 id="new-key-heading" className="font-semibold">
         Create a key
       </h2>
-      <div className="grid gap-3 md:grid-cols-3">
+      <div className="grid gap-3 md:grid-cols-4">
         <Field id="key-name" label="Name" errors={errors.name}>
           <input id="key-name" name="name" className={inputClass} placeholder="e.g. web app" />
         </Field>
@@ -52,6 +54,9 @@ export function NewKeyForm() {
             <RoleSelect id="key-role" className={inputClass} />
           </Field>
         )}
+        <Field id="key-rate-limit" label="Rate limit (events/s)" help="Optional; empty: no per-key limit." errors={errors.rateLimit}>
+          <input id="key-rate-limit" name="rateLimit" type="number" min={1} step={1} inputMode="numeric" className={inputClass} placeholder="none" />
+        </Field>
       </div>
       <FormError messages={errors["(root)"]} />
       <button type="submit" className={buttonClass.primary} disabled={!hydrated}>
@@ -94,5 +99,65 @@ export function RevokeKeyButton({ id, name }: { id: string; name: string }) {
         router.refresh();
       }}
     />
+  );
+}
+
+/** The key's opt-in ingestion limit: shown, and set or cleared in place. */
+export function KeyRateLimit({ id, name, rateLimit, editable }: { id: string; name: string; rateLimit: number | null; editable: boolean }) {
+  const router = useRouter();
+  const hydrated = useHydrated();
+  const [editing, setEditing] = useState(false);
+  const [value, setValue] = useState(rateLimit === null ? "" : String(rateLimit));
+  const [error, setError] = useState<string | null>(null);
+  const shown = rateLimit === null ? "none" : `${rateLimit.toLocaleString("en")}/s`;
+  if (!editable || !editing) {
+    return (
+      <span className="inline-flex items-center gap-2">
+        <span data-testid={`rate-limit-${name}`} className="tabular-nums">
+          {shown}
+        </span>
+        {editable && (
+          <button type="button" className={buttonClass.secondary} disabled={!hydrated} aria-label={`Edit rate limit of ${name}`} onClick={() => setEditing(true)}>
+            Edit
+          </button>
+        )}
+      </span>
+    );
+  }
+  async function save(e: React.FormEvent) {
+    e.preventDefault();
+    setError(null);
+    try {
+      await api(`/api/v1/keys/${id}`, { method: "PATCH", body: { rateLimit: value.trim() ? Number(value) : null } });
+      setEditing(false);
+      router.refresh();
+    } catch (err) {
+      setError(err instanceof ApiError && err.fieldErrors.length ? err.fieldErrors.map((f) => f.message).join("; ") : (err as Error).message);
+    }
+  }
+  return (
+    <form onSubmit={save} className="inline-flex flex-wrap items-center gap-2">
+      <input
+        aria-label={`Rate limit of ${name} (events/s, empty for none)`}
+        type="number"
+        min={1}
+        step={1}
+        value={value}
+        onChange={(e) => setValue(e.target.value)}
+        className={`w-28 ${inputClass}`}
+        placeholder="none"
+      />
+      <button type="submit" className={buttonClass.primary}>
+        Save
+      </button>
+      <button type="button" className={buttonClass.secondary} onClick={() => setEditing(false)}>
+        Cancel
+      </button>
+      {error && (
+        <span role="alert" className="text-sm text-red-700 dark:text-red-400">
+          {error}
+        </span>
+      )}
+    </form>
   );
 }

@@ -42,7 +42,7 @@ export function UserForm() {
         <Field id="new-username" label="Username" errors={errors.username}>
           <input id="new-username" name="username" className={inputClass} autoComplete="off" {...invalidProps("new-username", errors.username)} />
         </Field>
-        <Field id="new-password" label="Password" help="At least 8 characters." errors={errors.password}>
+        <Field id="new-password" label="Password" help="8 characters to 72 bytes." errors={errors.password}>
           <input id="new-password" name="password" type="password" autoComplete="new-password" className={inputClass} {...invalidProps("new-password", errors.password)} />
         </Field>
         <Field id="new-role" label="Role" errors={errors.role}>

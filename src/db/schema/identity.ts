@@ -45,3 +45,13 @@ export const sessions = pgTable("sessions", {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
 });
+
+// Failed sign-ins per account and per client address, shared by every instance on this store so a
+// guesser cannot multiply its budget by spreading attempts across instances (src/server/auth/throttle.ts).
+export const signInThrottle = pgTable("sign_in_throttle", {
+  // "account:<username>" or "address:<ip or IPv6 /64>"
+  key: text("key").primaryKey(),
+  failures: integer("failures").notNull(),
+  blockedUntil: timestamp("blocked_until", { withTimezone: true }),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull(),
+});

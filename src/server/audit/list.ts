@@ -2,10 +2,11 @@ import { and, desc, eq, lt, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { getDb } from "@/db/postgres";
 import { auditLog } from "@/db/schema";
+import { text } from "@/server/schemas/text";
 
 export const ListAuditQuery = z.object({
-  entityType: z.string().max(50).optional(),
-  entityKey: z.string().max(100).optional(),
+  entityType: text().max(50).optional(),
+  entityKey: text().max(100).optional(),
   before: z.coerce.number().int().positive().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });

@@ -4,16 +4,14 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import bcrypt from "bcryptjs";
 import { eq } from "drizzle-orm";
 import { getDb } from "@/db/postgres";
 import { apiKeys, users } from "@/db/schema";
 import { recordAudit } from "@/server/audit/record";
 import { SYSTEM } from "@/server/auth/principal";
 import { env } from "@/server/env";
+import { hashPassword } from "./password";
 import { displayPrefix, hashToken, newToken } from "./tokens";
-
-export const BCRYPT_ROUNDS = 10;
 
 export interface BootstrapResult {
   created: boolean;
@@ -35,7 +33,7 @@ export async function bootstrapIdentity(): Promise<BootstrapResult> {
   const adminToken = e.VERDICT_ADMIN_TOKEN ?? newToken("vd_srv");
   const clientKey = e.VERDICT_CLIENT_KEY ?? newToken("vd_cli");
   await db.transaction(async (tx) => {
-    await tx.insert(users).values({ username: e.VERDICT_ADMIN_USER, passwordHash: await bcrypt.hash(password, BCRYPT_ROUNDS), role: "admin" });
+    await tx.insert(users).values({ username: e.VERDICT_ADMIN_USER, passwordHash: await hashPassword(password), role: "admin" });
     await tx.insert(apiKeys).values([
       { name: "bootstrap admin key", kind: "server", role: "admin", prefix: displayPrefix(adminToken), tokenHash: hashToken(adminToken), createdBy: "system" },
       { name: "bootstrap client key", kind: "client", role: null, prefix: displayPrefix(clientKey), tokenHash: hashToken(clientKey), createdBy: "system" },

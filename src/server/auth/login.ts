@@ -1,22 +1,37 @@
-import bcrypt from "bcryptjs";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import { getDb } from "@/db/postgres";
 import { sessions, users } from "@/db/schema";
 import { env } from "@/server/env";
 import { AppError } from "@/server/errors";
+import { text } from "@/server/schemas/text";
+import { dummyHash, hashPassword, isLegacyHash, verifyPassword } from "./password";
+import { admitSignIn, signInSucceeded } from "./throttle";
 import { hashToken, newToken } from "./tokens";
 
-export const LoginSchema = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(200) }).strict();
+export const LoginSchema = z.object({ username: text().min(1).max(64), password: text().min(1).max(200) }).strict();
 
-// Compared against when the user does not exist, so timing does not reveal which usernames exist.
-const DUMMY_HASH = bcrypt.hashSync("verdict-dummy-password", 10);
+const WRONG = "Wrong username or password";
 
-export async function login({ input }: { input: z.infer<typeof LoginSchema> }) {
+/** `address`: the client's, when known (src/server/auth/client-address.ts), for the per-address backoff. */
+export async function login({ input, address }: { input: z.infer<typeof LoginSchema>; address: string | null }) {
+  const attempt = await admitSignIn({ username: input.username, address });
   const db = await getDb();
   const [user] = await db.select().from(users).where(eq(users.username, input.username)).limit(1);
-  const ok = await bcrypt.compare(input.password, user?.passwordHash ?? DUMMY_HASH);
-  if (!user || !ok) throw new AppError("unauthorized", "Wrong username or password");
+  // an unknown username costs the same hash as a known one, so timing does not tell them apart
+  const ok = await verifyPassword(input.password, user?.passwordHash ?? (await dummyHash()));
+  if (!user || !ok) throw new AppError("unauthorized", WRONG);
+  // only someone who knows the password learns that the account is disabled; it still counts as a failure
+  if (user.disabledAt) throw new AppError("forbidden", "This account is disabled; ask an admin to enable it");
+  await signInSucceeded(attempt);
+  if (isLegacyHash(user.passwordHash)) {
+    // a bcryptjs hash from an earlier version: replace it now that the password is known (unless an
+    // admin reset it meanwhile), so later sign-ins hash off the event loop
+    await db
+      .update(users)
+      .set({ passwordHash: await hashPassword(input.password) })
+      .where(and(eq(users.id, user.id), eq(users.passwordHash, user.passwordHash)));
+  }
   const token = newToken("vd_ses");
   const csrfToken = newToken("vd_ses").slice(7);
   const expiresAt = new Date(Date.now() + env().VERDICT_SESSION_TTL_HOURS * 3600_000);

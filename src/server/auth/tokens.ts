@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 
 export const SESSION_COOKIE = "verdict_session";
 export const CSRF_COOKIE = "verdict_csrf";
@@ -15,4 +15,13 @@ export function hashToken(token: string): string {
 
 export function displayPrefix(token: string): string {
   return token.slice(0, 12);
+}
+
+/**
+ * Constant-time: both sides are hashed first, so the comparison is over equal-length buffers and
+ * its time says nothing about how much of a guessed token was right.
+ */
+export function csrfMatches(expected: string | undefined, given: string | null): boolean {
+  if (!expected || given === null) return false;
+  return timingSafeEqual(createHash("sha256").update(expected).digest(), createHash("sha256").update(given).digest());
 }

@@ -1,8 +1,9 @@
 // Request bodies of the release actions (validated by route(), listed in the OpenAPI document).
 import { z } from "zod";
 import { variantKey } from "@/server/experiments/schemas";
+import { text } from "@/server/schemas/text";
 
-const reason = z.string().trim().max(2000);
+const reason = text().trim().max(2000);
 
 export const PromoteBody = z
   .object({

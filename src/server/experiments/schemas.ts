@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { AUTOMATION_MODES, STATUSES, STRATEGIES } from "@/db/schema";
 import { MAX_REGEX_LENGTH, regexError } from "@/sdk/regex";
+import { text } from "@/server/schemas/text";
 
 export const slug = z
   .string()
@@ -15,8 +16,8 @@ export const variantKey = z
   .max(64)
   .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, "must be letters, digits, '-' or '_'");
 
-const attribute = z.string().min(1).max(100);
-const scalar = z.union([z.string().max(500), z.number(), z.boolean()]);
+const attribute = text().min(1).max(100);
+const scalar = z.union([text().max(500), z.number(), z.boolean()]);
 
 export type RuleInput =
   | { attribute: string; op: "eq" | "neq"; value: string | number | boolean }
@@ -44,8 +45,7 @@ export const RuleSchema: z.ZodType<RuleInput> = z.lazy(() =>
         op: z.literal("regex"),
         // RE2, as the evaluator runs it (src/sdk/regex.ts): a backtracking check here would accept
         // patterns the evaluator can never match, and a pathological one would be run as is.
-        value: z
-          .string()
+        value: text()
           .max(MAX_REGEX_LENGTH)
           .superRefine((v, ctx) => {
             const error = regexError(v);
@@ -63,13 +63,13 @@ export const RuleSchema: z.ZodType<RuleInput> = z.lazy(() =>
 export const VariantSchema = z.object({
   key: variantKey,
   weight: z.number().min(0).max(1),
-  description: z.string().max(500).optional(),
+  description: text().max(500).optional(),
 });
 
 export const GUARDRAIL_METRICS = ["error_rate", "page_load_time", "page_load_p95", "feedback_score", "engagement_rate", "engagement_per_user"] as const;
 
 export const GuardrailSchema = z.object({
-  metric: z.string().min(1).max(100),
+  metric: text().min(1).max(100),
   /** harm tolerated before a rollback, relative to control (0.05 = +5 %) or absolute when `absolute` */
   tolerance: z.number().min(0).optional(),
   /** harm that a promotion must rule out */
@@ -80,9 +80,9 @@ export const GuardrailSchema = z.object({
 });
 
 export const MetricsSchema = z.object({
-  primary: z.string().min(1).max(100).default("engagement_rate"),
+  primary: text().min(1).max(100).default("engagement_rate"),
   guardrails: z.array(GuardrailSchema).max(20).default([{ metric: "error_rate" }, { metric: "page_load_time" }, { metric: "page_load_p95" }, { metric: "feedback_score" }]),
-  secondary: z.array(z.string().min(1).max(100)).max(20).default([]),
+  secondary: z.array(text().min(1).max(100)).max(20).default([]),
   alpha: z.number().gt(0).lt(0.5).default(0.05),
   srmThreshold: z.number().gt(0).lt(0.5).default(0.001),
   /** a safety rollout promotes on "no harm"; an A/B test also needs the primary metric to win.
@@ -102,16 +102,16 @@ export const RolloutSchema = z
     /** rolling: share of instances released per batch */
     batchSize: percent.optional(),
     /** toggle: targeting groups widened one at a time; the last may be everyone with a percentage */
-    groups: z.array(z.object({ name: z.string().min(1).max(100), rule: RuleSchema.nullable(), percentage: percent.default(100) })).max(20).optional(),
+    groups: z.array(z.object({ name: text().min(1).max(100), rule: RuleSchema.nullable(), percentage: percent.default(100) })).max(20).optional(),
     /** blue_green: the environment live when the experiment starts */
     initialLive: variantKey.optional(),
   })
   .strict();
 
 export const RollbackPlanSchema = z.object({
-  target: z.string().max(100).optional(),
+  target: text().max(100).optional(),
   databaseBackwardCompatible: z.boolean().default(true),
-  notes: z.string().max(2000).default(""),
+  notes: text().max(2000).default(""),
 });
 
 export const LayerSchema = z.object({ key: slug, start: z.number().min(0).max(1), end: z.number().min(0).max(1) }).refine((l) => l.end > l.start, {
@@ -122,15 +122,15 @@ export const LayerSchema = z.object({ key: slug, start: z.number().min(0).max(1)
 export const CreateExperimentSchema = z
   .object({
     key: slug,
-    name: z.string().trim().min(1).max(200),
-    hypothesis: z.string().max(5000).default(""),
+    name: text().trim().min(1).max(200),
+    hypothesis: text().max(5000).default(""),
     strategy: z.enum(STRATEGIES),
     variants: z.array(VariantSchema).min(2).max(10).optional(),
     control: variantKey.optional(),
     treatment: variantKey.optional(),
     targeting: RuleSchema.nullable().default(null),
-    forced: z.record(z.string().min(1).max(200), variantKey).default({}),
-    hashAttribute: z.string().min(1).max(100).optional(),
+    forced: z.record(text().min(1).max(200), variantKey).default({}),
+    hashAttribute: text().min(1).max(100).optional(),
     layer: LayerSchema.nullable().default(null),
     rollout: RolloutSchema.default({ minExposuresPerArm: 100, minDurationMinutes: 60 }),
     metrics: MetricsSchema.default(MetricsSchema.parse({})),
@@ -142,11 +142,11 @@ export type CreateExperimentInput = z.input<typeof CreateExperimentSchema>;
 
 export const UpdateExperimentSchema = z
   .object({
-    name: z.string().trim().min(1).max(200),
-    hypothesis: z.string().max(5000),
+    name: text().trim().min(1).max(200),
+    hypothesis: text().max(5000),
     variants: z.array(VariantSchema).min(2).max(10),
     targeting: RuleSchema.nullable(),
-    forced: z.record(z.string().min(1).max(200), variantKey),
+    forced: z.record(text().min(1).max(200), variantKey),
     layer: LayerSchema.nullable(),
     rollout: RolloutSchema,
     metrics: MetricsSchema,
@@ -164,10 +164,10 @@ export const ExperimentKeyParams = z.object({ key: slug });
 export const ListExperimentsQuery = z.object({
   status: z.enum(STATUSES).optional(),
   strategy: z.enum(STRATEGIES).optional(),
-  q: z.string().max(200).optional(),
+  q: text().max(200).optional(),
 });
 
-export const ReasonBody = z.object({ reason: z.string().trim().max(2000).optional() }).strict();
+export const ReasonBody = z.object({ reason: text().trim().max(2000).optional() }).strict();
 
 export const RolloutStateSchema = z.object({
   stageIndex: z.number().int().min(0),

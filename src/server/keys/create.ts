@@ -13,9 +13,17 @@ export async function createApiKey({ actor, input }: { actor: Principal; input: 
   return db.transaction(async (tx) => {
     const [row] = await tx
       .insert(apiKeys)
-      .values({ name: input.name, kind: input.kind, role: input.role ?? null, prefix: displayPrefix(token), tokenHash: hashToken(token), createdBy: actor.name })
+      .values({
+        name: input.name,
+        kind: input.kind,
+        role: input.role ?? null,
+        prefix: displayPrefix(token),
+        tokenHash: hashToken(token),
+        createdBy: actor.name,
+        rateLimit: input.rateLimit ?? null,
+      })
       .returning();
-    const key = { id: row.id, name: row.name, kind: row.kind, role: row.role, prefix: row.prefix, createdAt: row.createdAt };
+    const key = { id: row.id, name: row.name, kind: row.kind, role: row.role, prefix: row.prefix, createdAt: row.createdAt, rateLimit: row.rateLimit };
     await recordAudit(tx, actor, { action: "api_key.created", entityType: "api_key", entityKey: row.id, after: key });
     return { ...key, token };
   });

@@ -4,8 +4,8 @@ import { ListAuditQuery } from "@/server/audit/list";
 import { IngestEnvelopeSchema } from "@/server/ingestion/schemas";
 import { LoginSchema } from "@/server/auth/login";
 import { CreateExperimentSchema, ExperimentKeyParams, ListExperimentsQuery, ReasonBody, UpdateExperimentSchema } from "@/server/experiments/schemas";
-import { CreateKeySchema, KeyIdParams } from "@/server/keys/schemas";
-import { CreateUserSchema } from "@/server/users/schemas";
+import { CreateKeySchema, KeyIdParams, UpdateKeySchema } from "@/server/keys/schemas";
+import { CreateUserSchema, ResetPasswordSchema, UpdateUserSchema, UserIdParams } from "@/server/users/schemas";
 import { CreateWebhookSchema, ListDeliveriesQuery, WebhookIdParams } from "@/server/webhooks/schemas";
 import { ListDecisionsQuery } from "@/server/decisions/record";
 import { ActionReasonBody, PromoteBody, RollbackBody, SwitchBody } from "@/server/decisions/schemas";
@@ -17,7 +17,15 @@ const key = ExperimentKeyParams;
 registerOperations(
   { method: "get", path: "/api/health", summary: "State of both stores and their migrations", access: "public", tag: "system", responses: { 200: "status ok, or degraded with problems (dead letters, a failing spool drain); error details only for viewer-or-better callers", 503: "A store is down" } },
   { method: "get", path: "/api/v1/openapi.json", summary: "This document", access: "public", tag: "system" },
-  { method: "post", path: "/api/auth/login", summary: "Sign in; sets the session and CSRF cookies", access: "public", tag: "auth", body: LoginSchema },
+  {
+    method: "post",
+    path: "/api/auth/login",
+    summary: "Sign in; sets the session and CSRF cookies. Failed attempts back off per account and per client address",
+    access: "public",
+    tag: "auth",
+    body: LoginSchema,
+    responses: { 200: "Signed in", 401: "Wrong username or password", 403: "Account disabled", 429: "Too many failed sign-ins (Retry-After)" },
+  },
   { method: "post", path: "/api/auth/logout", summary: "Sign out", access: "viewer", tag: "auth" },
   { method: "get", path: "/api/auth/me", summary: "Who is calling", access: "viewer", tag: "auth" },
   { method: "get", path: "/api/v1/experiments", summary: "List experiments", access: "viewer", tag: "experiments", query: ListExperimentsQuery },
@@ -89,9 +97,39 @@ registerOperations(
   { method: "get", path: "/api/v1/audit", summary: "Audit log, newest first", access: "viewer", tag: "audit", query: ListAuditQuery },
   { method: "get", path: "/api/v1/keys", summary: "API keys (never their tokens)", access: "admin", tag: "admin" },
   { method: "post", path: "/api/v1/keys", summary: "Create an API key; the token is shown once", access: "admin", tag: "admin", body: CreateKeySchema, responses: { 201: "Created" } },
-  { method: "delete", path: "/api/v1/keys/{id}", summary: "Revoke an API key", access: "admin", tag: "admin", params: KeyIdParams },
+  {
+    method: "patch",
+    path: "/api/v1/keys/{id}",
+    summary: "Set (events/s) or clear (null) a key's ingestion limit",
+    access: "admin",
+    tag: "admin",
+    params: KeyIdParams,
+    body: UpdateKeySchema,
+    responses: { 200: "Updated", 404: "Unknown key", 409: "Key revoked" },
+  },
+  { method: "delete", path: "/api/v1/keys/{id}", summary: "Revoke an API key (refused at once on every instance)", access: "admin", tag: "admin", params: KeyIdParams },
   { method: "get", path: "/api/v1/users", summary: "Users", access: "admin", tag: "admin" },
   { method: "post", path: "/api/v1/users", summary: "Create a user", access: "admin", tag: "admin", body: CreateUserSchema, responses: { 201: "Created", 409: "Username taken" } },
+  {
+    method: "patch",
+    path: "/api/v1/users/{id}",
+    summary: "Change a user's role and/or disable (ends their sessions) or enable them",
+    access: "admin",
+    tag: "admin",
+    params: UserIdParams,
+    body: UpdateUserSchema,
+    responses: { 200: "Updated", 404: "Unknown user", 409: "Would leave no enabled admin" },
+  },
+  {
+    method: "post",
+    path: "/api/v1/users/{id}/password",
+    summary: "Reset a user's password (ends their sessions)",
+    access: "admin",
+    tag: "admin",
+    params: UserIdParams,
+    body: ResetPasswordSchema,
+    responses: { 200: "Reset", 404: "Unknown user" },
+  },
 );
 
 

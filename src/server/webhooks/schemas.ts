@@ -2,18 +2,19 @@
 // OpenAPI document.
 import { z } from "zod";
 import { slug } from "@/server/experiments/schemas";
+import { storable, text } from "@/server/schemas/text";
 
 export const WEBHOOK_EVENTS = ["decision.changed", "experiment.promoted", "experiment.rolled_back", "guardrail.breached", "srm.detected"] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
 
 export const CreateWebhookSchema = z
   .object({
-    url: z.url({ protocol: /^https?$/, error: "must be an http(s):// URL" }).max(2000),
+    url: z.url({ protocol: /^https?$/, error: "must be an http(s):// URL" }).max(2000).check(storable),
     /** null or absent: every experiment */
     experimentKey: slug.nullable().default(null),
     events: z.array(z.enum(WEBHOOK_EVENTS)).min(1).max(WEBHOOK_EVENTS.length).default([...WEBHOOK_EVENTS]),
     /** HMAC key for X-Verdict-Signature; generated when absent. Returned once, on creation. */
-    secret: z.string().min(16).max(200).optional(),
+    secret: text().min(16).max(200).optional(),
   })
   .strict();
 export type CreateWebhookInput = z.output<typeof CreateWebhookSchema>;

@@ -1,4 +1,4 @@
-import { NewKeyForm, RevokeKeyButton } from "@/components/admin/api-keys";
+import { KeyRateLimit, NewKeyForm, RevokeKeyButton } from "@/components/admin/api-keys";
 import { formatWhen } from "@/components/experiment/format";
 import { Badge } from "@/components/ui/badge";
 import { DataTable } from "@/components/ui/data-table";
@@ -17,13 +17,16 @@ export default async function KeysPage() {
   return (
     <div className="space-y-4">
       <h1 className="text-2xl font-semibold">API keys</h1>
-      <DataTable testId="keys-table" columns={["Name", "Kind", "Role", "Prefix", "Created", "Last used", { label: "Actions", srOnly: true }]}>
+      <DataTable testId="keys-table" columns={["Name", "Kind", "Role", "Prefix", "Rate limit", "Created", "Last used", { label: "Actions", srOnly: true }]}>
         {keys.map((k) => (
           <tr key={k.id} className={k.revokedAt ? "opacity-60" : ""}>
             <td>{k.name}</td>
             <td>{k.kind}</td>
             <td>{k.role?.replace("_", " ") ?? "–"}</td>
             <td className="font-mono text-xs">{k.prefix}…</td>
+            <td>
+              <KeyRateLimit id={k.id} name={k.name} rateLimit={k.rateLimit} editable={!k.revokedAt} />
+            </td>
             <td className="tabular-nums">{when(k.createdAt)}</td>
             <td className="tabular-nums">{when(k.lastUsedAt)}</td>
             <td>{k.revokedAt ? <Badge tone="red">revoked {when(k.revokedAt)}</Badge> : <RevokeKeyButton id={k.id} name={k.name} />}</td>

@@ -1,0 +1,30 @@
+// Strings that reach Postgres. A NUL character is refused by Postgres `text` and `jsonb` (the driver
+// error surfaced as a 500), and an unpaired UTF-16 surrogate is either refused by `jsonb` or turned
+// into U+FFFD on the way to `text`, silently changing what was stored. Both are refused here, at
+// validation, so the caller gets a 400 naming the field.
+import { z } from "zod";
+
+export const NUL_MESSAGE = "must not contain NUL characters (\\u0000)";
+export const SURROGATE_MESSAGE = "must be valid Unicode: it contains an unpaired UTF-16 surrogate";
+
+// a high surrogate not followed by a low one, or a low one not preceded by a high one (linear: each
+// alternative looks at one neighbour only)
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** The reason a string cannot be stored, or null when it can. */
+export function unstorable(s: string): string | null {
+  if (s.includes("\0")) return NUL_MESSAGE;
+  if (LONE_SURROGATE.test(s)) return SURROGATE_MESSAGE;
+  return null;
+}
+
+/** A check to attach to any string schema: `z.url().check(storable)`. */
+export function storable(ctx: z.core.ParsePayload<string>): void {
+  const problem = unstorable(ctx.value);
+  if (problem) ctx.issues.push({ code: "custom", message: problem, input: ctx.value });
+}
+
+/** z.string() for any value stored in the config store. */
+export function text(): z.ZodString {
+  return z.string().check(storable);
+}
