@@ -2,6 +2,7 @@
 // recorded by POST /api/v1/assign) both come through here, so both get the same validation,
 // durability and dedup guarantees.
 import type { Principal } from "@/server/auth/principal";
+import { env } from "@/server/env";
 import { refreshVariantCatalog, variantCatalog } from "./catalog";
 import { ingestionPipeline } from "./pipeline";
 import { takeRateTokens } from "./rate-limit";
@@ -26,7 +27,7 @@ export interface IngestRequest {
 export async function ingestEvents({ events, principal, rateLimit = true, receivedAt = Date.now() }: IngestRequest): Promise<IngestResult> {
   const source = rateLimit ? "api" : "server";
   try {
-    if (rateLimit) takeRateTokens(principal.id, events.length, receivedAt);
+    if (rateLimit) takeRateTokens(principal.id, events.length, receivedAt, principal.rateLimit ?? env().VERDICT_INGEST_RATE_LIMIT);
     let catalog = await variantCatalog();
     if (hasUnknownExposure(events, catalog)) catalog = await refreshVariantCatalog();
     const { rows, rejected } = validateEvents(events, { receivedAt, catalog });

@@ -1,6 +1,7 @@
-// Per-key token bucket over events (not requests): VERDICT_INGEST_RATE_LIMIT events/s per key, with
-// a burst of one second's worth (at least one full request of LIMITS.maxEvents, so any valid request
-// can eventually pass). 0 turns it off. In-process: each server replica limits on its own.
+// Opt-in per-key token bucket over events (not requests): the key's own limit (keys API), else
+// VERDICT_INGEST_RATE_LIMIT events/s (default 0 = none), with a burst of one second's worth (at least
+// one full request of LIMITS.maxEvents, so any valid request can eventually pass). In-process: each
+// server replica limits on its own. Overload itself is shed by the pipeline's bounded queue.
 import { env } from "@/server/env";
 import { AppError } from "@/server/errors";
 import { LIMITS } from "./schemas";
