@@ -4,7 +4,7 @@
 export type { Alternative, ArmSummary, Comparison, DegenerateReason, Interval, Mean, Options, Proportion, Ratio } from "./types";
 export { AnalysisInputError, type AnalysisInputErrorCode } from "./errors";
 export { proportionToMean } from "./summary";
-export { twoProportionTest } from "./proportion";
+export { twoProportionTest, type ProportionOptions } from "./proportion";
 export { welchTTest } from "./mean";
 export { ratioEstimate, ratioTest, type RatioEstimate } from "./ratio";
 export {

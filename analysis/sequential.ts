@@ -25,7 +25,7 @@
 // still valid and is monotone. This module is stateless and does not do it.
 import { AnalysisInputError, requireFinite, requireNonNegative } from "./errors";
 import { normalLogCdf, resolveOptions, type ResolvedOptions } from "./dist";
-import { degenerateComparison, relativeLift, undefinedRelative } from "./compare";
+import { degenerateComparison, relativeInterval, undefinedRelative } from "./compare";
 import { checkMean, meanSummary } from "./summary";
 import type { Comparison, DegenerateReason, Interval, Mean, Options } from "./types";
 
@@ -168,8 +168,7 @@ export function sequentialTest(control: Mean, treatment: Mean, opts?: Sequential
     relative = undefinedRelative(t.mean);
     relativeUndefined = true;
   } else {
-    const rel = relativeLift(c.mean, t.mean, varMeanC, varMeanT);
-    relative = sequentialCore(rel.estimate, rel.se, n, 0, o, tuning).interval;
+    relative = relativeInterval(c.mean, t.mean, varMeanC, varMeanT, (e, s) => sequentialCore(e, s, n, 0, o, tuning).interval);
   }
   const result: SequentialComparison = {
     control: c,

@@ -38,7 +38,7 @@ export type Comparison = {
   control: ArmSummary; // mean = rate for proportions, sumX/sumY for ratios
   treatment: ArmSummary; // variance of one unit's value, with n − 1
   absolute: Interval; // treatment − control
-  relative: Interval; // (treatment − control) / control; interval by the delta method
+  relative: Interval; // (treatment − control) / |control|; log-ratio delta method when both means > 0 (README)
   statistic: number; // z or t
   df?: number; // for t tests: Welch–Satterthwaite
   pValue: number;
