@@ -64,7 +64,8 @@ function hasPrePeriod(c: CupedInput, t: CupedInput): boolean {
 export function compareArms(control: ArmStats, treatment: ArmStats, alpha: number): MetricComparison | null {
   const opts = { alpha };
   if (control.kind === "proportion" && treatment.kind === "proportion") {
-    const fixed = twoProportionTest(control.proportion, treatment.proportion, opts);
+    // unpooled: the p-value shown must agree with the interval shown (p < α ⇔ the interval excludes 0)
+    const fixed = twoProportionTest(control.proportion, treatment.proportion, { ...opts, pooled: false });
     const seq = sequentialTest(proportionToMean(control.proportion), proportionToMean(treatment.proportion), opts);
     return { fixed, alwaysValid: { pValue: seq.pValue, absolute: seq.absolute }, cuped: cuped(control.cuped, treatment.cuped, alpha) };
   }

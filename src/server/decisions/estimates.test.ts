@@ -1,0 +1,38 @@
+// What decide() shows must agree with what it tests (issue 14, defect 5): the always-valid harm
+// bound it reports is below a margin m exactly when the always-valid test of "harm < m" rejects.
+import { sequentialFromEstimate } from "@analysis";
+import { mulberry32 } from "@analysis/testing/random";
+import { describe, expect, it } from "vitest";
+import { harmContrast, harmUpperBound, upperBoundMultiplier, type ArmEstimate } from "./estimates";
+import type { ResolvedGuardrail } from "./types";
+
+describe("harm bound ⇔ always-valid p-value", () => {
+  it("over 2,000 seeded random arms, margins and tolerance types", () => {
+    const rand = mulberry32(14_055);
+    let shown = 0;
+    for (let i = 0; i < 2000; i++) {
+      const alpha = [0.01, 0.05, 0.1][i % 3];
+      const tuning = [1000, 5000, 50_000][Math.floor(rand() * 3)];
+      const nB = 30 + Math.floor(rand() * 20_000);
+      const nC = 30 + Math.floor(rand() * 20_000);
+      const value = 0.01 + rand() * 10;
+      const unitSd = value * (0.05 + rand() * 2);
+      const base: ArmEstimate = { n: nB, value, variance: (unitSd * unitSd) / nB };
+      const cand: ArmEstimate = { n: nC, value: value * (1 + (rand() - 0.5) * 0.2), variance: (unitSd * unitSd) / nC };
+      const sign = rand() < 0.5 ? 1 : -1;
+      const relative = rand() < 0.5;
+      const g: ResolvedGuardrail = { metric: "m", tolerance: 0, promotionMargin: 0, toleranceType: relative ? "relative" : "absolute", limit: null };
+      const k = upperBoundMultiplier(nB + nC, alpha, tuning);
+      const bound = harmUpperBound(base, cand, sign, g, k);
+      // a margin near the bound, so both outcomes are exercised (bisection precision: ~1e-13 relative)
+      const m = bound + (rand() - 0.5) * Math.abs(bound) * 0.2 + (rand() - 0.5) * 1e-3;
+      if (Math.abs(m - bound) < 1e-9 * Math.max(1, Math.abs(bound))) continue;
+      const c = harmContrast(base, cand, sign, m, relative);
+      const p = sequentialFromEstimate({ estimate: c.estimate, standardError: c.standardError, n: c.n }, { alpha, alternative: "less", tuning }).pValue;
+      expect(p < alpha, JSON.stringify({ base, cand, sign, relative, m, bound, p })).toBe(bound < m);
+      if (bound < m) shown++;
+    }
+    expect(shown).toBeGreaterThan(400);
+    expect(shown).toBeLessThan(1600);
+  });
+});
