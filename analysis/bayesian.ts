@@ -4,8 +4,8 @@
 // "chance to beat" is not error-controlled under peeking.
 import { betaCdf, betaPdf, betaQuantile, betaSf, normalCdf, normalPdf, normalQuantile, resolveOptions } from "./dist";
 import { AnalysisInputError, requireFinite } from "./errors";
-import { checkMean, checkProportion, meanSummary } from "./summary";
-import type { DegenerateReason, Interval, Mean, Proportion } from "./types";
+import { belowPrecision, checkMean, checkProportion, meanSummary } from "./summary";
+import type { DegenerateReason, Interval, Proportion, ShiftedMean } from "./types";
 
 export type BayesianResult = {
   /** P(treatment > control | data). */
@@ -105,19 +105,20 @@ export function bayesianProportions(control: Proportion, treatment: Proportion, 
  * difference is N(Δ, se²) and everything is closed form.
  * Arms with n < 2 have no variance estimate: chance 0.5, losses 0, infinite interval.
  */
-export function bayesianMeans(control: Mean, treatment: Mean, opts?: { alpha?: number }): BayesianResult {
+export function bayesianMeans(control: ShiftedMean, treatment: ShiftedMean, opts?: { alpha?: number }): BayesianResult {
   checkMean(control, "control");
   checkMean(treatment, "treatment");
   const level = resolveOptions({ alpha: opts?.alpha }).alpha;
   const c = meanSummary(control);
   const t = meanSummary(treatment);
   const d = t.mean - c.mean;
-  if (c.n < 2 || t.n < 2) {
+  const lost = belowPrecision(control.n, control.sum, control.sumSquares) || belowPrecision(treatment.n, treatment.sum, treatment.sumSquares);
+  if (c.n < 2 || t.n < 2 || lost) {
     return {
       chanceToBeatControl: 0.5,
       expectedLoss: { control: 0, treatment: 0 },
       credibleInterval: { estimate: d, lower: -Infinity, upper: Infinity },
-      degenerate: c.n === 0 || t.n === 0 ? "empty-arm" : "insufficient-data",
+      degenerate: c.n === 0 || t.n === 0 ? "empty-arm" : lost ? "below-precision" : "insufficient-data",
     };
   }
   const se = Math.sqrt(c.variance / c.n + t.variance / t.n);

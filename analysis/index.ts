@@ -1,9 +1,9 @@
 // Public API of Verdict's statistics library. Pure: no I/O, no Node built-ins,
 // nothing from src/. See analysis/README.md for methods, references and the
 // edge-case table.
-export type { Alternative, ArmSummary, Comparison, DegenerateReason, Interval, Mean, Options, Proportion, Ratio } from "./types";
+export type { Alternative, ArmSummary, Comparison, DegenerateReason, Interval, Mean, Options, Proportion, Ratio, ShiftedMean } from "./types";
 export { AnalysisInputError, type AnalysisInputErrorCode } from "./errors";
-export { proportionToMean } from "./summary";
+export { belowPrecision, proportionToMean, summarizeMean } from "./summary";
 export { twoProportionTest, type ProportionOptions } from "./proportion";
 export { welchTTest } from "./mean";
 export { ratioEstimate, ratioTest, type RatioEstimate } from "./ratio";

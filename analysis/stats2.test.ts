@@ -3,10 +3,10 @@
 import { describe, expect, it } from "vitest";
 import stats2 from "./fixtures/stats2.json";
 import { expectClose, type FixtureNumber } from "./testing/helpers";
-import { bayesianProportions, sequentialTest, twoProportionTest, welchTTest } from "./index";
+import { bayesianMeans, bayesianProportions, cupedTest, sequentialTest, twoProportionTest, welchTTest } from "./index";
 import { proportionToMean } from "./summary";
 import { mulberry32 } from "./testing/random";
-import type { Alternative, Interval } from "./index";
+import type { Alternative, Interval, ShiftedMean } from "./index";
 
 type Any = Record<string, never>;
 const ref = stats2 as unknown as { bayes: Any[]; unpooled: Any[]; relative: Record<string, Any[]>; precision: Any[] };
@@ -109,5 +109,38 @@ describe("defect 5: p-value and interval agree", () => {
     // the property must be exercised on both sides
     expect(rejections).toBeGreaterThan(100);
     expect(rejections).toBeLessThan(900);
+  });
+});
+
+describe("defect 6: precision loss is degenerate, never infinite significance", () => {
+  type Arm = { raw: ShiftedMean; centred: ShiftedMean; mean: number; variance: number };
+  it.each(ref.precision)("values around 1.7e9 with sd 10 (exact Fraction references)", (c) => {
+    const control = c.control as unknown as Arm;
+    const treatment = c.treatment as unknown as Arm;
+    // raw sums: the variance has no correct digit, so no evidence (before: variance 0, p = 0)
+    for (const test of [welchTTest, sequentialTest]) {
+      const raw = test(control.raw, treatment.raw);
+      expect(raw.degenerate).toBe("below-precision");
+      expect(raw.pValue).toBe(1);
+      expect(raw.absolute.lower).toBe(-Infinity);
+    }
+    expect(bayesianMeans(control.raw, treatment.raw).degenerate).toBe("below-precision");
+    const cuped = { covariateSum: 0, covariateSumSquares: 0, crossSum: 0 };
+    expect(cupedTest({ ...control.raw, ...cuped }, { ...treatment.raw, ...cuped }).degenerate).toBe("below-precision");
+    // centred by a per-metric constant (what the SQL now sends): the exact answer
+    const r = welchTTest(control.centred, treatment.centred);
+    expect(r.degenerate).toBeUndefined();
+    expectClose(r.control.mean, control.mean, 1e-15, 0, "mean");
+    expectClose(r.control.variance, control.variance, 1e-9, 0, "variance c");
+    expectClose(r.treatment.variance, treatment.variance, 1e-9, 0, "variance t");
+    expectClose(r.statistic, n(c.t), 1e-7, 0, "t");
+  });
+  it("exact integer sums keep exact zero variance (constant arms, all successes)", () => {
+    const big = { n: 1e8, sum: 1e8, sumSquares: 1e8 };
+    expect(sequentialTest(big, big).degenerate).toBe("zero-variance");
+    expect(welchTTest({ n: 3, sum: 6, sumSquares: 12 }, { n: 2, sum: 6, sumSquares: 18 }).degenerate).toBe("zero-variance");
+    // and an integer variance far below double rounding is still exact: 1e8 values of 1e4 and one of 1e4 + 1
+    const r = welchTTest({ n: 3, sum: 3 * 1e7 + 1, sumSquares: 3 * 1e14 + 2 * 1e7 + 1 }, { n: 3, sum: 3e7, sumSquares: 3e14 });
+    expectClose(r.control.variance, 1 / 3, 1e-15, 0, "exact variance");
   });
 });

@@ -36,3 +36,22 @@ describe("harm bound ⇔ always-valid p-value", () => {
     expect(shown).toBeLessThan(1600);
   });
 });
+
+describe("armEstimate: precision", () => {
+  it("a variance lost to rounding is insufficient data, never zero variance; a centred Mean keeps it", async () => {
+    const { armEstimate } = await import("./estimates");
+    // 5,000 values 1.7e9 + small noise: Σx² − (Σx)²/n cancels to nothing in doubles
+    const n = 5000;
+    const values = Array.from({ length: n }, (_, i) => 1.7e9 + ((i * 7919) % 21) - 10 + 0.25);
+    const raw = { kind: "mean" as const, n, sum: values.reduce((a, b) => a + b, 0), sumSquares: values.reduce((a, b) => a + b * b, 0) };
+    expect(armEstimate(raw)).toBe("insufficient_data");
+    const k = 1.7e9;
+    const centred = { kind: "mean" as const, n, sum: values.reduce((a, b) => a + (b - k), 0), sumSquares: values.reduce((a, b) => a + (b - k) ** 2, 0), shift: k };
+    const e = armEstimate(centred);
+    expect(typeof e).toBe("object");
+    if (typeof e === "object") {
+      expect(e.value).toBe(k + centred.sum / n);
+      expect(e.variance * n).toBeGreaterThan(30);
+    }
+  });
+});

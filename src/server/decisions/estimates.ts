@@ -5,7 +5,7 @@
 // so c has variance VT + (1 + s·t)²·VC (s = +1 / −1) and is tested with analysis'
 // sequentialFromEstimate (always valid under continuous monitoring). This is Fieller's approach
 // and avoids the delta method on a ratio of means.
-import { proportionToMean, quantileInterval, ratioEstimate, sequentialFromEstimate } from "@analysis";
+import { proportionToMean, quantileInterval, ratioEstimate, sequentialFromEstimate, summarizeMean } from "@analysis";
 import type { ArmStats, Direction, ResolvedGuardrail } from "./types";
 
 export interface ArmEstimate {
@@ -26,9 +26,11 @@ export function armEstimate(stats: ArmStats | undefined): ArmEstimate | ArmProbl
       const m = stats.kind === "proportion" ? proportionToMean(stats) : stats;
       if (m.n === 0) return "empty_arm";
       if (m.n < 2) return "insufficient_data";
-      const mean = m.sum / m.n;
-      const unitVariance = Math.max(0, (m.sumSquares - (m.sum * m.sum) / m.n) / (m.n - 1));
-      return { n: m.n, value: mean, variance: unitVariance / m.n };
+      // a variance below the sums' rounding floor is no evidence (not zero variance: that would be
+      // infinite significance); the mean adds back the SQL's centring shift
+      const s = summarizeMean(m, stats.kind);
+      if (s.belowPrecision) return "insufficient_data";
+      return { n: m.n, value: s.mean, variance: s.variance / m.n };
     }
     case "ratio": {
       if (stats.n === 0) return "empty_arm";
