@@ -37,3 +37,14 @@ export {
   type UsersStillNeeded,
 } from "./power";
 export { percentileTest, quantileInterval, type PercentileComparison, type QuantileInterval, type QuantileSummary } from "./percentile";
+export {
+  sequentialBoundary,
+  sequentialPowerForMeans,
+  sequentialPowerForProportions,
+  sequentialSampleSize,
+  sequentialSampleSizeForMeans,
+  sequentialSampleSizeForProportions,
+  sequentialTuningFor,
+  sequentialUsersStillNeeded,
+  type SequentialPowerOptions,
+} from "./sequentialPower";

@@ -71,7 +71,7 @@ function logMixture(z: number, a: number, oneSided: boolean): number {
 }
 
 /** Smallest z ≥ 0 at which the one-sided martingale reaches 1/α (it is increasing in z). */
-function oneSidedCritical(a: number, alpha: number): number {
+export function oneSidedCritical(a: number, alpha: number): number {
   const target = -Math.log(alpha);
   let lo = 0;
   let hi = 1;
