@@ -3,7 +3,7 @@
 // edge-case table.
 export type { Alternative, ArmSummary, Comparison, DegenerateReason, Interval, Mean, Options, Proportion, Ratio, ShiftedMean } from "./types";
 export { AnalysisInputError, type AnalysisInputErrorCode } from "./errors";
-export { belowPrecision, proportionToMean, summarizeMean } from "./summary";
+export { belowPrecision, cappedMean, proportionToMean, summarizeMean } from "./summary";
 export { twoProportionTest, type ProportionOptions } from "./proportion";
 export { welchTTest } from "./mean";
 export { ratioEstimate, ratioTest, type RatioEstimate } from "./ratio";
@@ -48,3 +48,4 @@ export {
   sequentialUsersStillNeeded,
   type SequentialPowerOptions,
 } from "./sequentialPower";
+export { ratioCupedTest, type RatioCupedComparison, type RatioCupedInput } from "./ratioCuped";

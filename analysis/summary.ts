@@ -103,3 +103,24 @@ export function covarianceFromSums(n: number, sumX: number, sumY: number, sumXY:
   if (n < 2) return 0;
   return (sumXY - (sumX * sumY) / n) / (n - 1);
 }
+
+/**
+ * The Mean of per-unit values capped (winsorized) to [lower, upper], optionally centred by `shift`:
+ * exactly what the database computes with sum(least(greatest(x, lower), upper) − shift) and the
+ * square of it. For tests and for callers that hold per-unit values.
+ */
+export function cappedMean(values: readonly number[], cap: { lower?: number; upper?: number; shift?: number } = {}): ShiftedMean {
+  const lo = cap.lower ?? -Infinity;
+  const hi = cap.upper ?? Infinity;
+  if (lo > hi) throw new AnalysisInputError("out-of-range", "cap.lower", `must be <= cap.upper (${hi})`);
+  const k = cap.shift ?? 0;
+  let sum = 0;
+  let sumSquares = 0;
+  for (const v of values) {
+    requireFinite(v, "values");
+    const d = Math.min(Math.max(v, lo), hi) - k;
+    sum += d;
+    sumSquares += d * d;
+  }
+  return cap.shift === undefined ? { n: values.length, sum, sumSquares } : { n: values.length, sum, sumSquares, shift: k };
+}
