@@ -88,6 +88,30 @@ describe("sequential sample size and power", () => {
     expect(Math.abs(p - 0.8)).toBeLessThanOrEqual(0.02);
   });
 
+  it("watched at 20 looks up to the planned n (running minimum), power is at least the planned 80 %", () => {
+    const n = sequentialSampleSizeForMeans({ standardDeviation: 1, mde: 0.2 }).control;
+    const rand = mulberry32(7);
+    const normal = normalSource(rand);
+    const add = (a: Mean, b: Mean): Mean => ({ n: a.n + b.n, sum: a.sum + b.sum, sumSquares: a.sumSquares + b.sumSquares });
+    let rejected = 0;
+    const step = Math.ceil(n / 20);
+    for (let i = 0; i < 2000; i++) {
+      let c: Mean = { n: 0, sum: 0, sumSquares: 0 };
+      let t: Mean = { n: 0, sum: 0, sumSquares: 0 };
+      for (let look = 1; look <= 20; look++) {
+        const k = Math.min(step, n - c.n);
+        c = add(c, normalSummary(k, 0, 1, normal));
+        t = add(t, normalSummary(k, 0.2, 1, normal));
+        if (sequentialTest(c, t).pValue <= 0.05) {
+          rejected++;
+          break;
+        }
+      }
+    }
+    console.log(`sequential power at n = ${n} per arm watched at 20 looks: ${((rejected / 2000) * 100).toFixed(2)} %`);
+    expect(rejected / 2000).toBeGreaterThanOrEqual(0.78);
+  });
+
   it("users still needed: from the observed variances, minus the units already in", () => {
     const running = sequentialTest({ n: 500, sum: 0, sumSquares: 499 }, { n: 500, sum: 50, sumSquares: 499 + 5 });
     const r = sequentialUsersStillNeeded(running, 0.2);
