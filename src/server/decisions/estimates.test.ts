@@ -79,3 +79,12 @@ describe("unitsForBound: sequential sizing for 'users still needed'", () => {
     expect(units({ estimate: 0.1, standardError: 0.01, n: 100 }, 0.05, 5000)).toBeNull();
   });
 });
+
+describe("relativeChange", () => {
+  it("has the sign of the change on a negative baseline (issue 14, defect 3)", async () => {
+    const { relativeChange } = await import("./estimates");
+    expect(relativeChange(-2, -1.8)).toBeCloseTo(0.1, 12);
+    expect(relativeChange(2, 2.2)).toBeCloseTo(0.1, 12);
+    expect(relativeChange(0, 1)).toBeNull();
+  });
+});

@@ -141,8 +141,9 @@ export function unitsForBound(contrast: Contrast, alpha: number, tuning: number,
   }
 }
 
+/** (cand − base)/|base|: the sign of the change also on a negative baseline (−2.0 → −1.8 is +10 %), as analysis' relative lift. */
 export function relativeChange(base: number, cand: number): number | null {
-  return base === 0 ? null : cand / base - 1;
+  return base === 0 ? null : (cand - base) / Math.abs(base);
 }
 
 /** JSON-safe number: stored decisions never hold Infinity/NaN (JSON would turn them into null silently). */
