@@ -13,21 +13,30 @@ import { resolvePower, solveIncreasing, type PowerOptions, type SampleSize } fro
 import { DEFAULT_SEQUENTIAL_TUNING, oneSidedCritical, sequentialRho } from "./sequential";
 import type { Alternative, Comparison } from "./types";
 
-export type SequentialPowerOptions = PowerOptions & { /** the test's tuning (default 5000) */ tuning?: number };
+export type SequentialPowerOptions = PowerOptions & {
+  /** the test's tuning (default 5000) */
+  tuning?: number;
+  /** relative precision of the solved size (default 1e-12; "users still needed" needs ~1e-3) */
+  precision?: number;
+};
 
-type Resolved = { alpha: number; power: number; alternative: Alternative; ratio: number; tuning: number };
+type Resolved = { alpha: number; power: number; alternative: Alternative; ratio: number; tuning: number; precision: number };
 
 function resolve(opts: SequentialPowerOptions | undefined): Resolved {
   const tuning = opts?.tuning ?? DEFAULT_SEQUENTIAL_TUNING;
   requireFinite(tuning, "opts.tuning");
   if (tuning <= 0) throw new AnalysisInputError("out-of-range", "opts.tuning", `must be > 0, got ${tuning}`);
-  return { ...resolvePower(opts), tuning };
+  const precision = requireInRange(opts?.precision ?? 1e-12, "opts.precision", 0, 0.1, true);
+  return { ...resolvePower(opts), tuning, precision };
 }
 
 /** z the always-valid test must exceed at N total units: two-sided |z|, one-sided z in the tested direction. */
 export function sequentialBoundary(nTotal: number, opts?: { alpha?: number; alternative?: Alternative; tuning?: number }): number {
-  const o = resolve(opts);
-  const n = requireNonNegative(nTotal, "nTotal");
+  return boundary(requireNonNegative(nTotal, "nTotal"), resolve(opts));
+}
+
+/** The boundary for resolved options (no validation: the solvers call it many times). */
+function boundary(n: number, o: Resolved): number {
   if (n === 0) return Infinity;
   const rho = sequentialRho(o.alpha, o.tuning);
   const a = n * rho * rho;
@@ -41,7 +50,7 @@ function power(d: Design, nC: number, o: Resolved): number {
   if (nC <= 0) return 0;
   const nT = nC * o.ratio;
   const se = Math.sqrt(d.varC / nC + d.varT / nT);
-  const c = sequentialBoundary(nC + nT, o);
+  const c = boundary(nC + nT, o);
   const k = d.effect / se;
   if (o.alternative === "two-sided") return normalCdf(k - c) + normalCdf(-k - c);
   return normalCdf((o.alternative === "greater" ? k : -k) - c);
@@ -55,7 +64,7 @@ function size(d: Design, o: Resolved): SampleSize {
     throw new AnalysisInputError("out-of-range", "mde", `sign contradicts alternative "${o.alternative}"`);
   }
   // power(n) increases in n for n beyond the boundary's minimum; start where it is already > 0
-  const exact = solveIncreasing((n) => power(d, n, o), o.power, 1e-9, 1, 1e15);
+  const exact = solveIncreasing((n) => power(d, n, o), o.power, 1e-9, 1, 1e15, o.precision);
   if (exact === null) throw new AnalysisInputError("out-of-range", "power", "cannot be reached at any sample size");
   const control = Math.ceil(exact - 1e-9);
   const treatment = Math.ceil(exact * o.ratio - 1e-9);

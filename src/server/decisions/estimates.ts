@@ -133,7 +133,8 @@ export function unitsForBound(contrast: Contrast, alpha: number, tuning: number,
   try {
     const size = sequentialSampleSize(
       { effect: -contrast.estimate, varianceControl: unitVariance / 4 },
-      { alpha: oneSided ? Math.min(2 * alpha, 0.999) : alpha, alternative: "two-sided", tuning, power },
+      // 0.1 % is precise enough for "about N more users", and keeps a decision cheap
+      { alpha: oneSided ? Math.min(2 * alpha, 0.999) : alpha, alternative: "two-sided", tuning, power, precision: 1e-3 },
     );
     return size.total;
   } catch {
