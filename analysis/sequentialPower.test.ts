@@ -64,12 +64,14 @@ describe("sequential sample size and power", () => {
   it("simulated power at the fixed-horizon n matches the formula (±2 points)", () => {
     const n = sampleSizeForMeans({ standardDeviation: 1, mde: 0.2 }).control;
     const p = simulatedPower(n, 0.2, "two-sided", 4);
+    console.log(`sequential power at the fixed-horizon n = ${n} per arm: ${(p * 100).toFixed(2)} %`);
     expect(Math.abs(p - sequentialPowerForMeans({ standardDeviation: 1, mde: 0.2, nControl: n }))).toBeLessThanOrEqual(0.02);
     // while the fixed-horizon test itself has its 80 %
     const rand = mulberry32(5);
     const normal = normalSource(rand);
     let fixed = 0;
     for (let i = 0; i < EXPERIMENTS; i++) if (welchTTest(normalSummary(n, 0, 1, normal), normalSummary(n, 0.2, 1, normal)).pValue <= 0.05) fixed++;
+    console.log(`fixed-horizon Welch power there: ${((fixed / EXPERIMENTS) * 100).toFixed(2)} %`);
     expect(Math.abs(fixed / EXPERIMENTS - 0.8)).toBeLessThanOrEqual(0.02);
   });
 
