@@ -145,6 +145,7 @@ describe("A/A: always-valid tests checked at every one of 20 looks reject ≤ 5%
       if (seq) seqRejections++;
       if (naive) naiveRejections++;
     }
+    console.log(`sequential A/A, 20 looks: ${((seqRejections / SEQ_SIMS) * 100).toFixed(2)} % (naive Welch peeking ${((naiveRejections / SEQ_SIMS) * 100).toFixed(2)} %)`);
     expect(seqRejections / SEQ_SIMS).toBeLessThanOrEqual(0.05);
     expect(naiveRejections / SEQ_SIMS).toBeGreaterThan(0.15); // why the sequential test exists
   });
@@ -170,6 +171,7 @@ describe("A/A: always-valid tests checked at every one of 20 looks reject ≤ 5%
         }
       }
     }
+    console.log(`one-sided sequential A/A at the tolerance boundary, 20 looks: ${((rejections / SEQ_SIMS) * 100).toFixed(2)} %`);
     expect(rejections / SEQ_SIMS).toBeLessThanOrEqual(0.05);
   });
 
@@ -191,6 +193,7 @@ describe("A/A: always-valid tests checked at every one of 20 looks reject ≤ 5%
         }
       }
     }
+    console.log(`sequentialFromEstimate ratio A/A, 20 looks: ${((rejections / 1000) * 100).toFixed(2)} %`);
     expect(rejections / 1000).toBeLessThanOrEqual(0.05);
   });
 });

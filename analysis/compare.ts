@@ -12,11 +12,23 @@ function law(ref: Reference) {
   return { cdf: (x: number) => tCdf(x, df), sf: (x: number) => tSf(x, df), q: (p: number) => tQuantile(p, df) };
 }
 
-/** Relative lift mt/mc − 1 and its delta-method standard error for independent arms. */
-export function relativeLift(mc: number, mt: number, varMeanC: number, varMeanT: number): { estimate: number; se: number } {
-  const estimate = mt / mc - 1;
+/**
+ * Relative lift (mt − mc)/|mc| and an interval for it, given `ci(estimate, se)` on whatever law the
+ * test uses. Both means > 0 (every non-negative metric): the delta method on log(mt/mc), se² =
+ * VT/mt² + VC/mc², back-transformed, so the interval respects the ratio's range (> −100 %) and is
+ * not meaningless at tiny baselines (a rate 1/1e5 vs 12/1e5 gave [−1348 %, +3548 %] on the linear
+ * scale). Otherwise (negative control, or a treatment mean ≤ 0) the linear delta method on
+ * (mt − mc)/|mc|: dividing by |mc| keeps the sign of the absolute change (as gbstats does), so
+ * −2.0 → −1.8 is +10 %, not −10 %.
+ */
+export function relativeInterval(mc: number, mt: number, varMeanC: number, varMeanT: number, ci: (estimate: number, se: number) => Interval): Interval {
+  const estimate = (mt - mc) / Math.abs(mc);
+  if (mc > 0 && mt > 0) {
+    const log = ci(Math.log(mt / mc), Math.sqrt(varMeanT / (mt * mt) + varMeanC / (mc * mc)));
+    return { estimate, lower: Math.expm1(log.lower), upper: Math.expm1(log.upper) };
+  }
   const se = Math.sqrt(varMeanT / (mc * mc) + (mt * mt * varMeanC) / (mc * mc * mc * mc));
-  return { estimate, se };
+  return ci(estimate, se);
 }
 
 /** The interval used when the relative lift is undefined (control mean 0): uninformative. */
@@ -31,7 +43,7 @@ export function degenerateComparison(control: ArmSummary, treatment: ArmSummary,
     control,
     treatment,
     absolute: { estimate: diff, lower: -Infinity, upper: Infinity },
-    relative: { estimate: control.mean === 0 ? undefinedRelative(treatment.mean).estimate : treatment.mean / control.mean - 1, lower: -Infinity, upper: Infinity },
+    relative: { estimate: control.mean === 0 ? undefinedRelative(treatment.mean).estimate : (treatment.mean - control.mean) / Math.abs(control.mean), lower: -Infinity, upper: Infinity },
     statistic: 0,
     pValue: 1,
     degenerate: reason,
@@ -80,8 +92,7 @@ export function assembleComparison(args: {
     relative = undefinedRelative(treatment.mean);
     relativeUndefined = true;
   } else {
-    const rel = relativeLift(control.mean, treatment.mean, varMeanC, varMeanT);
-    relative = intervalFrom(rel.estimate, rel.se, opts.alpha, opts.alternative, q);
+    relative = relativeInterval(control.mean, treatment.mean, varMeanC, varMeanT, (e, s) => intervalFrom(e, s, opts.alpha, opts.alternative, q));
   }
 
   const result: Comparison = { control, treatment, absolute, relative, statistic, pValue };

@@ -11,11 +11,11 @@ import { assembleComparison, degenerateComparison } from "./compare";
 import { resolveOptions } from "./dist";
 import { AnalysisInputError, requireFinite, requireNonNegative } from "./errors";
 import { welchDf, welchTTest } from "./mean";
-import { checkMean, covarianceFromSums, meanSummary, varianceFromSums } from "./summary";
-import type { Comparison, Mean, Options } from "./types";
+import { belowPrecision, checkMean, covarianceFromSums, meanSummary, varianceFromSums } from "./summary";
+import type { Comparison, Options, ShiftedMean } from "./types";
 
 /** A Mean of the metric plus the covariate's sum, sum of squares and the cross products Σ x·y. */
-export type CupedInput = Mean & { covariateSum: number; covariateSumSquares: number; crossSum: number };
+export type CupedInput = ShiftedMean & { covariateSum: number; covariateSumSquares: number; crossSum: number };
 
 export type CupedComparison = Comparison & {
   /** Regression coefficient θ = pooled within-arm cov(X, Y) / var(X). */
@@ -52,6 +52,8 @@ export function cupedTest(control: CupedInput, treatment: CupedInput, opts?: Opt
   const t0 = meanSummary(treatment);
   if (c0.n === 0 || t0.n === 0) return { ...degenerateComparison(c0, t0, "empty-arm"), theta: 0, varianceReduction: 0, unadjusted };
   if (c0.n < 2 || t0.n < 2) return { ...degenerateComparison(c0, t0, "insufficient-data"), theta: 0, varianceReduction: 0, unadjusted };
+  const lost = [control, treatment].some((a) => belowPrecision(a.n, a.sum, a.sumSquares) || belowPrecision(a.n, a.covariateSum, a.covariateSumSquares));
+  if (lost) return { ...degenerateComparison(c0, t0, "below-precision"), theta: 0, varianceReduction: 0, unadjusted };
 
   const stats = [control, treatment].map((a) => ({
     n: a.n,

@@ -7,6 +7,7 @@ import normal from "@stdlib/stats-base-dists-normal";
 import studentT from "@stdlib/stats-base-dists-t";
 import beta from "@stdlib/stats-base-dists-beta";
 import gammainc from "@stdlib/math-base-special-gammainc";
+import betainc from "@stdlib/math-base-special-betainc";
 import erfcinv from "@stdlib/math-base-special-erfcinv";
 import { AnalysisInputError, requireInRange } from "./errors";
 import type { Alternative, Options } from "./types";
@@ -28,6 +29,8 @@ export const tQuantile = (p: number, df: number): number => studentT.quantile(p,
 export const chiSquareSf = (x: number, k: number): number => (x <= 0 ? 1 : gammainc(x / 2, k / 2, true, true));
 
 export const betaCdf = (x: number, a: number, b: number): number => beta.cdf(x, a, b);
+/** Upper tail of Beta(a, b), computed directly (the upper regularized incomplete beta), never as 1 − cdf. */
+export const betaSf = (x: number, a: number, b: number): number => (x <= 0 ? 1 : x >= 1 ? 0 : betainc(x, a, b, true, true));
 export const betaPdf = (x: number, a: number, b: number): number => beta.pdf(x, a, b);
 export const betaQuantile = (p: number, a: number, b: number): number => beta.quantile(p, a, b);
 

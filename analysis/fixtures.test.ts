@@ -1,6 +1,7 @@
 // Agreement with scipy / statsmodels reference values (analysis/fixtures/generate.py).
 import { describe, expect, it } from "vitest";
 import reference from "./fixtures/reference.json";
+import stats2 from "./fixtures/stats2.json";
 import { expectClose, type FixtureNumber } from "./testing/helpers";
 import { adjustPValues, fisherExactTest, mannWhitneyU, ratioEstimate, ratioTest, srmTest, twoProportionTest, welchTTest } from "./index";
 import type { Alternative } from "./index";
@@ -41,7 +42,9 @@ describe("twoProportionTest vs statsmodels proportions_ztest / confint_proportio
 });
 
 describe("welchTTest vs scipy ttest_ind(equal_var=False) and statsmodels tconfint_diff", () => {
-  it.each(cases("welch"))("case %# ($alternative)", (c) => {
+  const logRatio = (stats2.relative.welch as { index: number; relative: Record<string, FixtureNumber> }[]);
+  it.each(cases("welch").map((c, i) => ({ ...c, i }) as unknown as Any))("case $i ($alternative)", (c) => {
+    const i = c.i as number;
     const r = welchTTest(c.control, c.treatment, { alternative: c.alternative as Alternative });
     // Summary-statistic variances lose ~ε·(mean/sd)² relative precision; the fixtures keep that tiny.
     expectClose(r.statistic, n(c.t), 1e-9, 0, "t");
@@ -51,10 +54,14 @@ describe("welchTTest vs scipy ttest_ind(equal_var=False) and statsmodels tconfin
     expectClose(r.absolute.upper, n(c.upper95), 1e-9, 0, "upper");
     expectClose(r.control.variance, n(c.controlVariance), 1e-9, 0, "var c");
     expectClose(r.treatment.variance, n(c.treatmentVariance), 1e-9, 0, "var t");
-    expectClose(r.relative.estimate, n(c.relative), 1e-9, 1e-15, "relative");
-    if (c.alternative === "two-sided") {
-      const q = tQuantile(0.975, r.df!);
-      expectClose(r.relative.upper - r.relative.estimate, q * (c.relativeSe as number), 1e-9, 0, "relative width");
+    // the fixture is mt/mc − 1; the lift is (mt − mc)/|mc| (issue 14), the same up to the sign of mc
+    const sign = (c.control as unknown as { sum: number }).sum < 0 ? -1 : 1;
+    expectClose(r.relative.estimate, sign * (c.relative as number), 1e-9, 1e-15, "relative");
+    // relative intervals are log-ratio intervals (issue 14), computed in mpmath by generate_stats2.py
+    const log = logRatio.find((x) => x.index === i);
+    if (log) {
+      expectClose(r.relative.lower, log.relative.lower, 1e-9, 0, "relative lower");
+      expectClose(r.relative.upper, log.relative.upper, 1e-9, 0, "relative upper");
     }
   });
 });

@@ -1,10 +1,10 @@
 // Public API of Verdict's statistics library. Pure: no I/O, no Node built-ins,
 // nothing from src/. See analysis/README.md for methods, references and the
 // edge-case table.
-export type { Alternative, ArmSummary, Comparison, DegenerateReason, Interval, Mean, Options, Proportion, Ratio } from "./types";
+export type { Alternative, ArmSummary, Comparison, DegenerateReason, Interval, Mean, Options, Proportion, Ratio, ShiftedMean } from "./types";
 export { AnalysisInputError, type AnalysisInputErrorCode } from "./errors";
-export { proportionToMean } from "./summary";
-export { twoProportionTest } from "./proportion";
+export { belowPrecision, cappedMean, proportionToMean, summarizeMean } from "./summary";
+export { twoProportionTest, type ProportionOptions } from "./proportion";
 export { welchTTest } from "./mean";
 export { ratioEstimate, ratioTest, type RatioEstimate } from "./ratio";
 export {
@@ -37,3 +37,15 @@ export {
   type UsersStillNeeded,
 } from "./power";
 export { percentileTest, quantileInterval, type PercentileComparison, type QuantileInterval, type QuantileSummary } from "./percentile";
+export {
+  sequentialBoundary,
+  sequentialPowerForMeans,
+  sequentialPowerForProportions,
+  sequentialSampleSize,
+  sequentialSampleSizeForMeans,
+  sequentialSampleSizeForProportions,
+  sequentialTuningFor,
+  sequentialUsersStillNeeded,
+  type SequentialPowerOptions,
+} from "./sequentialPower";
+export { ratioCupedTest, type RatioCupedComparison, type RatioCupedInput } from "./ratioCuped";

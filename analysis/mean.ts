@@ -2,8 +2,8 @@
 // scipy.stats.ttest_ind(treatment, control, equal_var=False).
 import { assembleComparison, degenerateComparison } from "./compare";
 import { resolveOptions } from "./dist";
-import { checkMean, meanSummary } from "./summary";
-import type { Comparison, Mean, Options } from "./types";
+import { belowPrecision, checkMean, meanSummary } from "./summary";
+import type { Comparison, Options, ShiftedMean } from "./types";
 
 /** Welch–Satterthwaite degrees of freedom from the variances of the two means. */
 export function welchDf(varMeanC: number, nC: number, varMeanT: number, nT: number): number {
@@ -14,7 +14,7 @@ export function welchDf(varMeanC: number, nC: number, varMeanT: number, nT: numb
   return den > 0 ? num / den : nC + nT - 2;
 }
 
-export function welchTTest(control: Mean, treatment: Mean, opts?: Options): Comparison {
+export function welchTTest(control: ShiftedMean, treatment: ShiftedMean, opts?: Options): Comparison {
   checkMean(control, "control");
   checkMean(treatment, "treatment");
   const o = resolveOptions(opts);
@@ -23,6 +23,9 @@ export function welchTTest(control: Mean, treatment: Mean, opts?: Options): Comp
   if (c.n === 0 || t.n === 0) return degenerateComparison(c, t, "empty-arm");
   // A variance needs two units per arm; with one the test is undefined.
   if (c.n < 2 || t.n < 2) return degenerateComparison(c, t, "insufficient-data");
+  if (belowPrecision(control.n, control.sum, control.sumSquares) || belowPrecision(treatment.n, treatment.sum, treatment.sumSquares)) {
+    return degenerateComparison(c, t, "below-precision");
+  }
 
   const varMeanC = c.variance / c.n;
   const varMeanT = t.variance / t.n;

@@ -23,7 +23,7 @@ export type SampleSize = {
 
 type Resolved = { alpha: number; power: number; alternative: Alternative; ratio: number };
 
-function resolvePower(opts: PowerOptions | undefined): Resolved {
+export function resolvePower(opts: PowerOptions | undefined): Resolved {
   const { alpha, alternative } = resolveOptions(opts);
   const power = requireInRange(opts?.power ?? 0.8, "opts.power", 0, 1, true);
   const ratio = opts?.ratio ?? 1;
@@ -46,13 +46,13 @@ function zPower(effect: number, se0: number, se1: number, alpha: number, alterna
 }
 
 /** Solve f(x) = target for increasing f on (lo, ∞) by bracketing and bisection to ~1e-12 relative. */
-function solveIncreasing(f: (x: number) => number, target: number, lo: number, hi: number, maxHi = Infinity): number | null {
+export function solveIncreasing(f: (x: number) => number, target: number, lo: number, hi: number, maxHi = Infinity, relTol = 1e-12): number | null {
   while (f(hi) < target) {
     if (hi >= maxHi) return null;
     lo = hi;
     hi = Math.min(hi * 2, maxHi);
   }
-  for (let i = 0; i < 300 && hi - lo > 1e-12 * hi; i++) {
+  for (let i = 0; i < 300 && hi - lo > relTol * hi; i++) {
     const mid = (lo + hi) / 2;
     if (f(mid) < target) lo = mid;
     else hi = mid;

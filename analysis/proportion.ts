@@ -1,7 +1,10 @@
-// Two-proportion z test. The statistic uses the pooled variance (the null says
-// both arms share one rate), matching statsmodels' proportions_ztest; intervals
-// use the unpooled (Wald) standard error, because under the alternative the
-// arms' rates differ.
+// Two-proportion z test. By default the statistic uses the pooled variance (the
+// null says both arms share one rate), matching statsmodels' proportions_ztest;
+// intervals use the unpooled (Wald) standard error, because under the
+// alternative the arms' rates differ. The two can then disagree (10000/100 vs
+// 100/4: one-sided p = 0.0016 while the interval includes 0). `pooled: false`
+// tests with the Wald SE too (statsmodels test_proportions_2indep(method="wald")),
+// so p < α exactly when the interval excludes 0: what anything that shows both uses.
 import { assembleComparison, degenerateComparison } from "./compare";
 import { resolveOptions } from "./dist";
 import { checkProportion } from "./summary";
@@ -14,7 +17,9 @@ function arm(p: Proportion): ArmSummary {
   return { n: p.n, mean: rate, variance };
 }
 
-export function twoProportionTest(control: Proportion, treatment: Proportion, opts?: Options): Comparison {
+export type ProportionOptions = Options & { /** default true: pooled-variance statistic (statsmodels proportions_ztest) */ pooled?: boolean };
+
+export function twoProportionTest(control: Proportion, treatment: Proportion, opts?: ProportionOptions): Comparison {
   checkProportion(control, "control");
   checkProportion(treatment, "treatment");
   const o = resolveOptions(opts);
@@ -32,6 +37,6 @@ export function twoProportionTest(control: Proportion, treatment: Proportion, op
     varMeanT: (t.mean * (1 - t.mean)) / treatment.n,
     reference: { kind: "normal" },
     opts: o,
-    statisticSe: pooledSe,
+    statisticSe: opts?.pooled === false ? undefined : pooledSe,
   });
 }

@@ -25,9 +25,9 @@
 // still valid and is monotone. This module is stateless and does not do it.
 import { AnalysisInputError, requireFinite, requireNonNegative } from "./errors";
 import { normalLogCdf, resolveOptions, type ResolvedOptions } from "./dist";
-import { degenerateComparison, relativeLift, undefinedRelative } from "./compare";
-import { checkMean, meanSummary } from "./summary";
-import type { Comparison, DegenerateReason, Interval, Mean, Options } from "./types";
+import { degenerateComparison, relativeInterval, undefinedRelative } from "./compare";
+import { belowPrecision, checkMean, meanSummary } from "./summary";
+import type { Comparison, DegenerateReason, Interval, Options, ShiftedMean } from "./types";
 
 export const DEFAULT_SEQUENTIAL_TUNING = 5000;
 
@@ -71,7 +71,7 @@ function logMixture(z: number, a: number, oneSided: boolean): number {
 }
 
 /** Smallest z ≥ 0 at which the one-sided martingale reaches 1/α (it is increasing in z). */
-function oneSidedCritical(a: number, alpha: number): number {
+export function oneSidedCritical(a: number, alpha: number): number {
   const target = -Math.log(alpha);
   let lo = 0;
   let hi = 1;
@@ -146,7 +146,7 @@ export type SequentialComparison = Comparison & { nullDifference: number; rho: n
  * statistic is the Wald z against nullDifference; absolute and relative are
  * confidence sequences.
  */
-export function sequentialTest(control: Mean, treatment: Mean, opts?: SequentialOptions & { nullDifference?: number }): SequentialComparison {
+export function sequentialTest(control: ShiftedMean, treatment: ShiftedMean, opts?: SequentialOptions & { nullDifference?: number }): SequentialComparison {
   checkMean(control, "control");
   checkMean(treatment, "treatment");
   const o = resolveOptions(opts);
@@ -157,6 +157,9 @@ export function sequentialTest(control: Mean, treatment: Mean, opts?: Sequential
   const t = meanSummary(treatment);
   if (c.n === 0 || t.n === 0) return { ...degenerateComparison(c, t, "empty-arm"), nullDifference, rho };
   if (c.n < 2 || t.n < 2) return { ...degenerateComparison(c, t, "insufficient-data"), nullDifference, rho };
+  if (belowPrecision(control.n, control.sum, control.sumSquares) || belowPrecision(treatment.n, treatment.sum, treatment.sumSquares)) {
+    return { ...degenerateComparison(c, t, "below-precision"), nullDifference, rho };
+  }
 
   const varMeanC = c.variance / c.n;
   const varMeanT = t.variance / t.n;
@@ -168,8 +171,7 @@ export function sequentialTest(control: Mean, treatment: Mean, opts?: Sequential
     relative = undefinedRelative(t.mean);
     relativeUndefined = true;
   } else {
-    const rel = relativeLift(c.mean, t.mean, varMeanC, varMeanT);
-    relative = sequentialCore(rel.estimate, rel.se, n, 0, o, tuning).interval;
+    relative = relativeInterval(c.mean, t.mean, varMeanC, varMeanT, (e, s) => sequentialCore(e, s, n, 0, o, tuning).interval);
   }
   const result: SequentialComparison = {
     control: c,

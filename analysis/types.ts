@@ -10,6 +10,13 @@ export type Proportion = { n: number; successes: number };
 export type Mean = { n: number; sum: number; sumSquares: number };
 
 /**
+ * A Mean whose sums are of x − shift: a database centres large values (epoch timestamps) by a
+ * per-metric constant before summing squares, so the sums keep their precision. The mean is
+ * shift + sum/n; absent = 0. Every function taking a Mean accepts it.
+ */
+export type ShiftedMean = Mean & { shift?: number };
+
+/**
  * Ratio of per-unit sums (e.g. errors / requests), with the per-unit numerator x and
  * denominator y. The cross product sumXY is what lets the delta method respect that
  * the requests of one user are not independent.
@@ -30,7 +37,8 @@ export type DegenerateReason =
   | "empty-arm" // an arm has no units
   | "insufficient-data" // too few units to estimate a variance (n <= 1 where n - 1 is needed)
   | "zero-variance" // the standard error of the difference is 0
-  | "zero-denominator"; // a ratio metric has sumY = 0 in an arm
+  | "zero-denominator" // a ratio metric has sumY = 0 in an arm
+  | "below-precision"; // a variance is below the rounding floor of its sums: no evidence either way
 
 export type ArmSummary = { n: number; mean: number; variance: number };
 
@@ -38,7 +46,7 @@ export type Comparison = {
   control: ArmSummary; // mean = rate for proportions, sumX/sumY for ratios
   treatment: ArmSummary; // variance of one unit's value, with n − 1
   absolute: Interval; // treatment − control
-  relative: Interval; // (treatment − control) / control; interval by the delta method
+  relative: Interval; // (treatment − control) / |control|; log-ratio delta method when both means > 0 (README)
   statistic: number; // z or t
   df?: number; // for t tests: Welch–Satterthwaite
   pValue: number;

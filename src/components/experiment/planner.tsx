@@ -1,6 +1,8 @@
 // Sample size and expected duration per stage, from the traffic and variance observed so far
-// (analysis/ power functions; nothing here is re-derived by hand).
-import { sampleSizeForMeans, sampleSizeForProportions } from "@analysis";
+// (analysis/ power functions; nothing here is re-derived by hand). Sized for the always-valid
+// (sequential) test that results and decisions actually run, not a fixed-horizon test: that would
+// need about half the users and make every duration about half what it will be.
+import { DEFAULT_SEQUENTIAL_TUNING, sequentialSampleSizeForMeans, sequentialSampleSizeForProportions } from "@analysis";
 import type { Experiment } from "@/server/experiments/types";
 import { cardClass, tableClass } from "../ui/styles";
 import { requestTime } from "./format";
@@ -41,8 +43,8 @@ export function Planner({ experiment, results }: { experiment: Experiment; resul
         mde,
         perArm:
           primary!.unit === "share" && baseline < 1
-            ? sampleSizeForProportions({ baselineRate: baseline, mde, relative: true }, { alpha: experiment.metrics.alpha }).control
-            : sampleSizeForMeans({ standardDeviation: Math.sqrt(variance), mde: mde * baseline }, { alpha: experiment.metrics.alpha }).control,
+            ? sequentialSampleSizeForProportions({ baselineRate: baseline, mde, relative: true }, { alpha: experiment.metrics.alpha, tuning: DEFAULT_SEQUENTIAL_TUNING }).control
+            : sequentialSampleSizeForMeans({ standardDeviation: Math.sqrt(variance), mde: mde * baseline }, { alpha: experiment.metrics.alpha, tuning: DEFAULT_SEQUENTIAL_TUNING }).control,
       }));
   } catch (e) {
     problem = (e as Error).message;
@@ -56,7 +58,7 @@ export function Planner({ experiment, results }: { experiment: Experiment; resul
         Planner
       </h2>
       <p className="text-xs text-slate-500 dark:text-slate-400">
-        Users per arm to detect a relative change of the primary metric <span className="font-mono">{experiment.metrics.primary}</span> (alpha {experiment.metrics.alpha}, power 80 %), and how long each stage would take at the
+        Users per arm to detect a relative change of the primary metric <span className="font-mono">{experiment.metrics.primary}</span> with the always-valid sequential test (alpha {experiment.metrics.alpha}, power 80 %), and how long each stage would take at the
         traffic seen so far{fullTrafficPerDay !== null ? ` (≈ ${Math.round(fullTrafficPerDay).toLocaleString("en")} eligible users per day)` : ""}.
       </p>
       {problem ? (

@@ -29,6 +29,8 @@ export interface Ctx {
 /** A test that can trigger a rollback; corrected together with the others (Holm). */
 export interface FamilyTest {
   test: TestResult;
+  /** the test's p-value enters Holm multiplied by this (2: tested at α/2, a Bonferroni share of α) */
+  weight?: number;
   reason: (adjusted: number) => Reason;
 }
 
@@ -248,15 +250,19 @@ export function primaryChecks(ctx: Ctx, metric: string): PrimaryOutcome {
     }
     const rel = relativeChange(base.value, cand.value);
     const common = { metric, variant: v, baseline: base.value, candidate: cand.value, relativeChange: rel };
+    // Tested at α/2 (its p-value enters the Holm family doubled): "worse" and "better" are the two
+    // one-sided halves of one two-sided test, so an A/A experiment rolls back with probability ≤ α/2
+    // and is falsely promoted with probability ≤ α/2 (decide.ab-calibration.test.ts).
     const worseKey = `primary-worse|${metric}|${v}`;
     const pWorse = carriedMin(ctx, worseKey, always({ ...benefit, estimate: -benefit.estimate }, ctx, "greater"));
     out.family.push({
       test: { key: worseKey, kind: "primary", ...common, pValue: pWorse, runningMinPValue: pWorse },
+      weight: 2,
       reason: (adjusted) => ({
         code: "primary_worse",
         metric,
         variant: v,
-        message: `Primary metric ${metric} is significantly worse for ${v}: ${num(cand.value)} vs ${num(base.value)} (${pct(rel)}), Holm-adjusted p = ${pv(adjusted)}`,
+        message: `Primary metric ${metric} is significantly worse for ${v}: ${num(cand.value)} vs ${num(base.value)} (${pct(rel)}), always-valid one-sided p = ${pv(pWorse)} ≤ α/2, Holm-adjusted (×2) ${pv(adjusted)} ≤ ${ctx.params.alpha}`,
         evidence: { baseline: base.value, candidate: cand.value, n: { [ctx.baseline]: base.n, [v]: cand.n }, relativeChange: rel, pValue: pWorse, adjustedPValue: adjusted, alpha: ctx.params.alpha },
       }),
     });

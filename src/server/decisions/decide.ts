@@ -1,8 +1,9 @@
 // decide(inputs, parameters): the pure decision rule of issue 6 (no I/O, no clock, no randomness), so
 // a stored decision can be replayed from its inputs and parameters and give the same answer.
 //   rollback  a guardrail shows harm beyond its tolerance, an absolute limit is crossed, the A/B
-//             primary metric is significantly worse, or a rolling batch loads slower (Holm over all
-//             of these tests × variants: the family-wise error stays ≤ alpha, at every look)
+//             primary metric is significantly worse (one-sided at alpha/2: its p-value enters
+//             doubled), or a rolling batch loads slower (Holm over all of these tests × variants:
+//             the family-wise error stays ≤ alpha, at every look)
 //   hold      SRM (always, even over a rollback: the data cannot be trusted), too few exposures or
 //             too little time in the stage, empty or constant arms, a guardrail that has not yet
 //             ruled out harm beyond its promotion margin, an A/B primary without a winner
@@ -79,10 +80,13 @@ function gates(ctx: Ctx, stageMinutes: number | null): Reason[] {
   return holds;
 }
 
-/** Holm over every test that can roll back: the family-wise error over guardrails × variants ≤ alpha. */
+/**
+ * Holm over every test that can roll back: the family-wise error over guardrails × variants ≤ alpha.
+ * A test with weight w enters with w·p (the A/B primary's "worse" half: w = 2, i.e. at α/2).
+ */
 function rejectFamily(family: FamilyTest[], alpha: number): { reasons: Reason[]; tests: TestResult[] } {
   if (family.length === 0) return { reasons: [], tests: [] };
-  const p = family.map((f) => f.test.runningMinPValue ?? f.test.pValue ?? 1);
+  const p = family.map((f) => Math.min(1, (f.weight ?? 1) * (f.test.runningMinPValue ?? f.test.pValue ?? 1)));
   const adjusted = adjustPValues(p, "holm");
   const reasons: Reason[] = [];
   const tests = family.map((f, i) => {

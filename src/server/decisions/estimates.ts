@@ -5,7 +5,7 @@
 // so c has variance VT + (1 + s·t)²·VC (s = +1 / −1) and is tested with analysis'
 // sequentialFromEstimate (always valid under continuous monitoring). This is Fieller's approach
 // and avoids the delta method on a ratio of means.
-import { proportionToMean, quantileInterval, ratioEstimate, sequentialFromEstimate } from "@analysis";
+import { proportionToMean, quantileInterval, ratioEstimate, sequentialFromEstimate, sequentialSampleSize, summarizeMean } from "@analysis";
 import type { ArmStats, Direction, ResolvedGuardrail } from "./types";
 
 export interface ArmEstimate {
@@ -26,9 +26,11 @@ export function armEstimate(stats: ArmStats | undefined): ArmEstimate | ArmProbl
       const m = stats.kind === "proportion" ? proportionToMean(stats) : stats;
       if (m.n === 0) return "empty_arm";
       if (m.n < 2) return "insufficient_data";
-      const mean = m.sum / m.n;
-      const unitVariance = Math.max(0, (m.sumSquares - (m.sum * m.sum) / m.n) / (m.n - 1));
-      return { n: m.n, value: mean, variance: unitVariance / m.n };
+      // a variance below the sums' rounding floor is no evidence (not zero variance: that would be
+      // infinite significance); the mean adds back the SQL's centring shift
+      const s = summarizeMean(m, stats.kind);
+      if (s.belowPrecision) return "insufficient_data";
+      return { n: m.n, value: s.mean, variance: s.variance / m.n };
     }
     case "ratio": {
       if (stats.n === 0) return "empty_arm";
@@ -115,35 +117,34 @@ export function harmUpperBound(base: ArmEstimate, cand: ArmEstimate, sign: 1 | -
 }
 
 /**
- * Total units (both arms) at which an always-valid one-sided bound on `contrast` would fall below
- * 0, if the estimate and the per-unit variance stayed what they are now. null if never (the
- * estimate itself is on the wrong side).
+ * Total units (both arms) the always-valid one-sided test of "contrast < 0" needs for 80 % power if
+ * the current estimate were the true value, at the per-unit variance seen so far: analysis'
+ * sequential sizing, solved against the test's own boundary (not a fixed-horizon size, which is
+ * about half of it, nor the N at which the bound would clear if the estimate stayed put, which is
+ * a 50 % point). null if never (the estimate itself is on the wrong side).
  */
-export function unitsForBound(contrast: Contrast, alpha: number, tuning: number, oneSided = true): number | null {
+export function unitsForBound(contrast: Contrast, alpha: number, tuning: number, oneSided = true, power = 0.8): number | null {
   if (contrast.estimate >= 0 || contrast.n <= 0) return null;
-  const unitSd = contrast.standardError * Math.sqrt(contrast.n);
-  // The one-sided critical value is a bisection; the two-sided closed form at 2α is within a few
-  // per cent of it (slightly conservative below N ≈ 5,000), which is enough for an estimate.
-  const passes = (n: number) => contrast.estimate + (upperBoundMultiplier(n, oneSided ? 2 * alpha : alpha, tuning, false) * unitSd) / Math.sqrt(n) < 0;
-  if (passes(contrast.n)) return contrast.n;
-  let lo = contrast.n;
-  let hi = contrast.n * 2;
-  while (!passes(hi)) {
-    lo = hi;
-    hi *= 2;
-    if (hi > 1e12) return null;
+  const unitVariance = contrast.standardError * contrast.standardError * contrast.n;
+  if (!(unitVariance > 0)) return null;
+  // A total-N design: two arms of N/2 with per-arm unit variance v/4 give se² = v/N. The one-sided
+  // boundary is a bisection per N; the two-sided closed form at 2α is within a few per cent of it
+  // (slightly conservative below N ≈ 5,000) and keeps a decision cheap.
+  try {
+    const size = sequentialSampleSize(
+      { effect: -contrast.estimate, varianceControl: unitVariance / 4 },
+      // 0.1 % is precise enough for "about N more users", and keeps a decision cheap
+      { alpha: oneSided ? Math.min(2 * alpha, 0.999) : alpha, alternative: "two-sided", tuning, power, precision: 1e-3 },
+    );
+    return size.total;
+  } catch {
+    return null;
   }
-  // 1 % is precise enough for "about N more users"
-  while (hi - lo > Math.max(1, lo * 0.01)) {
-    const mid = Math.round((lo + hi) / 2);
-    if (passes(mid)) hi = mid;
-    else lo = mid;
-  }
-  return Math.ceil(hi);
 }
 
+/** (cand − base)/|base|: the sign of the change also on a negative baseline (−2.0 → −1.8 is +10 %), as analysis' relative lift. */
 export function relativeChange(base: number, cand: number): number | null {
-  return base === 0 ? null : cand / base - 1;
+  return base === 0 ? null : (cand - base) / Math.abs(base);
 }
 
 /** JSON-safe number: stored decisions never hold Infinity/NaN (JSON would turn them into null silently). */

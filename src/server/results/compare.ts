@@ -7,6 +7,7 @@ import {
   ratioTest,
   sequentialFromEstimate,
   sequentialTest,
+  summarizeMean,
   twoProportionTest,
   welchTTest,
   type Comparison,
@@ -44,8 +45,10 @@ export function describeArm(s: ArmStats): { n: number; mean: number | null; vari
       return { n: s.proportion.n, mean: p, variance: p === null ? null : p * (1 - p) };
     }
     case "mean": {
-      const { n, sum, sumSquares } = s.mean;
-      return { n, mean: n > 0 ? sum / n : null, variance: n > 1 ? Math.max(sumSquares - (sum * sum) / n, 0) / (n - 1) : null };
+      if (s.mean.n === 0) return { n: 0, mean: null, variance: null };
+      // analysis adds back the SQL's centring shift and flags a variance lost to rounding
+      const d = summarizeMean(s.mean);
+      return { n: d.n, mean: d.mean, variance: d.n > 1 && !d.belowPrecision ? d.variance : null };
     }
     case "ratio": {
       const e = ratioEstimate(s.ratio);
@@ -64,7 +67,8 @@ function hasPrePeriod(c: CupedInput, t: CupedInput): boolean {
 export function compareArms(control: ArmStats, treatment: ArmStats, alpha: number): MetricComparison | null {
   const opts = { alpha };
   if (control.kind === "proportion" && treatment.kind === "proportion") {
-    const fixed = twoProportionTest(control.proportion, treatment.proportion, opts);
+    // unpooled: the p-value shown must agree with the interval shown (p < α ⇔ the interval excludes 0)
+    const fixed = twoProportionTest(control.proportion, treatment.proportion, { ...opts, pooled: false });
     const seq = sequentialTest(proportionToMean(control.proportion), proportionToMean(treatment.proportion), opts);
     return { fixed, alwaysValid: { pValue: seq.pValue, absolute: seq.absolute }, cuped: cuped(control.cuped, treatment.cuped, alpha) };
   }

@@ -286,11 +286,19 @@ export function metricSummariesSql(o: SummariesSqlOptions, source: SummariesSour
     perUser.push(`${u.fb_n} AS fb_n`, `${u.fb_sum} AS fb_sum`);
     perVariant.push("countIf(fb_n > 0) AS fb_users", "sumIf(fb_sum / fb_n, fb_n > 0) AS fb_mean_sum", "sumIf((fb_sum / fb_n) * (fb_sum / fb_n), fb_n > 0) AS fb_mean_sq");
   }
+  const shifts: string[] = [];
   if (f.has("custom")) {
-    // One scalar column pair per custom metric name (names are few).
+    // One scalar column pair per custom metric name (names are few). Custom values can be huge next
+    // to their spread (epoch timestamps: 1.7e9 ± 10), where Σx² − (Σx)²/n cancels to nothing in
+    // doubles; so the sums are of x − k, k = the metric's mean per user with events (one cheap
+    // scalar read of its events, by the sort key; k only needs to be near the typical value), and
+    // k is returned as cm{i}_shift (analysis' ShiftedMean). Both sources use the same k.
     for (let i = 0; i < o.customCount; i++) {
+      shifts.push(`(SELECT ifNotFinite(sum(value) / uniq(user_id), 0) FROM events WHERE type = 'metric' AND name = {custom:Array(String)}[${i + 1}]) AS cmk${i}`);
       perUser.push(`${u.cm(i)} AS cm${i}`, `${u.cmPre(i)} AS cm${i}_pre`);
-      perVariant.push(`sum(cm${i}) AS cm${i}_sum`, `sum(cm${i} * cm${i}) AS cm${i}_sq`, `sum(cm${i}_pre) AS cm${i}_pre_sum`, `sum(cm${i}_pre * cm${i}_pre) AS cm${i}_pre_sq`, `sum(cm${i} * cm${i}_pre) AS cm${i}_cross`);
+      const y = `(cm${i} - cmk${i})`;
+      const x = `(cm${i}_pre - cmk${i})`;
+      perVariant.push(`sum(${y}) AS cm${i}_sum`, `sum(${y} * ${y}) AS cm${i}_sq`, `sum(${x}) AS cm${i}_pre_sum`, `sum(${x} * ${x}) AS cm${i}_pre_sq`, `sum(${y} * ${x}) AS cm${i}_cross`, `any(cmk${i}) AS cm${i}_shift`);
     }
   }
   if (o.series) {
@@ -298,7 +306,7 @@ export function metricSummariesSql(o: SummariesSqlOptions, source: SummariesSour
     perUser.push(...s.perUser);
     perVariant.push(...s.perVariant);
   }
-  const head = `SELECT vh, multi, ${VARIANT_NAME} AS variant, ${perVariant.join(",\n       ")}`;
+  const head = `${shifts.length > 0 ? `WITH ${shifts.join(",\n     ")}\n` : ""}SELECT vh, multi, ${VARIANT_NAME} AS variant, ${perVariant.join(",\n       ")}`;
   if (source === "rollup") {
     // one row per exposed user already: no join, no per-user grouping
     return `${head}

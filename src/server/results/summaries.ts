@@ -272,7 +272,8 @@ function armStats(def: MetricDefinition, row: Row | undefined, n: number, custom
     case "custom": {
       const i = custom.indexOf(s.name);
       const at = (k: string) => num(row?.[`cm${i}_${k}`]);
-      const mean = { n, sum: at("sum"), sumSquares: at("sq") };
+      // sums of x − shift (summaries.sql.ts centres custom values): analysis' ShiftedMean
+      const mean = { n, sum: at("sum"), sumSquares: at("sq"), shift: at("shift") };
       return { kind: "mean", mean, cuped: { ...mean, covariateSum: at("pre_sum"), covariateSumSquares: at("pre_sq"), crossSum: at("cross") } };
     }
   }
