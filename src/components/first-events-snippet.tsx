@@ -16,7 +16,7 @@ curl -X POST ${origin}/api/v1/events \\
 curl -X POST ${origin}/api/v1/assign \\
   -H "Authorization: Bearer $VERDICT_CLIENT_KEY" -H "content-type: application/json" \\
   -d '{"userId":"u3","attributes":{"region":"eu"}}'`;
-  const sdk = `import { VerdictClient } from "./sdk"; // src/sdk: no runtime dependencies
+  const sdk = `import { VerdictClient } from "./sdk"; // src/sdk: one runtime dependency (re2js, linear-time regex rules)
 
 const verdict = new VerdictClient({ baseUrl: "${origin}", clientKey: process.env.VERDICT_CLIENT_KEY });
 await verdict.init();

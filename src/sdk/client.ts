@@ -2,8 +2,9 @@
  * VerdictClient: fetches the snapshot (GET /api/v1/sdk/config, ETag-aware) and keeps it current
  * through GET /api/v1/sdk/stream (server-sent events; polling with backoff while the stream is
  * down), evaluates locally with exactly the code the server uses (./evaluate), logs each exposure
- * once, and ships exposure and KPI events to POST /api/v1/events in batches. No runtime
- * dependencies: it needs only a global `fetch` (browsers, Node >= 18) or an injected one.
+ * once, and ships exposure and KPI events to POST /api/v1/events in batches. Its one runtime
+ * dependency is re2js (regex rules in linear time, as on the server); it needs a global `fetch`
+ * (browsers, Node >= 18) or an injected one.
  */
 import { compileSnapshot, type CompiledSnapshot } from "./evaluate";
 import { BoundedQueue, utf8Length } from "./queue";
