@@ -30,4 +30,14 @@ describe("per-key ingestion limits", () => {
     expect(cleared.status, JSON.stringify(cleared.body)).toBe(200);
     for (let i = 2; i < 6; i++) expect((await post(limited, `lim-${i}`)).status).toBe(200);
   });
+
+  it("fills in a key's last use for the keys page", async () => {
+    const created = await call(keys.POST, { body: { name: "fresh app", kind: "client" } });
+    const lastUsed = async () => ((await call(keys.GET)).body.keys as { id: string; lastUsedAt: string | null }[]).find((k) => k.id === created.body.id)?.lastUsedAt;
+    expect(await lastUsed()).toBeNull();
+    const before = Date.now();
+    expect((await post(created.body.token, "fresh-0")).status).toBe(200);
+    await expect.poll(lastUsed, { timeout: 5_000 }).not.toBeNull();
+    expect(Date.parse((await lastUsed())!)).toBeGreaterThanOrEqual(before - 1000);
+  });
 });

@@ -10,6 +10,7 @@ import { AppError } from "@/server/errors";
 import { processSingleton } from "@/server/process-singleton";
 import { readCookie } from "./cookies";
 import { authCacheAllowed, ensureAuthListener, onAuthChanged } from "./invalidation";
+import { noteKeyUse } from "./key-usage";
 import type { Principal } from "./principal";
 import { CSRF_HEADER, csrfMatches, hashToken, SESSION_COOKIE } from "./tokens";
 
@@ -27,14 +28,19 @@ export function principalForKey(token: string): Promise<Principal | null> {
   const tokenHash = hashToken(token);
   const now = Date.now();
   const hit = keyCache.get(tokenHash);
-  if (hit && hit.until > now) return hit.principal;
-  const principal = lookupKey(tokenHash);
+  if (hit && hit.until > now) return hit.principal.then(used);
+  const principal = lookupKey(tokenHash).then(used);
   // not listening (yet, or the connection dropped): a revocation could go unheard, so no caching
   if (!authCacheAllowed()) return principal;
   if (keyCache.size > 10_000) keyCache.clear();
   keyCache.set(tokenHash, { principal, until: now + KEY_CACHE_MS });
   principal.catch(() => keyCache.delete(tokenHash));
   return principal;
+}
+
+function used(p: Principal | null): Principal | null {
+  if (p) noteKeyUse(p.id);
+  return p;
 }
 
 async function lookupKey(tokenHash: string): Promise<Principal | null> {
