@@ -1,5 +1,6 @@
 // The one place that turns errors into HTTP responses: { error: { code, message, details } }.
 import { z } from "zod";
+import { issueDetails, summarizeDetails, type Detail } from "./messages";
 import { AppError, isAppError } from "@/server/errors";
 
 /** A JSON answer before it becomes a web Response (server.ts writes it to node:http directly). */
@@ -21,14 +22,13 @@ export function json(data: unknown, status = 200, headers: Record<string, string
   return toResponse(plainJson(data, status, headers));
 }
 
-export function zodDetails(error: z.ZodError): { path: string; message: string; code: string }[] {
-  return error.issues.map((i) => ({ path: i.path.map(String).join(".") || "(root)", message: i.message, code: i.code }));
+export function zodDetails(error: z.ZodError): Detail[] {
+  return issueDetails(error.issues);
 }
 
 export function validationError(error: z.ZodError, what: string): AppError {
   const details = zodDetails(error);
-  const fields = [...new Set(details.map((d) => d.path))].join(", ");
-  return new AppError("validation_failed", `Invalid ${what}: ${fields}`, details);
+  return new AppError("validation_failed", `Invalid ${what}: ${summarizeDetails(details)}`, details);
 }
 
 export function plainError(err: unknown): PlainResponse {
