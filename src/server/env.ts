@@ -24,6 +24,8 @@ const EnvSchema = z.object({
   VERDICT_SESSION_TTL_HOURS: z.coerce.number().positive().default(24 * 7),
   VERDICT_RESULTS_CACHE_SECONDS: z.coerce.number().min(0).default(10),
   VERDICT_EVALUATOR_INTERVAL_SECONDS: z.coerce.number().min(0).default(60),
+  // evaluate a running experiment as soon as its new events are stored (the interval stays as a backstop)
+  VERDICT_EVALUATOR_EVENTS: bool.default(true),
   VERDICT_INGEST_RATE_LIMIT: z.coerce.number().int().min(0).default(2000),
   VERDICT_SPOOL_MAX_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024 * 1024),
   // spool-then-ack or insert-then-ack with spool fallback; see src/server/ingestion/README.md

@@ -62,6 +62,26 @@ export function serializeRows(rows: readonly EventRow[]): Buffer {
   return Buffer.from(text);
 }
 
+/** Called with each payload (serializeRows' lines) once ClickHouse has stored it; must be cheap and synchronous. */
+export type RowsStoredListener = (payload: Buffer) => void;
+const storedListeners = ((globalThis as Record<symbol, unknown>)[Symbol.for("verdict.ingestion.rowsStored")] ??= new Set<RowsStoredListener>()) as Set<RowsStoredListener>;
+
+/** Subscribes to stored rows (direct inserts and the drain alike; the event-driven evaluator). Returns the unsubscribe. */
+export function onRowsStored(listener: RowsStoredListener): () => void {
+  storedListeners.add(listener);
+  return () => storedListeners.delete(listener);
+}
+
+function notifyRowsStored(payload: Buffer): void {
+  for (const l of storedListeners) {
+    try {
+      l(payload);
+    } catch (e) {
+      console.error(`[verdict] rows-stored listener failed: ${(e as Error).message}`);
+    }
+  }
+}
+
 const spoolFull = () =>
   new AppError("spool_full", "The event store is unavailable and the local spool is full; retry later", null, { "retry-after": "30" });
 
@@ -181,6 +201,7 @@ export class IngestionPipeline {
     // even to "", so no insert can inherit another's.
     await insert("events", "JSONEachRow", payload, { insert_deduplication_token: token ?? "", async_insert: 0, input_format_json_read_objects_as_strings: 1 });
     this.stats.inserts++;
+    notifyRowsStored(payload);
   }
 
   private noteError(e: unknown): void {

@@ -1,0 +1,171 @@
+// Event-driven evaluation: knowing cheaply which running experiments have new events.
+//
+// The ingestion pipeline calls onRowsStored with every payload ClickHouse has stored (direct insert
+// or spool drain). Exposures name their experiment: those are marked dirty at once. KPI events carry
+// only the user, so a payload holding any makes one query (TOUCHED_EXPERIMENTS_SQL) map the users
+// with events stored since the last look to the running experiments that exposed them, at most once
+// per RESOLVE_INTERVAL_MS whatever the event rate. Marking every running experiment on any stored row
+// would not do: the rollup's "anything new" check is global (any event of anyone moves every
+// experiment's watermark), so each of those evaluations would refresh and re-aggregate its rollup
+// (bench/evaluator-scale.ts measures it), and 100 experiments would queue behind each other.
+import { chQuery } from "@/db/clickhouse/client";
+import { subscribeExperimentChanges } from "@/server/experiments/change";
+import { listExperiments } from "@/server/experiments/list";
+import { onRowsStored } from "@/server/ingestion/pipeline";
+import { SERVER_NOW_SQL, TOUCHED_EXPERIMENTS_SQL } from "./triggers.sql";
+
+/** KPI events are mapped to experiments at most this often (ms). */
+export const RESOLVE_INTERVAL_MS = 500;
+/** Rows whose inserted_at was taken just before a look but that became visible after it (inserts in flight). */
+const OVERLAP_MS = 5_000;
+/** The running set is re-read at most this often (other instances start and stop experiments too). */
+const RUNNING_TTL_MS = 5_000;
+
+const NEEDLE = Buffer.from('"experiment":"');
+const QUOTE = 0x22;
+const NEWLINE = 0x0a;
+
+/**
+ * The experiments of a payload's exposures and whether it holds other events. Payloads are
+ * serializeRows' JSONEachRow lines: `experiment` is the fifth field of every row ("" unless an
+ * exposure), and the first match in a line is that field (`properties`, client JSON, comes later;
+ * the strings before it are JSON-escaped). Keys are slugs, so they hold no escapes.
+ */
+export function scanPayload(payload: Buffer): { experiments: Set<string>; exposureRows: number; otherRows: number } {
+  const experiments = new Set<string>();
+  let exposureRows = 0;
+  let otherRows = 0;
+  let line = 0;
+  while (line < payload.length) {
+    const at = payload.indexOf(NEEDLE, line);
+    if (at < 0) break;
+    const from = at + NEEDLE.length;
+    if (payload[from] === QUOTE) otherRows++;
+    else {
+      const end = payload.indexOf(QUOTE, from);
+      if (end < 0) break;
+      experiments.add(payload.toString("latin1", from, end));
+      exposureRows++;
+    }
+    const next = payload.indexOf(NEWLINE, from);
+    if (next < 0) break;
+    line = next + 1;
+  }
+  return { experiments, exposureRows, otherRows };
+}
+
+export class EventTrigger {
+  private pendingExposures = new Set<string>();
+  private kpiPending = false;
+  private timer?: NodeJS.Timeout;
+  private busy = false;
+  private stopped = false;
+  private lastResolveAt = 0;
+  private prevNow?: number;
+  private readonly lastSeen = new Map<string, number>();
+  private running?: { keys: Set<string>; at: number };
+  private unsubscribe: (() => void)[] = [];
+  private lastErrorLog = 0;
+  readonly stats = { payloads: 0, resolutions: 0, resolveMs: 0, marks: 0 };
+
+  constructor(private readonly mark: (key: string) => void) {}
+
+  start(): void {
+    this.unsubscribe.push(onRowsStored((p) => this.onPayload(p)));
+    this.unsubscribe.push(
+      subscribeExperimentChanges((e) => {
+        if (!this.running) return;
+        if (e.status === "running") this.running.keys.add(e.key);
+        else this.running.keys.delete(e.key);
+      }),
+    );
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    for (const u of this.unsubscribe) u();
+    this.unsubscribe = [];
+  }
+
+  onPayload(payload: Buffer): void {
+    if (this.stopped) return;
+    this.stats.payloads++;
+    const scan = scanPayload(payload);
+    for (const k of scan.experiments) this.pendingExposures.add(k);
+    if (scan.otherRows > 0) this.kpiPending = true;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.timer || this.busy || this.stopped) return;
+    if (this.pendingExposures.size === 0 && !this.kpiPending) return;
+    // exposures right away (a few ms to gather the drain's next batches); KPI mapping rate-limited
+    const delay = this.pendingExposures.size > 0 ? 20 : Math.max(20, this.lastResolveAt + RESOLVE_INTERVAL_MS - Date.now());
+    this.timer = setTimeout(() => void this.process(), delay);
+    this.timer.unref();
+  }
+
+  private async process(): Promise<void> {
+    this.timer = undefined;
+    this.busy = true;
+    try {
+      const running = await this.runningKeys();
+      const exposures = this.pendingExposures;
+      this.pendingExposures = new Set();
+      for (const k of exposures) if (running.has(k)) this.fire(k);
+      if (this.kpiPending && Date.now() - this.lastResolveAt >= RESOLVE_INTERVAL_MS) {
+        this.kpiPending = false;
+        this.lastResolveAt = Date.now();
+        try {
+          await this.resolveKpi(running);
+        } catch (e) {
+          this.kpiPending = true; // same `since` next time: nothing is skipped
+          throw e;
+        }
+      }
+    } catch (e) {
+      if (Date.now() - this.lastErrorLog > 10_000) {
+        this.lastErrorLog = Date.now();
+        console.error(`[verdict] event-driven evaluation trigger failed (the timer still evaluates): ${(e as Error).message}`);
+      }
+    } finally {
+      this.busy = false;
+      this.schedule();
+    }
+  }
+
+  private fire(key: string): void {
+    this.stats.marks++;
+    this.mark(key);
+  }
+
+  private async resolveKpi(running: Set<string>): Promise<void> {
+    const started = performance.now();
+    const [{ now }] = await chQuery<{ now: number }>(SERVER_NOW_SQL);
+    const since = (this.prevNow ?? Number(now)) - OVERLAP_MS;
+    if (running.size > 0) {
+      const rows = await chQuery<{ experiment: string; last: number | string }>(TOUCHED_EXPERIMENTS_SQL, { experiments: [...running], since });
+      for (const r of rows) {
+        // the overlap shows the same rows again: only a later insertion is new
+        const last = Number(r.last);
+        if (last > (this.lastSeen.get(r.experiment) ?? -Infinity)) {
+          this.lastSeen.set(r.experiment, last);
+          this.fire(r.experiment);
+        }
+      }
+    }
+    this.prevNow = Number(now);
+    this.stats.resolutions++;
+    this.stats.resolveMs = Math.round(performance.now() - started);
+  }
+
+  private async runningKeys(): Promise<Set<string>> {
+    if (!this.running || Date.now() - this.running.at > RUNNING_TTL_MS) {
+      const list = await listExperiments({ status: "running" });
+      this.running = { keys: new Set(list.map((e) => e.key)), at: Date.now() };
+      for (const k of this.lastSeen.keys()) if (!this.running.keys.has(k)) this.lastSeen.delete(k);
+    }
+    return this.running.keys;
+  }
+}
