@@ -9,6 +9,7 @@ const BENCHES: Record<string, { file: string; what: string }> = {
   ingest: { file: "ingest.ts", what: "POST /api/v1/events on the production server vs direct @clickhouse/client inserts" },
   results: { file: "results.ts", what: "results endpoint vs a bare GROUP BY scan over 10,000,000 events" },
   dashboard: { file: "dashboard.ts", what: "experiment page interactive time with 10,000,000 events" },
+  "evaluator-scale": { file: "evaluator-scale.ts", what: "evaluator: full pass and event-driven latency, 100 experiments x 100,000 exposed users" },
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
