@@ -17,10 +17,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 
-const EXPERIMENTS = 100;
-const USERS_PER_EXPERIMENT = 100_000;
-const USERS = 1_000_000;
-const KPI_EVENTS = 2_000_000;
+// npx tsx bench/evaluator-scale.ts [experiments] [users per experiment]: smaller runs for a quick check
+const EXPERIMENTS = Number(process.argv[2] ?? 100);
+const USERS_PER_EXPERIMENT = Number(process.argv[3] ?? 100_000);
+const USERS = Math.min(10, EXPERIMENTS) * USERS_PER_EXPERIMENT;
+const KPI_EVENTS = 2 * USERS;
 
 const pct = (xs: number[], p: number) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] : NaN);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -105,7 +106,7 @@ async function main(): Promise<void> {
     };
     const cold = await pass("cold: builds the 100 per-user rollups");
     const warm = await pass("warm: nothing new");
-    const oneWarm = await one("nothing new anywhere", expKey(55));
+    const oneWarm = await one("nothing new anywhere", expKey(55 % EXPERIMENTS));
 
     const pipeline = ingestionPipeline();
     const at = () => Date.now();
@@ -119,7 +120,7 @@ async function main(): Promise<void> {
 
     // events of user group 0 only (exp-000, exp-010, … exp-090): the other 90 have nothing new
     await pipeline.submit(kpiRows(0, 1000, "unrelated"));
-    const oneUnrelated = await one("1,000 events of other experiments' users stored", expKey(55));
+    const oneUnrelated = await one("1,000 events of other experiments' users stored", expKey(55 % EXPERIMENTS));
     await pipeline.submit(kpiRows(0, 1000, "unrelated2"));
     const unrelated = await pass("after 1,000 events of user group 0 only: nothing relevant for 90 of them");
 
@@ -157,12 +158,12 @@ async function main(): Promise<void> {
     const quietLatencies: number[] = [];
     for (let q = 0; q < 8; q++) {
       const group = 2 + (q % 8); // quiet experiment exp-0(2+q) and the 9 others of its user group
-      const key = expKey(group + 10 * (q % 3));
+      const key = expKey((group + 10 * (q % 3)) % EXPERIMENTS);
       const sent = Date.now();
       await pipeline.submit(kpiRows(group, 20, `quiet${q}`));
-      const ms = await waitDecision(key, sent);
+      const ms = await waitDecision(key, sent, 60_000);
       if (ms !== null) quietLatencies.push(ms);
-      say(`  quiet ${key}: 20 events → decision in ${ms ?? "> 30000"} ms (while exp-000's group keeps sending)`);
+      say(`  quiet ${key}: 20 events → decision in ${ms ?? "> 60000"} ms (while exp-000's group keeps sending; queue ${JSON.stringify(evaluatorStatus().queue)})`);
       await sleep(1500);
     }
     // burst: an exposure for every experiment at once, while the busy one goes on

@@ -48,11 +48,6 @@ export function evaluateExperiment({ key, actor, trigger = "manual" }: { key: st
   return run;
 }
 
-/** Whether an evaluation of the experiment is running or queued in this process. */
-export function isEvaluating(key: string): boolean {
-  return inflight.has(key);
-}
-
 async function evaluateOnce(key: string, actor: Principal, trigger: EvaluationTrigger): Promise<DecisionView> {
   const experiment = await getExperiment({ key });
   if (!EVALUABLE.includes(experiment.status)) {

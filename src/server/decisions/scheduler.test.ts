@@ -57,7 +57,7 @@ describe("EvaluationScheduler", () => {
     expect(log.length).toBeGreaterThan(3);
   });
 
-  it("round-robin: a busy experiment re-marked all the time does not starve 20 quiet ones", async () => {
+  it("a busy experiment re-marked all the time does not starve 20 quiet ones", async () => {
     const { s, log } = harness({ concurrency: 1, minIntervalMs: 0, evalMs: 5 });
     let busy = true;
     const hammer = (async () => {
@@ -78,6 +78,19 @@ describe("EvaluationScheduler", () => {
     const busyBetween = order.slice(firstQuiet, lastQuiet + 1).filter((k) => k === "busy").length;
     expect(busyBetween).toBeLessThanOrEqual(2);
     expect(log.find((l) => l.key === "quiet-0")?.trigger).toBe("timer");
+  });
+
+  it("an experiment marked for the first time in a while goes before busy ones queued ahead of it", async () => {
+    const { s, log } = harness({ concurrency: 1, minIntervalMs: 0, evalMs: 10 });
+    // ten busy experiments, each evaluated once already and queued again
+    await Promise.all(Array.from({ length: 10 }, (_, i) => s.mark(`busy-${i}`, "events")));
+    const again = Array.from({ length: 10 }, (_, i) => s.mark(`busy-${i}`, "events"));
+    const quiet = s.mark("quiet", "events");
+    await Promise.all([...again, quiet]);
+    const order = log.slice(10).map((l) => l.key);
+    // busy-0 was already running when the quiet one was marked; the quiet one is next
+    expect(order.indexOf("quiet")).toBeLessThanOrEqual(1);
+    expect(order.filter((k) => k.startsWith("busy"))).toHaveLength(10);
   });
 
   it("keeps the first trigger of a queued entry, and stop() skips what is queued", async () => {

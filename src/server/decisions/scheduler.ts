@@ -1,7 +1,9 @@
 // The evaluator's work queue: experiments marked dirty (by newly stored events, or by the timer's
 // pass) are evaluated by a bounded worker, fairly and coalesced:
-//   * round-robin: the queue is in marking order, and an experiment marked again while it is being
-//     evaluated goes to the back, so a busy experiment cannot starve quiet ones;
+//   * fair: the next evaluation is the queued experiment evaluated longest ago (never evaluated
+//     first; ties in marking order). A busy experiment, marked again and again, waits behind every
+//     other queued one, and an experiment whose first events in a while arrive goes first: its
+//     latency is one evaluation, not a round over every busy experiment;
 //   * at most `concurrency` evaluations at once, never two of one experiment;
 //   * at most one start per experiment per `minIntervalMs` (marks in between join the next one).
 // Pure scheduling, no I/O: the evaluation itself is the `evaluate` function it is given.
@@ -88,16 +90,28 @@ export class EvaluationScheduler {
     clearTimeout(this.timer);
     this.timer = undefined;
     let wakeAt = Infinity;
-    for (const [key, entry] of this.queue) {
-      if (this.running.size >= this.opts.concurrency) break;
-      if (this.running.has(key)) continue;
-      const ready = (this.lastStart.get(key) ?? -Infinity) + this.opts.minIntervalMs;
-      if (ready > this.now()) {
-        wakeAt = Math.min(wakeAt, ready);
-        continue;
+    while (this.running.size < this.opts.concurrency) {
+      // the ready entry whose experiment was evaluated longest ago (never: first), ties in marking order
+      let best: string | undefined;
+      let bestLast = Infinity;
+      wakeAt = Infinity;
+      const now = this.now();
+      for (const key of this.queue.keys()) {
+        if (this.running.has(key)) continue;
+        const last = this.lastStart.get(key) ?? -Infinity;
+        if (last + this.opts.minIntervalMs > now) {
+          wakeAt = Math.min(wakeAt, last + this.opts.minIntervalMs);
+          continue;
+        }
+        if (best === undefined || last < bestLast) {
+          best = key;
+          bestLast = last;
+        }
       }
-      this.queue.delete(key);
-      this.start(key, entry);
+      if (best === undefined) break;
+      const entry = this.queue.get(best) as Entry;
+      this.queue.delete(best);
+      this.start(best, entry);
     }
     if (wakeAt < Infinity && this.running.size < this.opts.concurrency) {
       this.timer = setTimeout(() => this.pump(), Math.max(1, wakeAt - this.now()));
