@@ -21,37 +21,44 @@ const OVERLAP_MS = 5_000;
 /** The running set is re-read at most this often (other instances start and stop experiments too). */
 const RUNNING_TTL_MS = 5_000;
 
-const NEEDLE = Buffer.from('"experiment":"');
+const WORD = Buffer.from("exposure");
+const EXPERIMENT = Buffer.from('"experiment":"');
+const NO_EXPERIMENT = Buffer.from('"experiment":""');
+const TYPE = Buffer.from('"type":"');
 const QUOTE = 0x22;
 const NEWLINE = 0x0a;
 
 /**
- * The experiments of a payload's exposures and whether it holds other events. Payloads are
- * serializeRows' JSONEachRow lines: `experiment` is the fifth field of every row ("" unless an
- * exposure), and the first match in a line is that field (`properties`, client JSON, comes later;
- * the strings before it are JSON-escaped). Keys are slugs, so they hold no escapes.
+ * The experiments of a payload's exposures and whether it holds other events, without parsing it:
+ * payloads are serializeRows' JSONEachRow lines, where `type` is the second field and `experiment`
+ * the fifth ("" unless an exposure); the strings between them are JSON-escaped, so the first
+ * `"experiment":"` after an exposure's type is its own. Native substring searches only: a
+ * KPI-only payload costs one pass of memchr-speed search, an exposure a few bytes more. A client's
+ * `properties` (raw JSON, after these fields) holding `"type":"exposure"` is not the line's first
+ * `"type":"` and is skipped.
  */
-export function scanPayload(payload: Buffer): { experiments: Set<string>; exposureRows: number; otherRows: number } {
+export function scanPayload(payload: Buffer): { experiments: Set<string>; exposureRows: number; otherRows: boolean } {
   const experiments = new Set<string>();
   let exposureRows = 0;
-  let otherRows = 0;
-  let line = 0;
-  while (line < payload.length) {
-    const at = payload.indexOf(NEEDLE, line);
-    if (at < 0) break;
-    const from = at + NEEDLE.length;
-    if (payload[from] === QUOTE) otherRows++;
-    else {
-      const end = payload.indexOf(QUOTE, from);
-      if (end < 0) break;
+  // searched as "exposure" (2.5x faster than with the quotes: Node's Horspool search skips little on
+  // a needle ending in '"', the commonest byte of JSON), then checked to be a type field
+  for (let at = payload.indexOf(WORD); at >= 0; at = payload.indexOf(WORD, at + WORD.length)) {
+    const type = at - TYPE.length;
+    if (type < 0 || payload[at + WORD.length] !== QUOTE || !payload.subarray(type, at).equals(TYPE)) continue;
+    // the row's own type is the line's first `"type":"` (the id before it is JSON-escaped)
+    if (payload.indexOf(TYPE, payload.lastIndexOf(NEWLINE, type) + 1) !== type) continue;
+    const field = payload.indexOf(EXPERIMENT, at);
+    if (field < 0) break;
+    const from = field + EXPERIMENT.length;
+    const end = payload.indexOf(QUOTE, from);
+    if (end < 0) break;
+    if (end > from) {
       experiments.add(payload.toString("latin1", from, end));
       exposureRows++;
     }
-    const next = payload.indexOf(NEWLINE, from);
-    if (next < 0) break;
-    line = next + 1;
+    at = end;
   }
-  return { experiments, exposureRows, otherRows };
+  return { experiments, exposureRows, otherRows: payload.indexOf(NO_EXPERIMENT) >= 0 };
 }
 
 export class EventTrigger {
@@ -93,7 +100,7 @@ export class EventTrigger {
     this.stats.payloads++;
     const scan = scanPayload(payload);
     for (const k of scan.experiments) this.pendingExposures.add(k);
-    if (scan.otherRows > 0) this.kpiPending = true;
+    if (scan.otherRows) this.kpiPending = true;
     this.schedule();
   }
 
