@@ -108,7 +108,7 @@ export class EventTrigger {
     if (this.timer || this.busy || this.stopped) return;
     if (this.pendingExposures.size === 0 && !this.kpiPending) return;
     // exposures right away (a few ms to gather the drain's next batches); KPI mapping rate-limited
-    const delay = this.pendingExposures.size > 0 ? 20 : Math.max(20, this.lastResolveAt + RESOLVE_INTERVAL_MS - Date.now());
+    const delay = this.pendingExposures.size > 0 ? 20 : Math.max(20, this.lastResolveAt + this.resolveInterval() - Date.now());
     this.timer = setTimeout(() => void this.process(), delay);
     this.timer.unref();
   }
@@ -121,7 +121,7 @@ export class EventTrigger {
       const exposures = this.pendingExposures;
       this.pendingExposures = new Set();
       for (const k of exposures) if (running.has(k)) this.fire(k);
-      if (this.kpiPending && Date.now() - this.lastResolveAt >= RESOLVE_INTERVAL_MS) {
+      if (this.kpiPending && Date.now() - this.lastResolveAt >= this.resolveInterval()) {
         this.kpiPending = false;
         this.lastResolveAt = Date.now();
         try {
@@ -140,6 +140,11 @@ export class EventTrigger {
       this.busy = false;
       this.schedule();
     }
+  }
+
+  /** chDB runs one query at a time: the mapping may take at most about a fifth of that slot. */
+  private resolveInterval(): number {
+    return Math.max(RESOLVE_INTERVAL_MS, 4 * this.stats.resolveMs);
   }
 
   private fire(key: string): void {
