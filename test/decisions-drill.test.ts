@@ -41,6 +41,7 @@ describe("rollback drill: measured propagation", () => {
     // a measurement (the snapshot's rebuild from the config store plus the evaluation), not TTL + refresh arithmetic
     expect(p.probes[0].ms).toBeGreaterThan(0);
     expect(p.measuredMs).toBe(p.probes[0].ms);
+    console.log(`[decisions-drill] propagation measured: ${p.measuredMs} ms (snapshot build ${p.buildMs} ms, ${p.probes[0].attempts} attempt(s))`);
     expect(p).not.toHaveProperty("snapshotTtlMs");
     expect(p).not.toHaveProperty("sdkClientsMs");
     const listed = await call(drill.GET, { params: { key: "drill-measured" } });

@@ -1,10 +1,11 @@
 // Event-driven evaluation: knowing cheaply which running experiments have new events.
 //
 // The ingestion pipeline calls onRowsStored with every payload ClickHouse has stored (direct insert
-// or spool drain). Exposures name their experiment: those are marked dirty at once. KPI events carry
-// only the user, so a payload holding any makes one query (TOUCHED_EXPERIMENTS_SQL) map the users
-// with events stored since the last look to the running experiments that exposed them, at most once
-// per RESOLVE_INTERVAL_MS whatever the event rate. Marking every running experiment on any stored row
+// or spool drain). Exposures name their experiment: those are marked dirty at once (scanPayload:
+// substring searches, no parse). KPI events carry only the user, so a payload holding any makes
+// one query (TOUCHED_EXPERIMENTS_SQL) map the users with events stored since the last look to the
+// running experiments that exposed them, at most every RESOLVE_INTERVAL_MS (or 4x the last
+// mapping's duration) whatever the event rate. Marking every running experiment on any stored row
 // would not do: the rollup's "anything new" check is global (any event of anyone moves every
 // experiment's watermark), so each of those evaluations would refresh and re-aggregate its rollup
 // (bench/evaluator-scale.ts measures it), and 100 experiments would queue behind each other.
