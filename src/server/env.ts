@@ -34,6 +34,8 @@ const EnvSchema = z.object({
   VERDICT_SESSION_TTL_HOURS: z.coerce.number().positive().default(24 * 7),
   VERDICT_RESULTS_CACHE_SECONDS: z.coerce.number().min(0).default(10),
   VERDICT_EVALUATOR_INTERVAL_SECONDS: z.coerce.number().min(0).default(60),
+  // evaluate a running experiment as soon as its new events are stored (the interval stays as a backstop)
+  VERDICT_EVALUATOR_EVENTS: bool.default(true),
   // events/s per key for keys without a limit of their own; 0 (default) = none: every app install
   // shares one client key, so a fixed per-key number would throttle a fleet; overload is shed by load
   VERDICT_INGEST_RATE_LIMIT: z.coerce.number().int().min(0).default(0),

@@ -73,6 +73,8 @@ export const decisions = pgTable(
     outputs: jsonb("outputs"),
     experimentVersion: integer("experiment_version"),
     action: text("action"),
+    // what started the evaluation: the evaluator's timer, newly stored events, or a request (null before 0003)
+    trigger: text("trigger", { enum: ["timer", "events", "manual"] }),
     evaluatedAt: timestamp("evaluated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index("decisions_experiment_idx").on(t.experimentKey, t.evaluatedAt), index("decisions_at_idx").on(t.evaluatedAt)],

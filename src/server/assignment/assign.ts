@@ -6,6 +6,7 @@ import { LIMITS, type EventRow } from "@/server/ingestion/schemas";
 import { fnv1aUtf8 } from "@/sdk/hash";
 import { compileSnapshot } from "@/sdk/evaluate";
 import type { Assignment, Unit } from "@/sdk/types";
+import { dryRunSnapshots } from "./dry-run";
 import type { AssignInput } from "./schemas";
 import { getSnapshot } from "./snapshot";
 
@@ -29,11 +30,14 @@ export async function assign({ input }: { input: AssignInput }) {
   const { snapshot } = await getSnapshot();
   const compiled = compileSnapshot(snapshot);
   const units: Unit[] = input.units ?? [input as Unit];
-  const results = units.map((u) => ({ assignments: compiled.evaluateAll(u) as Assignment[] }));
+  // a rollback drill's probe unit sees the drilled state and is never logged (./dry-run.ts)
+  const probes = await dryRunSnapshots(units);
+  const results = units.map((u, i) => ({ assignments: (probes?.get(i) ?? compiled).evaluateAll(u) as Assignment[] }));
   if (input.log) {
     const now = Date.now();
     const rows: EventRow[] = [];
     units.forEach((unit, i) => {
+      if (probes?.has(i)) return;
       for (const a of results[i].assignments) {
         if (!a.exposed) continue;
         const id = unitId(unit, compiled.get(a.experiment)!.source.hashAttribute);

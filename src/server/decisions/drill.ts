@@ -2,25 +2,62 @@
 // with the same transition a real rollback applies, builds the SDK snapshot that would result (read
 // from the config store like the real build, with this experiment replaced), evaluates sample units
 // against it (everyone must get the rollback variant, unexposed, forced QA units included), and
-// measures how long the rollback takes to reach every evaluation: the server's snapshot TTL plus the
-// measured build time (POST /assign everywhere), plus the SDK's refresh interval for clients that
-// evaluate locally. The live experiment is never changed; the result is recorded in `drills`.
-import { createHash } from "node:crypto";
-import { desc, eq, ne } from "drizzle-orm";
+// MEASURES propagation: it publishes the drilled state on /assign's dry-run channel
+// (src/server/assignment/dry-run.ts; real traffic keeps the live state) and each probe reports the
+// milliseconds until it sees the drilled state. On this base the probe is an in-process /assign of a
+// probe unit; a stream probe (GET /api/v1/sdk/stream) joins DRILL_PROBES once the stream exists.
+// The live experiment is never changed; the result is recorded in `drills`.
+import { desc, eq } from "drizzle-orm";
 import { getDb } from "@/db/postgres";
-import { drills, experiments } from "@/db/schema";
-import { SNAPSHOT_TTL_MS, toSnapshotExperiment } from "@/server/assignment/snapshot";
+import { drills } from "@/db/schema";
+import { assign } from "@/server/assignment/assign";
+import { buildSnapshotWith, openDryRun } from "@/server/assignment/dry-run";
 import type { Principal } from "@/server/auth/principal";
 import { AppError } from "@/server/errors";
 import { getExperiment } from "@/server/experiments/get";
-import { toExperiment, type Experiment } from "@/server/experiments/types";
-import { compileSnapshot } from "@/sdk/evaluate";
-import type { Snapshot, Unit } from "@/sdk/types";
+import type { Experiment } from "@/server/experiments/types";
+import type { Assignment, Unit } from "@/sdk/types";
 import { applyPatch, rollbackPatch } from "./transitions";
 
-/** The SDK client's default snapshot refresh (src/sdk/client.ts). */
-export const SDK_REFRESH_MS = 60_000;
 const SAMPLE_UNITS = 2_000;
+/** A probe that has not seen the drilled state by then reports failure (ms: null). */
+const PROBE_TIMEOUT_MS = 5_000;
+
+export interface ProbeContext {
+  key: string;
+  expectedVariant: string;
+  /** the unit the dry-run channel serves the drilled state to */
+  probeId: string;
+  /** performance.now() at the drill's simulated change */
+  t0: number;
+  deadline: number;
+}
+export interface ProbeResult {
+  name: string;
+  /** ms from the simulated change until the probe evaluated the drilled state; null = never within the timeout */
+  ms: number | null;
+  attempts: number;
+  variant: string | null;
+}
+export type DrillProbe = (ctx: ProbeContext) => Promise<ProbeResult>;
+
+/** POST /api/v1/assign in-process (the function the route calls), for the probe unit, until it evaluates the rollback variant unexposed. */
+export const assignProbe: DrillProbe = async (ctx) => {
+  let attempts = 0;
+  let variant: string | null = null;
+  while (performance.now() < ctx.deadline) {
+    attempts++;
+    const out = (await assign({ input: { userId: ctx.probeId, log: false } })) as { assignments: Assignment[] };
+    const a = out.assignments.find((x) => x.experiment === ctx.key);
+    variant = a?.variant ?? null;
+    if (a && a.variant === ctx.expectedVariant && !a.exposed) return { name: "assign", ms: round(performance.now() - ctx.t0), attempts, variant };
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return { name: "assign", ms: null, attempts, variant };
+};
+
+/** Every probe measured by a drill (a stream probe is added here when the stream endpoint exists). */
+export const DRILL_PROBES: DrillProbe[] = [assignProbe];
 
 export interface DrillResult {
   id: string;
@@ -31,7 +68,8 @@ export interface DrillResult {
   /** what a rollback would set */
   rollback: { summary: string; status: string; state: Experiment["state"]; expectedVariant: string };
   checks: { units: number; onRollbackVariant: number; unexposed: number; failures: { unit: string; variant: string; exposed: boolean }[] };
-  propagation: { snapshotTtlMs: number; buildMs: number; serverMs: number; sdkRefreshMs: number; sdkClientsMs: number };
+  /** measured: buildMs = the drilled snapshot's build; probes = ms until each probe saw the drilled state; measuredMs = the slowest probe */
+  propagation: { buildMs: number; probes: ProbeResult[]; measuredMs: number | null };
   durationMs: number;
 }
 
@@ -57,12 +95,7 @@ export async function drillRollback({ actor, key }: { actor: Principal; key: str
 
   // The same work as the real snapshot build, with the rolled-back experiment swapped in.
   const buildStart = performance.now();
-  const db = await getDb();
-  const rows = await db.select().from(experiments).where(ne(experiments.status, "draft")).orderBy(experiments.createdAt);
-  const list = rows.map((r) => toSnapshotExperiment(r.key === key ? rolledBack : toExperiment(r)));
-  createHash("sha1").update(JSON.stringify(list)).digest("base64url");
-  const snapshot: Snapshot = { version: 1, hashVersion: 1, generatedAt: new Date().toISOString(), experiments: list };
-  const compiled = compileSnapshot(snapshot);
+  const compiled = await buildSnapshotWith(new Map([[key, rolledBack]]));
   const buildMs = performance.now() - buildStart;
 
   const target = compiled.get(key);
@@ -77,20 +110,35 @@ export async function drillRollback({ actor, key }: { actor: Principal; key: str
     if (!a.exposed) unexposed++;
     if ((a.variant !== expectedVariant || a.exposed) && failures.length < 20) failures.push({ unit: unit.userId ?? "", variant: a.variant, exposed: a.exposed });
   }
-  const ok = onVariant === units.length && unexposed === units.length;
-  const serverMs = SNAPSHOT_TTL_MS + buildMs;
+  const probes = await measureProbes(key, rolledBack, expectedVariant);
+  const measured = probes.map((p) => p.ms);
+  const measuredMs = measured.some((m) => m === null) ? null : Math.max(...(measured as number[]));
+  const ok = onVariant === units.length && unexposed === units.length && measuredMs !== null;
   const result = {
     ok,
     rollback: { summary: patch.summary, status: rolledBack.status, state: rolledBack.state, expectedVariant },
     checks: { units: units.length, onRollbackVariant: onVariant, unexposed, failures },
-    propagation: { snapshotTtlMs: SNAPSHOT_TTL_MS, buildMs: round(buildMs), serverMs: round(serverMs), sdkRefreshMs: SDK_REFRESH_MS, sdkClientsMs: round(serverMs + SDK_REFRESH_MS) },
+    propagation: { buildMs: round(buildMs), probes, measuredMs },
   };
   const durationMs = Math.round(performance.now() - started);
+  const db = await getDb();
   const [row] = await db
     .insert(drills)
-    .values({ experimentKey: key, performedBy: actor.name, result, durationMs: Math.ceil(serverMs), ok: ok ? 1 : 0 })
+    .values({ experimentKey: key, performedBy: actor.name, result, durationMs: Math.ceil(measuredMs ?? PROBE_TIMEOUT_MS), ok: ok ? 1 : 0 })
     .returning();
   return { id: row.id, experiment: key, at: row.at.toISOString(), performedBy: actor.name, ...result, durationMs };
+}
+
+/** Publishes the drilled state on the dry-run channel (the simulated change) and runs every probe against it. */
+async function measureProbes(key: string, rolledBack: Experiment, expectedVariant: string): Promise<ProbeResult[]> {
+  const channel = openDryRun([rolledBack]);
+  const t0 = performance.now();
+  try {
+    const ctx: ProbeContext = { key, expectedVariant, probeId: channel.probeId, t0, deadline: t0 + PROBE_TIMEOUT_MS };
+    return await Promise.all(DRILL_PROBES.map((probe) => probe(ctx)));
+  } finally {
+    channel.close();
+  }
 }
 
 function round(ms: number): number {

@@ -1,6 +1,9 @@
-// evaluateExperiment({ key, actor }): summaries → decide() → stored decision → action per the
+// evaluateExperiment({ key, actor, trigger }): summaries → decide() → stored decision → action per the
 // experiment's automation mode (manual: recommend only; auto-rollback: act on rollbacks; auto: also
 // promote) → decision events. Actions run as the system principal, linked to the decision.
+// Evaluations of one experiment never overlap in a process (the timer, newly stored events and a
+// request may all ask at once): each waits for the one before it, so the running minima it carries
+// and the version it acts on are those of the previous decision.
 import type { Principal } from "@/server/auth/principal";
 import { SYSTEM } from "@/server/auth/principal";
 import { codeVersion } from "@/server/env";
@@ -12,7 +15,8 @@ import { emitDecisionEvent, type DecisionEvent } from "./events";
 import { loadDecisionInputs } from "./inputs";
 import { resolveParameters } from "./parameters";
 import { promoteExperiment } from "./promote";
-import { latestDecisionRow, setDecisionAction, storeDecision, toDecisionView, type DecisionOutputs, type DecisionView } from "./record";
+import { processSingleton } from "@/server/process-singleton";
+import { latestDecisionRow, setDecisionAction, storeDecision, toDecisionView, type DecisionOutputs, type DecisionView, type EvaluationTrigger } from "./record";
 import { rollbackExperiment } from "./rollback";
 import type { Reason } from "./types";
 
@@ -30,7 +34,21 @@ function summarize(reasons: Reason[]): string {
   return reasons.map((r) => r.message).join("; ");
 }
 
-export async function evaluateExperiment({ key, actor }: { key: string; actor: Principal }): Promise<DecisionView> {
+// The evaluation in progress per experiment (the tail of its chain).
+const inflight = processSingleton("decisionsEvaluating", () => new Map<string, Promise<unknown>>());
+
+export function evaluateExperiment({ key, actor, trigger = "manual" }: { key: string; actor: Principal; trigger?: EvaluationTrigger }): Promise<DecisionView> {
+  const previous = inflight.get(key) ?? Promise.resolve();
+  const run = previous.catch(() => undefined).then(() => evaluateOnce(key, actor, trigger));
+  const tail = run.catch(() => undefined);
+  inflight.set(key, tail);
+  void tail.then(() => {
+    if (inflight.get(key) === tail) inflight.delete(key);
+  });
+  return run;
+}
+
+async function evaluateOnce(key: string, actor: Principal, trigger: EvaluationTrigger): Promise<DecisionView> {
   const experiment = await getExperiment({ key });
   if (!EVALUABLE.includes(experiment.status)) {
     throw new AppError("invalid_transition", `Cannot evaluate experiment '${key}': it is ${experiment.status}`, { status: experiment.status, allowedFrom: EVALUABLE });
@@ -40,10 +58,10 @@ export async function evaluateExperiment({ key, actor }: { key: string; actor: P
   const parameters = resolveParameters(experiment);
   const inputs = await loadDecisionInputs(experiment, parameters, evaluationTime(), carried);
   const decision = decide(inputs, parameters);
-  const row = await storeDecision({ inputs, parameters, decision, codeVersion: codeVersion() });
+  const row = await storeDecision({ inputs, parameters, decision, codeVersion: codeVersion(), trigger });
   const view = toDecisionView(row, { full: true });
 
-  const action = await act(experiment, view, actor);
+  const action = await act(experiment, view, actor, trigger);
   if (action) {
     await setDecisionAction(view.id, action);
     view.action = action;
@@ -54,13 +72,13 @@ export async function evaluateExperiment({ key, actor }: { key: string; actor: P
 }
 
 /** What the automation mode allows; returns the action taken (stored with the decision) or null. */
-async function act(e: Experiment, d: DecisionView, requestedBy: Principal): Promise<string | null> {
+async function act(e: Experiment, d: DecisionView, requestedBy: Principal, trigger: EvaluationTrigger): Promise<string | null> {
   if (e.status !== "running") return null;
   const wantsRollback = d.recommendation === "rollback" && (e.automation === "auto-rollback" || e.automation === "auto");
   const wantsPromote = d.recommendation === "promote" && e.automation === "auto";
   if (!wantsRollback && !wantsPromote) return null;
   const common = { actor: SYSTEM, key: e.key, decisionId: d.id, expectVersion: e.version };
-  const by = requestedBy.kind === "system" ? "evaluator" : `evaluation requested by ${requestedBy.name}`;
+  const by = requestedBy.kind === "system" ? `evaluator, on ${trigger === "events" ? "new events" : "its timer"}` : `evaluation requested by ${requestedBy.name}`;
   try {
     if (wantsRollback) {
       const r = await rollbackExperiment({ ...common, reason: `automatic rollback (${e.automation}, ${by}): ${summarize(d.reasons)}` });

@@ -1,15 +1,28 @@
-// The evaluator: every VERDICT_EVALUATOR_INTERVAL_SECONDS (0 = off) it evaluates every running
-// experiment and acts per its automation mode. Ticks never overlap; one experiment's failure is
-// logged and does not stop the others. Tests call runEvaluatorTick() directly.
+// The evaluator: running experiments are evaluated, and acted on per their automation mode,
+//   * as soon as new events of theirs are stored (./triggers.ts marks them; within ~1–2 s), and
+//   * every VERDICT_EVALUATOR_INTERVAL_SECONDS as a backstop (0 = the evaluator is off): a pass
+//     marks every running experiment.
+// Both go through one fair, bounded queue (./scheduler.ts): round-robin, at most
+// EVALUATOR_CONCURRENCY evaluations at once, never two of one experiment, at most one per experiment
+// per second. Passes never overlap; one experiment's failure is logged and does not stop the others.
+// Tests call runEvaluatorTick() directly (it uses the same queue, started or not).
 import { SYSTEM } from "@/server/auth/principal";
 import { env } from "@/server/env";
+import { isAppError } from "@/server/errors";
 import { listExperiments } from "@/server/experiments/list";
 import { registerHealthSection } from "@/server/health";
 import { evaluateExperiment } from "./evaluate";
+import { EvaluationScheduler, type Outcome } from "./scheduler";
+import { EventTrigger } from "./triggers";
+
+/** chDB runs one query at a time per process: a second worker overlaps Node's part (decide, the config store) with it. */
+export const EVALUATOR_CONCURRENCY = 2;
+/** Coalescing: at most one evaluation start per experiment per this many ms. */
+export const MIN_EVALUATION_INTERVAL_MS = 1_000;
 
 export interface TickResult {
   startedAt: string;
-  evaluated: { key: string; recommendation: string; action: string | null }[];
+  evaluated: { key: string; recommendation: string; action: string | null; trigger: string | null }[];
   failed: { key: string; error: string }[];
   durationMs: number;
 }
@@ -20,22 +33,38 @@ interface LoopState {
   last?: TickResult;
   runs: number;
   healthRegistered?: boolean;
+  scheduler?: EvaluationScheduler;
+  trigger?: EventTrigger;
 }
 // One evaluator per process even if the bundler duplicates this module.
 const KEY = Symbol.for("verdict.decisions.evaluator");
 const state = ((globalThis as Record<symbol, unknown>)[KEY] ??= { runs: 0 }) as LoopState;
 
+function scheduler(): EvaluationScheduler {
+  state.scheduler ??= new EvaluationScheduler({
+    concurrency: EVALUATOR_CONCURRENCY,
+    minIntervalMs: MIN_EVALUATION_INTERVAL_MS,
+    evaluate: async (key, trigger) => {
+      try {
+        return await evaluateExperiment({ key, actor: SYSTEM, trigger });
+      } catch (err) {
+        // marked by its events, then finished (e.g. rolled back by the evaluation before): nothing to do
+        if (trigger === "events" && isAppError(err) && err.code === "invalid_transition") return null;
+        console.error(`[verdict] evaluation of '${key}' (${trigger}) failed: ${(err as Error).message}`);
+        throw err;
+      }
+    },
+  });
+  return state.scheduler;
+}
+
 async function tick(): Promise<TickResult> {
   const start = Date.now();
   const result: TickResult = { startedAt: new Date(start).toISOString(), evaluated: [], failed: [], durationMs: 0 };
-  for (const e of await listExperiments({ status: "running" })) {
-    try {
-      const d = await evaluateExperiment({ key: e.key, actor: SYSTEM });
-      result.evaluated.push({ key: e.key, recommendation: d.recommendation, action: d.action });
-    } catch (err) {
-      result.failed.push({ key: e.key, error: (err as Error).message });
-      console.error(`[verdict] evaluation of '${e.key}' failed: ${(err as Error).message}`);
-    }
+  const outcomes: Outcome[] = await Promise.all((await listExperiments({ status: "running" })).map((e) => scheduler().mark(e.key, "timer")));
+  for (const o of outcomes) {
+    if (o.decision) result.evaluated.push({ key: o.key, recommendation: o.decision.recommendation, action: o.decision.action, trigger: o.decision.trigger });
+    else if (o.error) result.failed.push({ key: o.key, error: o.error });
   }
   result.durationMs = Date.now() - start;
   state.runs++;
@@ -49,8 +78,27 @@ export function runEvaluatorTick(): Promise<TickResult> {
   return state.running;
 }
 
-export function evaluatorStatus(): { runs: number; intervalSeconds: number; last: TickResult | null } {
-  return { runs: state.runs, intervalSeconds: env().VERDICT_EVALUATOR_INTERVAL_SECONDS, last: state.last ?? null };
+/** Asks for an evaluation because the experiment's events changed (./triggers.ts; tests). */
+export function markExperimentDirty(key: string): Promise<Outcome> {
+  return scheduler().mark(key, "events");
+}
+
+export function evaluatorStatus(): { runs: number; intervalSeconds: number; last: TickResult | null; eventDriven: boolean; queue: ReturnType<typeof queueStats> } {
+  return { runs: state.runs, intervalSeconds: env().VERDICT_EVALUATOR_INTERVAL_SECONDS, last: state.last ?? null, eventDriven: state.trigger !== undefined, queue: queueStats() };
+}
+
+function queueStats() {
+  const s = state.scheduler?.stats;
+  const t = state.trigger?.stats;
+  return {
+    queued: s?.queued ?? 0,
+    running: s?.running ?? 0,
+    evaluations: s?.evaluations ?? { timer: 0, events: 0, manual: 0 },
+    failures: s?.failures ?? 0,
+    lastEventLatencyMs: s?.lastEventLatencyMs ?? null,
+    kpiResolutions: t?.resolutions ?? 0,
+    lastKpiResolveMs: t?.resolveMs ?? null,
+  };
 }
 
 export function startEvaluator(): void {
@@ -58,20 +106,31 @@ export function startEvaluator(): void {
     state.healthRegistered = true;
     registerHealthSection(async () => {
       const s = evaluatorStatus();
-      return { evaluator: { intervalSeconds: s.intervalSeconds, runs: s.runs, lastRunAt: s.last?.startedAt ?? null, lastFailures: s.last?.failed.length ?? 0 } };
+      return { evaluator: { intervalSeconds: s.intervalSeconds, eventDriven: s.eventDriven, runs: s.runs, lastRunAt: s.last?.startedAt ?? null, lastRunMs: s.last?.durationMs ?? null, lastFailures: s.last?.failed.length ?? 0, ...s.queue } };
     });
   }
   const seconds = env().VERDICT_EVALUATOR_INTERVAL_SECONDS;
   if (seconds <= 0 || state.timer) return;
+  if (env().VERDICT_EVALUATOR_EVENTS && !state.trigger) {
+    state.trigger = new EventTrigger((key) => void markExperimentDirty(key));
+    state.trigger.start();
+  }
   state.timer = setInterval(() => {
     runEvaluatorTick().catch((e) => console.error(`[verdict] evaluator tick failed: ${(e as Error).message}`));
   }, seconds * 1000);
   state.timer.unref();
 }
 
-/** Stops the timer; waits for a pass in progress (its decisions and actions complete). */
+/** Stops the timer and the event trigger; waits for a pass in progress (its decisions and actions complete). */
 export async function stopEvaluator(): Promise<void> {
   clearInterval(state.timer);
   state.timer = undefined;
-  await state.running?.catch(() => undefined);
+  state.trigger?.stop();
+  state.trigger = undefined;
+  const pass = state.running?.catch(() => undefined);
+  const queue = state.scheduler;
+  state.scheduler = undefined;
+  queue?.stop(); // queued marks are skipped (the pass resolves); running evaluations finish
+  await queue?.settled();
+  await pass;
 }

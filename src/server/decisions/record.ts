@@ -9,6 +9,9 @@ import type { Decision, DecisionInputs, DecisionParameters, Reason, Recommendati
 
 type Row = typeof decisions.$inferSelect;
 
+/** timer: the evaluator's pass; events: newly stored events of the experiment; manual: POST …/evaluate */
+export type EvaluationTrigger = "timer" | "events" | "manual";
+
 export interface DecisionOutputs {
   winner: string | null;
   tests: TestResult[];
@@ -25,6 +28,8 @@ export interface DecisionView {
   evaluatedAt: string;
   /** what the engine did about it: null = recommendation only */
   action: string | null;
+  /** what started the evaluation (null: stored before triggers were recorded) */
+  trigger: EvaluationTrigger | null;
   codeVersion: string;
   experimentVersion: number | null;
   winner: string | null;
@@ -44,6 +49,7 @@ export function toDecisionView(row: Row, opts: { full: boolean }): DecisionView 
     stage: inputs?.experiment?.exposure ?? row.stage,
     evaluatedAt: row.evaluatedAt.toISOString(),
     action: row.action,
+    trigger: row.trigger ?? null,
     codeVersion: row.codeVersion,
     experimentVersion: row.experimentVersion,
     winner: outputs.winner,
@@ -52,7 +58,7 @@ export function toDecisionView(row: Row, opts: { full: boolean }): DecisionView 
   };
 }
 
-export async function storeDecision(d: { inputs: DecisionInputs; parameters: DecisionParameters; decision: Decision; codeVersion: string }): Promise<Row> {
+export async function storeDecision(d: { inputs: DecisionInputs; parameters: DecisionParameters; decision: Decision; codeVersion: string; trigger: EvaluationTrigger }): Promise<Row> {
   const db = await getDb();
   const outputs: DecisionOutputs = { winner: d.decision.winner, tests: d.decision.tests, carry: d.decision.carry };
   const [row] = await db
@@ -67,6 +73,7 @@ export async function storeDecision(d: { inputs: DecisionInputs; parameters: Dec
       outputs,
       experimentVersion: d.inputs.experiment.version,
       codeVersion: d.codeVersion,
+      trigger: d.trigger,
       evaluatedAt: new Date(d.inputs.evaluatedAt),
     })
     .returning();

@@ -69,6 +69,26 @@ export function serializeRows(rows: readonly EventRow[]): Buffer {
   return Buffer.from(text);
 }
 
+/** Called with each payload (serializeRows' lines) once ClickHouse has stored it; must be cheap and synchronous. */
+export type RowsStoredListener = (payload: Buffer) => void;
+const storedListeners = ((globalThis as Record<symbol, unknown>)[Symbol.for("verdict.ingestion.rowsStored")] ??= new Set<RowsStoredListener>()) as Set<RowsStoredListener>;
+
+/** Subscribes to stored rows (direct inserts and the drain alike; the event-driven evaluator). Returns the unsubscribe. */
+export function onRowsStored(listener: RowsStoredListener): () => void {
+  storedListeners.add(listener);
+  return () => storedListeners.delete(listener);
+}
+
+function notifyRowsStored(payload: Buffer): void {
+  for (const l of storedListeners) {
+    try {
+      l(payload);
+    } catch (e) {
+      console.error(`[verdict] rows-stored listener failed: ${(e as Error).message}`);
+    }
+  }
+}
+
 const spoolFull = () =>
   new AppError("spool_full", "The event store is unavailable and the local spool is full; retry later", null, { "retry-after": "30" });
 // Load is shed here, not by a per-key number: the queue fills only when commits (fsync or insert)
@@ -233,6 +253,7 @@ export class IngestionPipeline {
       max_partitions_per_insert_block: 0,
     });
     this.stats.inserts++;
+    notifyRowsStored(payload);
   }
 
   private noteError(e: unknown): void {

@@ -177,7 +177,7 @@ registerOperations(
     params: key,
     responses: { 200: "The decision (with inputs and parameters)", 409: "Not running or paused" },
   },
-  { method: "get", path: "/api/v1/experiments/{key}/decision", summary: "The latest decision: recommendation, reasons, stage, evaluatedAt, inputs", access: "viewer", tag: "decisions", params: key, responses: { 200: "OK", 404: "Unknown key or never evaluated" } },
+  { method: "get", path: "/api/v1/experiments/{key}/decision", summary: "The latest decision: recommendation, reasons, stage, evaluatedAt, trigger (timer / events / manual), inputs", access: "viewer", tag: "decisions", params: key, responses: { 200: "OK", 404: "Unknown key or never evaluated" } },
   { method: "get", path: "/api/v1/decisions", summary: "Decisions across experiments, newest first", access: "viewer", tag: "decisions", query: ListDecisionsQuery },
   {
     method: "post",
@@ -217,7 +217,7 @@ registerOperations(
     access: "release_manager",
     tag: "decisions",
     params: key,
-    responses: { 201: "The drill result", 409: "Draft experiment" },
+    responses: { 201: "The drill result; propagation.probes = measured ms until each probe (an /assign of a dry-run probe unit) saw the drilled state", 409: "Draft experiment" },
   },
   { method: "get", path: "/api/v1/experiments/{key}/drill", summary: "Recorded rollback drills, newest first", access: "viewer", tag: "decisions", params: key },
 );

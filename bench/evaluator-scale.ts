@@ -1,0 +1,201 @@
+/**
+ * Evaluator scale (issue 13, part 2): 100 running canaries with 100,000 exposed users each
+ * (10,000,000 exposure rows generated inside ClickHouse with INSERT … SELECT … FROM numbers(), 1M
+ * distinct users, each in 10 experiments, plus 2,000,000 KPI events), in the embedded stores.
+ *
+ *   npx tsx bench/evaluator-scale.ts        (npm run bench -- evaluator-scale)
+ *
+ * Prints: the full timer pass over the 100 experiments (cold: builds 100 rollups; warm: nothing
+ * new; after 1,000 events of one user group only: what a pass costs when nothing relevant changed
+ * for 90 of them), one evaluation of an untouched experiment in each state, and, with the
+ * event-driven evaluator running (ingestion in `direct` mode, so an acknowledgement means stored),
+ * the latency from an acknowledged batch to the decision that saw it, for a busy experiment (a
+ * batch every 100 ms) and for quiet ones (a small batch now and then) while the busy one keeps
+ * sending, and a burst that dirties all 100 at once.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+
+// npx tsx bench/evaluator-scale.ts [experiments] [users per experiment]: smaller runs for a quick check
+const EXPERIMENTS = Number(process.argv[2] ?? 100);
+const USERS_PER_EXPERIMENT = Number(process.argv[3] ?? 100_000);
+const USERS = Math.min(10, EXPERIMENTS) * USERS_PER_EXPERIMENT;
+const KPI_EVENTS = 2 * USERS;
+
+const pct = (xs: number[], p: number) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] : NaN);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const expKey = (e: number) => `exp-${String(e).padStart(3, "0")}`;
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "verdict-bench-evaluator-"));
+  Object.assign(process.env, {
+    VERDICT_DATA_DIR: dir,
+    VERDICT_SEED_DEMO: "false",
+    VERDICT_INGEST_RATE_LIMIT: "0",
+    VERDICT_INGEST_MODE: "direct",
+    VERDICT_RESULTS_CACHE_SECONDS: "0",
+    // the timer must not fire during the bench: passes are started by hand
+    VERDICT_EVALUATOR_INTERVAL_SECONDS: "3600",
+  });
+  const { boot } = await import("../src/server/boot");
+  const { chCommand, chQuery, closeEventStore } = await import("../src/db/clickhouse/client");
+  const { closeConfigStore, getDb } = await import("../src/db/postgres");
+  const { experiments } = await import("../src/db/schema");
+  const { eq } = await import("drizzle-orm");
+  const { SYSTEM } = await import("../src/server/auth/principal");
+  const { createExperiment } = await import("../src/server/experiments/create");
+  const { startExperiment } = await import("../src/server/experiments/lifecycle");
+  const { CreateExperimentSchema } = await import("../src/server/experiments/schemas");
+  const { ingestionPipeline } = await import("../src/server/ingestion/pipeline");
+  const { evaluateExperiment } = await import("../src/server/decisions/evaluate");
+  const { runEvaluatorTick, startEvaluator, stopEvaluator, evaluatorStatus } = await import("../src/server/decisions/loop");
+  const { latestDecisionRow } = await import("../src/server/decisions/record");
+  const { scanPayload } = await import("../src/server/decisions/triggers");
+  const { serializeRows } = await import("../src/server/ingestion/pipeline");
+  type Row = Parameters<typeof serializeRows>[0][number];
+  const lines: string[] = [];
+  const say = (s: string) => {
+    lines.push(s);
+    console.log(s);
+  };
+  try {
+    await boot({ background: false });
+    const db = await getDb();
+    const now = Date.now();
+    const startedAt = now - 3 * 3600_000;
+    for (let e = 0; e < EXPERIMENTS; e++) {
+      const key = expKey(e);
+      await createExperiment({ actor: SYSTEM, input: CreateExperimentSchema.parse({ key, name: key, strategy: "canary", automation: "manual", rollout: { stages: [50, 100] } }) });
+      const x = await startExperiment({ actor: SYSTEM, key });
+      await db.update(experiments).set({ startedAt: new Date(startedAt), state: { ...x.state, stageStartedAt: new Date(startedAt).toISOString() } }).where(eq(experiments.key, key));
+    }
+    let t = performance.now();
+    const p = { t0: startedAt + 60_000, span: 100 * 60_000, per: USERS_PER_EXPERIMENT, users: USERS, n: EXPERIMENTS * USERS_PER_EXPERIMENT, kpi: KPI_EVENTS };
+    await chCommand(
+      `INSERT INTO events (id, type, user_id, experiment, variant, value, timestamp)
+       SELECT concat('x', toString(number)), 'exposure', concat('u', toString(u)), concat('exp-', leftPad(toString(e), 3, '0')),
+              if(cityHash64(number) % 2 = 0, 'control', 'treatment'), 1, fromUnixTimestamp64Milli(toInt64({t0:Int64} + intHash64(number) % {span:Int64}), 'UTC')
+       FROM (SELECT number, intDiv(number, {per:UInt64}) AS e, (number % {per:UInt64} + e * {per:UInt64}) % {users:UInt64} AS u FROM numbers({n:UInt64}))
+       SETTINGS max_insert_threads = 2`,
+      p,
+    );
+    await chCommand(
+      `INSERT INTO events (id, type, user_id, value, timestamp)
+       SELECT concat('k', toString(number)), multiIf(k < 40, 'page_load', k < 90, 'request', k < 95, 'error', 'feedback'), concat('u', toString(h % {users:UInt64})),
+              multiIf(k < 40, 200 + (bitShiftRight(h, 8) % 1500), k >= 95, 1 + h % 5, 1),
+              fromUnixTimestamp64Milli(toInt64({t0:Int64} + {span:Int64} + bitShiftRight(h, 32) % 600000), 'UTC')
+       FROM (SELECT number, intHash64(number + 7) AS h, bitShiftRight(h, 40) % 100 AS k FROM numbers({kpi:UInt64}))`,
+      p,
+    );
+    const [{ rows, fe }] = await chQuery<{ rows: number; fe: number }>("SELECT (SELECT count() FROM events) AS rows, (SELECT count() FROM first_exposures) AS fe");
+    say(`generated ${Number(rows).toLocaleString()} event rows (${Number(fe).toLocaleString()} first-exposure rows) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    await sleep(5500); // past the rollup's 5 s overlap, so the generator's rows are not "new" to the first refreshes
+
+    const pass = async (label: string) => {
+      const r = await runEvaluatorTick();
+      say(`full pass (${label}): ${(r.durationMs / 1000).toFixed(1)} s for ${r.evaluated.length} experiments (${r.failed.length} failed${r.failed[0] ? `: ${r.failed[0].error}` : ""})`);
+      return r.durationMs;
+    };
+    const one = async (label: string, key: string) => {
+      const s = performance.now();
+      await evaluateExperiment({ key, actor: SYSTEM, trigger: "manual" });
+      const ms = performance.now() - s;
+      say(`  one evaluation of ${key} (${label}): ${ms.toFixed(0)} ms`);
+      return ms;
+    };
+    const cold = await pass("cold: builds the 100 per-user rollups");
+    const warm = await pass("warm: nothing new");
+    const oneWarm = await one("nothing new anywhere", expKey(55 % EXPERIMENTS));
+
+    const pipeline = ingestionPipeline();
+    const at = () => Date.now();
+    const kpiRows = (group: number, n: number, tag: string): Row[] =>
+      Array.from({ length: n }, (_, i) => {
+        const u = group * USERS_PER_EXPERIMENT + Math.floor(Math.random() * USERS_PER_EXPERIMENT);
+        return { id: `${tag}-${i}-${Math.random()}`, type: i % 10 === 0 ? "error" : "request", name: "", user_id: `u${u}`, experiment: "", variant: "", value: 1, properties: "{}", timestamp: at(), received_at: at() };
+      });
+    const exposureRows = (e: number, n: number, tag: string): Row[] =>
+      Array.from({ length: n }, (_, i) => ({ id: `${tag}-${i}-${Math.random()}`, type: "exposure", name: "", user_id: `new-${tag}-${i}`, experiment: expKey(e), variant: i % 2 ? "control" : "treatment", value: 1, properties: "{}", timestamp: at(), received_at: at() }));
+
+    // events of user group 0 only (exp-000, exp-010, … exp-090): the other 90 have nothing new
+    await pipeline.submit(kpiRows(0, 1000, "unrelated"));
+    const oneUnrelated = await one("1,000 events of other experiments' users stored", expKey(55 % EXPERIMENTS));
+    await pipeline.submit(kpiRows(0, 1000, "unrelated2"));
+    const unrelated = await pass("after 1,000 events of user group 0 only: nothing relevant for 90 of them");
+
+    // the payload scan of the stored-rows listener, on a drain-sized payload
+    const big = serializeRows([...kpiRows(1, 90_000, "scan"), ...exposureRows(1, 10_000, "scan")]);
+    t = performance.now();
+    for (let i = 0; i < 5; i++) scanPayload(big);
+    const scanMs = (performance.now() - t) / 5;
+    say(`stored-rows listener: scanning a ${(big.length / 1e6).toFixed(1)} MB payload (100,000 rows) takes ${scanMs.toFixed(1)} ms`);
+
+    startEvaluator();
+    const waitDecision = async (key: string, since: number, limitMs = 30_000): Promise<number | null> => {
+      const s = Date.now();
+      while (Date.now() - s < limitMs) {
+        const d = await latestDecisionRow(key);
+        if (d && d.evaluatedAt.getTime() >= since && d.trigger === "events") return Date.now() - since;
+        await sleep(20);
+      }
+      return null;
+    };
+    // busy: exp-000 gets new exposures and its users' KPI events every 100 ms
+    let busy = true;
+    const busyLatencies: number[] = [];
+    const busyLoop = (async () => {
+      let i = 0;
+      while (busy) {
+        const sent = Date.now();
+        await pipeline.submit([...exposureRows(0, 50, `busy${i}`), ...kpiRows(0, 450, `busyk${i}`)]);
+        if (i % 10 === 5) void waitDecision(expKey(0), sent).then((ms) => ms !== null && busyLatencies.push(ms));
+        i++;
+        await sleep(100);
+      }
+    })();
+    await sleep(3000);
+    const quietLatencies: number[] = [];
+    for (let q = 0; q < 8; q++) {
+      const group = 2 + (q % 8); // quiet experiment exp-0(2+q) and the 9 others of its user group
+      const key = expKey((group + 10 * (q % 3)) % EXPERIMENTS);
+      const sent = Date.now();
+      await pipeline.submit(kpiRows(group, 20, `quiet${q}`));
+      const ms = await waitDecision(key, sent, 60_000);
+      if (ms !== null) quietLatencies.push(ms);
+      say(`  quiet ${key}: 20 events → decision in ${ms ?? "> 60000"} ms (while exp-000's group keeps sending; queue ${JSON.stringify(evaluatorStatus().queue)})`);
+      await sleep(1500);
+    }
+    // burst: an exposure for every experiment at once, while the busy one goes on
+    const burstAt = Date.now();
+    await pipeline.submit(Array.from({ length: EXPERIMENTS }, (_, e) => exposureRows(e, 1, `burst${e}`)).flat());
+    const burst = await Promise.all(Array.from({ length: EXPERIMENTS }, (_, e) => waitDecision(expKey(e), burstAt, 120_000)));
+    const burstDone = burst.filter((x): x is number => x !== null);
+    say(`burst: all ${EXPERIMENTS} experiments dirty at once → every one evaluated within ${Math.max(...burstDone)} ms (p50 ${pct(burstDone, 0.5)} ms; ${EXPERIMENTS - burstDone.length} missing)`);
+    busy = false;
+    await busyLoop;
+    const status = evaluatorStatus();
+    await stopEvaluator();
+
+    say("");
+    say("== issue 13 evaluator figures (same run) ==");
+    say(`  full pass over ${EXPERIMENTS} experiments x ${USERS_PER_EXPERIMENT.toLocaleString()} users: cold ${(cold / 1000).toFixed(1)} s, warm ${(warm / 1000).toFixed(1)} s, after unrelated events ${(unrelated / 1000).toFixed(1)} s   (timer 60 s: ${Math.max(warm, unrelated) < 60_000 ? "met" : "MISSED"})`);
+    say(`  one untouched experiment's evaluation: ${oneWarm.toFixed(0)} ms with nothing new, ${oneUnrelated.toFixed(0)} ms after others' events (global rollup watermark)`);
+    say(`  event-driven latency, ack → decision that saw it: busy p50 ${pct(busyLatencies, 0.5)} ms / max ${Math.max(...busyLatencies)} ms (${busyLatencies.length} samples); quiet p50 ${pct(quietLatencies, 0.5)} ms / max ${Math.max(...quietLatencies)} ms (${quietLatencies.length}/8)   target ≤ 2000 ms: ${Math.max(...busyLatencies, ...quietLatencies) <= 2000 ? "met" : "MISSED"}`);
+    say(`  burst of 100 dirty experiments: last evaluated after ${Math.max(...burstDone)} ms`);
+    say(`  evaluations by trigger: ${JSON.stringify(status.queue.evaluations)}; KPI→experiment mappings ${status.queue.kpiResolutions} (last ${status.queue.lastKpiResolveMs} ms)`);
+    say(`  peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; load average ${loadavg().map((x) => x.toFixed(1)).join(" / ")}`);
+  } finally {
+    await closeEventStore();
+    await closeConfigStore();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,148 @@
+// The evaluator's work queue: experiments marked dirty (by newly stored events, or by the timer's
+// pass) are evaluated by a bounded worker, fairly and coalesced:
+//   * fair: the next evaluation is the queued experiment evaluated longest ago (never evaluated
+//     first; ties in marking order). A busy experiment, marked again and again, waits behind every
+//     other queued one, and an experiment whose first events in a while arrive goes first: its
+//     latency is one evaluation, not a round over every busy experiment;
+//   * at most `concurrency` evaluations at once, never two of one experiment;
+//   * at most one start per experiment per `minIntervalMs` (marks in between join the next one).
+// Pure scheduling, no I/O: the evaluation itself is the `evaluate` function it is given.
+import type { DecisionView, EvaluationTrigger } from "./record";
+
+export interface Outcome {
+  key: string;
+  trigger: EvaluationTrigger;
+  decision?: DecisionView;
+  error?: string;
+  /** the evaluation did not run (e.g. the experiment is no longer running) */
+  skipped?: boolean;
+  /** ms from the first mark to the end of the evaluation */
+  latencyMs: number;
+}
+
+export interface SchedulerOptions {
+  concurrency: number;
+  minIntervalMs: number;
+  evaluate: (key: string, trigger: EvaluationTrigger) => Promise<DecisionView | null>;
+  now?: () => number;
+}
+
+interface Entry {
+  trigger: EvaluationTrigger;
+  markedAt: number;
+  waiters: ((o: Outcome) => void)[];
+}
+
+export interface SchedulerStats {
+  queued: number;
+  running: number;
+  evaluations: Record<EvaluationTrigger, number>;
+  failures: number;
+  /** latency (first mark → decision stored) of the most recent evaluations triggered by events */
+  lastEventLatencyMs: number | null;
+}
+
+export class EvaluationScheduler {
+  private readonly queue = new Map<string, Entry>();
+  private readonly running = new Set<string>();
+  private readonly lastStart = new Map<string, number>();
+  private readonly inflight = new Set<Promise<void>>();
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+  private readonly now: () => number;
+  readonly stats: SchedulerStats = { queued: 0, running: 0, evaluations: { timer: 0, events: 0, manual: 0 }, failures: 0, lastEventLatencyMs: null };
+
+  constructor(private readonly opts: SchedulerOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  /**
+   * Asks for an evaluation of `key` (the first trigger of a queued entry is the one recorded).
+   * Resolves with the outcome of the evaluation that serves this mark.
+   */
+  mark(key: string, trigger: EvaluationTrigger): Promise<Outcome> {
+    return new Promise((resolve) => {
+      if (this.stopped) return resolve({ key, trigger, skipped: true, latencyMs: 0 });
+      let entry = this.queue.get(key);
+      if (!entry) {
+        entry = { trigger, markedAt: this.now(), waiters: [] };
+        this.queue.set(key, entry);
+      }
+      entry.waiters.push(resolve);
+      this.pump();
+    });
+  }
+
+  isQueued(key: string): boolean {
+    return this.queue.has(key) || this.running.has(key);
+  }
+
+  /** Stops starting evaluations; queued marks resolve as skipped. Running ones finish. */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    for (const [key, entry] of this.queue) for (const w of entry.waiters) w({ key, trigger: entry.trigger, skipped: true, latencyMs: 0 });
+    this.queue.clear();
+  }
+
+  private pump(): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    let wakeAt = Infinity;
+    while (this.running.size < this.opts.concurrency) {
+      // the ready entry whose experiment was evaluated longest ago (never: first), ties in marking order
+      let best: string | undefined;
+      let bestLast = Infinity;
+      wakeAt = Infinity;
+      const now = this.now();
+      for (const key of this.queue.keys()) {
+        if (this.running.has(key)) continue;
+        const last = this.lastStart.get(key) ?? -Infinity;
+        if (last + this.opts.minIntervalMs > now) {
+          wakeAt = Math.min(wakeAt, last + this.opts.minIntervalMs);
+          continue;
+        }
+        if (best === undefined || last < bestLast) {
+          best = key;
+          bestLast = last;
+        }
+      }
+      if (best === undefined) break;
+      const entry = this.queue.get(best) as Entry;
+      this.queue.delete(best);
+      this.start(best, entry);
+    }
+    if (wakeAt < Infinity && this.running.size < this.opts.concurrency) {
+      this.timer = setTimeout(() => this.pump(), Math.max(1, wakeAt - this.now()));
+      this.timer.unref();
+    }
+    this.stats.queued = this.queue.size;
+    this.stats.running = this.running.size;
+  }
+
+  private start(key: string, entry: Entry): void {
+    this.running.add(key);
+    this.lastStart.set(key, this.now());
+    const done = (o: Omit<Outcome, "key" | "trigger" | "latencyMs">) => {
+      const outcome: Outcome = { key, trigger: entry.trigger, ...o, latencyMs: this.now() - entry.markedAt };
+      if (o.decision) this.stats.evaluations[entry.trigger]++;
+      if (o.error) this.stats.failures++;
+      if (o.decision && entry.trigger === "events") this.stats.lastEventLatencyMs = outcome.latencyMs;
+      this.running.delete(key);
+      for (const w of entry.waiters) w(outcome);
+      this.pump();
+    };
+    const p = this.opts.evaluate(key, entry.trigger).then(
+      (decision) => done(decision ? { decision } : { skipped: true }),
+      (err: unknown) => done({ error: (err as Error)?.message ?? String(err) }),
+    );
+    this.inflight.add(p);
+    void p.finally(() => this.inflight.delete(p));
+  }
+
+  /** Resolves when no evaluation is running (after stop(): when the last one has finished). */
+  async settled(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.all(this.inflight);
+  }
+}

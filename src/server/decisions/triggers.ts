@@ -1,0 +1,184 @@
+// Event-driven evaluation: knowing cheaply which running experiments have new events.
+//
+// The ingestion pipeline calls onRowsStored with every payload ClickHouse has stored (direct insert
+// or spool drain). Exposures name their experiment: those are marked dirty at once (scanPayload:
+// substring searches, no parse). KPI events carry only the user, so a payload holding any makes
+// one query (TOUCHED_EXPERIMENTS_SQL) map the users with events stored since the last look to the
+// running experiments that exposed them, at most every RESOLVE_INTERVAL_MS (or 4x the last
+// mapping's duration) whatever the event rate. Marking every running experiment on any stored row
+// would not do: the rollup's "anything new" check is global (any event of anyone moves every
+// experiment's watermark), so each of those evaluations would refresh and re-aggregate its rollup
+// (bench/evaluator-scale.ts measures it), and 100 experiments would queue behind each other.
+import { chQuery } from "@/db/clickhouse/client";
+import { subscribeExperimentChanges } from "@/server/experiments/change";
+import { listExperiments } from "@/server/experiments/list";
+import { onRowsStored } from "@/server/ingestion/pipeline";
+import { SERVER_NOW_SQL, TOUCHED_EXPERIMENTS_SQL } from "./triggers.sql";
+
+/** KPI events are mapped to experiments at most this often (ms). */
+export const RESOLVE_INTERVAL_MS = 500;
+/** Rows whose inserted_at was taken just before a look but that became visible after it (inserts in flight). */
+const OVERLAP_MS = 5_000;
+/** The running set is re-read at most this often (other instances start and stop experiments too). */
+const RUNNING_TTL_MS = 5_000;
+
+const WORD = Buffer.from("exposure");
+const EXPERIMENT = Buffer.from('"experiment":"');
+const NO_EXPERIMENT = Buffer.from('"experiment":""');
+const TYPE = Buffer.from('"type":"');
+const QUOTE = 0x22;
+const NEWLINE = 0x0a;
+
+/**
+ * The experiments of a payload's exposures and whether it holds other events, without parsing it:
+ * payloads are serializeRows' JSONEachRow lines, where `type` is the second field and `experiment`
+ * the fifth ("" unless an exposure); the strings between them are JSON-escaped, so the first
+ * `"experiment":"` after an exposure's type is its own. Native substring searches only: a
+ * KPI-only payload costs one pass of memchr-speed search, an exposure a few bytes more. A client's
+ * `properties` (raw JSON, after these fields) holding `"type":"exposure"` is not the line's first
+ * `"type":"` and is skipped.
+ */
+export function scanPayload(payload: Buffer): { experiments: Set<string>; exposureRows: number; otherRows: boolean } {
+  const experiments = new Set<string>();
+  let exposureRows = 0;
+  // searched as "exposure" (2.5x faster than with the quotes: Node's Horspool search skips little on
+  // a needle ending in '"', the commonest byte of JSON), then checked to be a type field
+  for (let at = payload.indexOf(WORD); at >= 0; at = payload.indexOf(WORD, at + WORD.length)) {
+    const type = at - TYPE.length;
+    if (type < 0 || payload[at + WORD.length] !== QUOTE || !payload.subarray(type, at).equals(TYPE)) continue;
+    // the row's own type is the line's first `"type":"` (the id before it is JSON-escaped)
+    if (payload.indexOf(TYPE, payload.lastIndexOf(NEWLINE, type) + 1) !== type) continue;
+    const field = payload.indexOf(EXPERIMENT, at);
+    if (field < 0) break;
+    const from = field + EXPERIMENT.length;
+    const end = payload.indexOf(QUOTE, from);
+    if (end < 0) break;
+    if (end > from) {
+      experiments.add(payload.toString("latin1", from, end));
+      exposureRows++;
+    }
+    at = end;
+  }
+  return { experiments, exposureRows, otherRows: payload.indexOf(NO_EXPERIMENT) >= 0 };
+}
+
+export class EventTrigger {
+  private pendingExposures = new Set<string>();
+  private kpiPending = false;
+  private timer?: NodeJS.Timeout;
+  private busy = false;
+  private stopped = false;
+  private lastResolveAt = 0;
+  private prevNow?: number;
+  private readonly lastSeen = new Map<string, number>();
+  private running?: { keys: Set<string>; at: number };
+  private unsubscribe: (() => void)[] = [];
+  private lastErrorLog = 0;
+  readonly stats = { payloads: 0, resolutions: 0, resolveMs: 0, marks: 0 };
+
+  constructor(private readonly mark: (key: string) => void) {}
+
+  start(): void {
+    this.unsubscribe.push(onRowsStored((p) => this.onPayload(p)));
+    this.unsubscribe.push(
+      subscribeExperimentChanges((e) => {
+        if (!this.running) return;
+        if (e.status === "running") this.running.keys.add(e.key);
+        else this.running.keys.delete(e.key);
+      }),
+    );
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    for (const u of this.unsubscribe) u();
+    this.unsubscribe = [];
+  }
+
+  onPayload(payload: Buffer): void {
+    if (this.stopped) return;
+    this.stats.payloads++;
+    const scan = scanPayload(payload);
+    for (const k of scan.experiments) this.pendingExposures.add(k);
+    if (scan.otherRows) this.kpiPending = true;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.timer || this.busy || this.stopped) return;
+    if (this.pendingExposures.size === 0 && !this.kpiPending) return;
+    // exposures right away (a few ms to gather the drain's next batches); KPI mapping rate-limited
+    const delay = this.pendingExposures.size > 0 ? 20 : Math.max(20, this.lastResolveAt + this.resolveInterval() - Date.now());
+    this.timer = setTimeout(() => void this.process(), delay);
+    this.timer.unref();
+  }
+
+  private async process(): Promise<void> {
+    this.timer = undefined;
+    this.busy = true;
+    try {
+      const running = await this.runningKeys();
+      const exposures = this.pendingExposures;
+      this.pendingExposures = new Set();
+      for (const k of exposures) if (running.has(k)) this.fire(k);
+      if (this.kpiPending && Date.now() - this.lastResolveAt >= this.resolveInterval()) {
+        this.kpiPending = false;
+        this.lastResolveAt = Date.now();
+        try {
+          await this.resolveKpi(running);
+        } catch (e) {
+          this.kpiPending = true; // same `since` next time: nothing is skipped
+          throw e;
+        }
+      }
+    } catch (e) {
+      if (Date.now() - this.lastErrorLog > 10_000) {
+        this.lastErrorLog = Date.now();
+        console.error(`[verdict] event-driven evaluation trigger failed (the timer still evaluates): ${(e as Error).message}`);
+      }
+    } finally {
+      this.busy = false;
+      this.schedule();
+    }
+  }
+
+  /** chDB runs one query at a time: the mapping may take at most about a fifth of that slot. */
+  private resolveInterval(): number {
+    return Math.max(RESOLVE_INTERVAL_MS, 4 * this.stats.resolveMs);
+  }
+
+  private fire(key: string): void {
+    this.stats.marks++;
+    this.mark(key);
+  }
+
+  private async resolveKpi(running: Set<string>): Promise<void> {
+    const started = performance.now();
+    const [{ now }] = await chQuery<{ now: number }>(SERVER_NOW_SQL);
+    const since = (this.prevNow ?? Number(now)) - OVERLAP_MS;
+    if (running.size > 0) {
+      const rows = await chQuery<{ experiment: string; last: number | string }>(TOUCHED_EXPERIMENTS_SQL, { experiments: [...running], since });
+      for (const r of rows) {
+        // the overlap shows the same rows again: only a later insertion is new
+        const last = Number(r.last);
+        if (last > (this.lastSeen.get(r.experiment) ?? -Infinity)) {
+          this.lastSeen.set(r.experiment, last);
+          this.fire(r.experiment);
+        }
+      }
+    }
+    this.prevNow = Number(now);
+    this.stats.resolutions++;
+    this.stats.resolveMs = Math.round(performance.now() - started);
+  }
+
+  private async runningKeys(): Promise<Set<string>> {
+    if (!this.running || Date.now() - this.running.at > RUNNING_TTL_MS) {
+      const list = await listExperiments({ status: "running" });
+      this.running = { keys: new Set(list.map((e) => e.key)), at: Date.now() };
+      for (const k of this.lastSeen.keys()) if (!this.running.keys.has(k)) this.lastSeen.delete(k);
+    }
+    return this.running.keys;
+  }
+}
