@@ -6,6 +6,7 @@ import * as assignRoute from "@/app/api/v1/assign/route";
 import * as collection from "@/app/api/v1/experiments/route";
 import * as start from "@/app/api/v1/experiments/[key]/start/route";
 import * as drill from "@/app/api/v1/experiments/[key]/drill/route";
+import * as streamRoute from "@/app/api/v1/sdk/stream/route";
 import { chQuery } from "@/db/clickhouse/client";
 import { openDryRun } from "@/server/assignment/dry-run";
 import { applyPatch, rollbackPatch } from "@/server/decisions/transitions";
@@ -29,18 +30,36 @@ async function assignments(key: string, units: { userId: string }[], log = false
 const users = (n: number, prefix = "u") => Array.from({ length: n }, (_, i) => ({ userId: `${prefix}-${i}` }));
 
 describe("rollback drill: measured propagation", () => {
-  it("reports the milliseconds until an in-process /assign of the probe unit evaluated the drilled state", async () => {
+  it("reports the milliseconds until an in-process /assign of the probe unit, and the open streams, got the drill", async () => {
     await running("drill-measured");
+    // one open snapshot stream, read as a client would
+    const streamRes = await streamRoute.GET(new Request("http://localhost/api/v1/sdk/stream", { headers: { authorization: `Bearer ${TEST_CLIENT_KEY}` } }), { params: Promise.resolve({}) });
+    expect(streamRes.status).toBe(200);
+    const reader = streamRes.body!.getReader();
+    let received = "";
+    const sawDrill = (async () => {
+      while (!received.includes(": drill drill-measured")) {
+        const { value, done } = await reader.read();
+        if (done) return false;
+        received += new TextDecoder().decode(value);
+      }
+      return true;
+    })();
     const res = await call(drill.POST, { params: { key: "drill-measured" }, body: {} });
     expect(res.status).toBe(201);
     const p = res.body.propagation;
     expect(res.body.ok).toBe(true);
-    expect(p.probes).toHaveLength(1);
+    expect(p.probes).toHaveLength(2);
     expect(p.probes[0]).toMatchObject({ name: "assign", variant: "control" });
     expect(p.probes[0].attempts).toBeGreaterThanOrEqual(1);
     // a measurement (the snapshot's rebuild from the config store plus the evaluation), not TTL + refresh arithmetic
     expect(p.probes[0].ms).toBeGreaterThan(0);
-    expect(p.measuredMs).toBe(p.probes[0].ms);
+    // the stream path: a no-op comment through the fan-out reached the open stream (clients ignore comments)
+    expect(p.probes[1]).toMatchObject({ name: "stream (1 open)", variant: null });
+    expect(p.probes[1].ms).toBeGreaterThan(0);
+    expect(await sawDrill).toBe(true);
+    await reader.cancel();
+    expect(p.measuredMs).toBe(Math.max(p.probes[0].ms, p.probes[1].ms));
     console.log(`[decisions-drill] propagation measured: ${p.measuredMs} ms (snapshot build ${p.buildMs} ms, ${p.probes[0].attempts} attempt(s))`);
     expect(p).not.toHaveProperty("snapshotTtlMs");
     expect(p).not.toHaveProperty("sdkClientsMs");

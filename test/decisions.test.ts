@@ -192,8 +192,8 @@ describe("release actions", () => {
     expect(res.body.checks.onRollbackVariant).toBe(res.body.checks.units);
     expect(res.body.checks.units).toBeGreaterThan(2000); // the sample plus the forced QA unit
     // measured, not TTL arithmetic (test/decisions-drill.test.ts covers the dry-run channel)
-    expect(res.body.propagation).toMatchObject({ probes: [{ name: "assign", variant: "control" }] });
-    expect(res.body.propagation.measuredMs).toBe(res.body.propagation.probes[0].ms);
+    expect(res.body.propagation).toMatchObject({ probes: [{ name: "assign", variant: "control" }, { name: "stream (0 open)" }] });
+    expect(res.body.propagation.measuredMs).toBe(Math.max(...res.body.propagation.probes.map((p: { ms: number }) => p.ms)));
     expect(res.body.propagation.buildMs).toBeGreaterThan(0);
 
     const after = (await call(item.GET, { params: { key: "drilled" } })).body;

@@ -5,7 +5,7 @@
 // MEASURES propagation: it publishes the drilled state on /assign's dry-run channel
 // (src/server/assignment/dry-run.ts; real traffic keeps the live state) and each probe reports the
 // milliseconds until it sees the drilled state. On this base the probe is an in-process /assign of a
-// probe unit; a stream probe (GET /api/v1/sdk/stream) joins DRILL_PROBES once the stream exists.
+// probe unit, and a synthetic no-op change sent down every open snapshot stream (streamProbe).
 // The live experiment is never changed; the result is recorded in `drills`.
 import { desc, eq } from "drizzle-orm";
 import { getDb } from "@/db/postgres";
@@ -15,6 +15,7 @@ import { buildSnapshotWith, openDryRun } from "@/server/assignment/dry-run";
 import type { Principal } from "@/server/auth/principal";
 import { AppError } from "@/server/errors";
 import { getExperiment } from "@/server/experiments/get";
+import { streamHub } from "@/server/streaming/hub";
 import type { Experiment } from "@/server/experiments/types";
 import type { Assignment, Unit } from "@/sdk/types";
 import { applyPatch, rollbackPatch } from "./transitions";
@@ -56,8 +57,19 @@ export const assignProbe: DrillProbe = async (ctx) => {
   return { name: "assign", ms: null, attempts, variant };
 };
 
-/** Every probe measured by a drill (a stream probe is added here when the stream endpoint exists). */
-export const DRILL_PROBES: DrillProbe[] = [assignProbe];
+/**
+ * GET /api/v1/sdk/stream: the drilled state itself is never streamed (clients would act on it), so
+ * the probe sends a synthetic no-op change down the stream path (streamHub().probe) and measures
+ * until the last open stream of this process was written to. With no stream open it reports 0
+ * streams and the path's own cost.
+ */
+export const streamProbe: DrillProbe = async (ctx) => {
+  const { streams, at } = await streamHub().probe(ctx.key);
+  return { name: `stream (${streams} open)`, ms: round(at - ctx.t0), attempts: 1, variant: null };
+};
+
+/** Every probe measured by a drill. */
+export const DRILL_PROBES: DrillProbe[] = [assignProbe, streamProbe];
 
 export interface DrillResult {
   id: string;

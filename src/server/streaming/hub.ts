@@ -106,6 +106,37 @@ class Hub {
     this.fanOut();
   }
 
+  /**
+   * The rollback drill's stream probe: a synthetic no-op change (an SSE comment, which clients
+   * ignore) written to every open stream through the same sliced fan-out a snapshot takes, slow
+   * consumers dropped alike. Resolves with the streams reached and when the last write was made.
+   */
+  probe(label: string): Promise<{ streams: number; at: number }> {
+    const frame = Buffer.from(`: drill ${label.replace(/[\r\n]/g, " ")}\n\n`);
+    const targets = [...this.streams];
+    return new Promise((resolve) => {
+      let i = 0;
+      let reached = 0;
+      const slice = () => {
+        const end = Math.min(targets.length, i + SLICE);
+        for (; i < end; i++) {
+          const s = targets[i];
+          if (!this.streams.has(s)) continue;
+          if (s.sink.buffered() > MAX_BUFFERED_BYTES) {
+            this.stats.droppedSlow++;
+            this.drop(s);
+            continue;
+          }
+          this.send(s, frame);
+          reached++;
+        }
+        if (i < targets.length) return void setImmediate(slice);
+        resolve({ streams: reached, at: performance.now() });
+      };
+      slice();
+    });
+  }
+
   /** Ends every stream (shutdown); clients reconnect to another instance or after the restart. */
   closeAll(): void {
     for (const s of [...this.streams]) this.drop(s);
