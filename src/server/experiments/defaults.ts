@@ -58,3 +58,22 @@ export function initialExposure(strategy: Strategy, rollout: { stages?: number[]
       return 100;
   }
 }
+
+export const DEFAULT_TOGGLE_HOLDBACK = 10;
+export const DEFAULT_BAKE_MINUTES = 30;
+export const DEFAULT_VERIFICATION_SHARE = 5;
+
+/** toggle: percent of each released group held back on the old behaviour (the comparison group). */
+export function toggleHoldback(e: { strategy: Strategy; rollout: { holdback?: number } }): number {
+  return e.strategy === "toggle" ? (e.rollout.holdback ?? DEFAULT_TOGGLE_HOLDBACK) : 0;
+}
+
+/** blue_green: percent of identified traffic verifying the idle side; without targeting some must. */
+export function verificationShare(e: { strategy: Strategy; targeting: unknown; rollout: { verificationShare?: number } }): number {
+  if (e.strategy !== "blue_green") return 0;
+  return e.rollout.verificationShare ?? (e.targeting ? 0 : DEFAULT_VERIFICATION_SHARE);
+}
+
+export function bakeMinutes(e: { rollout: { bakeMinutes?: number } }): number {
+  return e.rollout.bakeMinutes ?? DEFAULT_BAKE_MINUTES;
+}
