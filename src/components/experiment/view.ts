@@ -6,7 +6,8 @@ export interface Interval {
   upper: number | null;
 }
 
-export type Verdict = "good" | "harm" | "inconclusive";
+/** insufficient: too little data or a degenerate comparison (grey, with `note` saying why) */
+export type Verdict = "good" | "harm" | "inconclusive" | "insufficient";
 
 export interface MetricRowView {
   metric: string;
