@@ -21,7 +21,7 @@ async function planted(key: string, usersPerArm: [number, number], loadTime: (tr
   await createExperiment({ actor: SYSTEM, input: CreateExperimentSchema.parse({ key, name: key, strategy: "ab" }) });
   await startExperiment({ actor: SYSTEM, key });
   const t0 = Date.now() - 30 * MIN;
-  const rows: object[] = [];
+  const rows: Record<string, unknown>[] = [];
   for (const [arm, n] of [["control", usersPerArm[0]], ["treatment", usersPerArm[1]]] as const) {
     for (let u = 0; u < n; u++) {
       const user = `${key}-${arm}-${u}`;

@@ -58,6 +58,7 @@ export function toResultsView(r: R, e: Experiment): ResultsView {
     computedAt: r.computedAt,
     lastExposureAt: lastExposureAt(buckets.map((b) => ({ start: b.start, total: variants.reduce((sum, v) => sum + (b.exposures[v] ?? 0), 0) }))),
     control,
+    controlRole: e.strategy === "toggle" ? "holdback" : "control",
     arms: variants.map((v) => ({ variant: v, exposures: r.exposures.byVariant[v] ?? 0, expectedShare: srm.expected[v] ?? weight.get(v) ?? 0 })),
     srm: {
       pValue: srm.pValue,
