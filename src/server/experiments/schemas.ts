@@ -107,13 +107,13 @@ export const RolloutSchema = z
     initialLive: variantKey.optional(),
     /** toggle: percent of every released group kept on the old behaviour ("off", exposed) as the
      *  comparison group; absent = 10. 0 leaves only absolute limits and a before/after view */
-    holdback: z.number().min(0).max(50).optional(),
+    holdback: z.number().min(0).max(50).optional().describe("toggle: percent of every released group kept on the old behaviour (off, exposed) as the comparison; default 10; 0 = absolute limits only"),
     /** blue_green: percent of identified traffic sent to the idle side before the switch, on top of
      *  targeted internal users; absent = 5 without targeting, 0 with it */
-    verificationShare: z.number().min(0).max(50).optional(),
+    verificationShare: z.number().min(0).max(50).optional().describe("blue_green: percent of identified traffic sent to the idle side before the switch (plus targeted users); default 5 without targeting, 0 with it"),
     /** blue_green: minutes after the switch during which the previous side stays ready and the new
      *  live side is judged against its own users' baseline; absent = 30, 0 = no bake */
-    bakeMinutes: z.number().min(0).max(10_080).optional(),
+    bakeMinutes: z.number().min(0).max(10_080).optional().describe("blue_green: minutes after the switch during which the new live side is judged against its users' own baseline, previous side kept ready; default 30, 0 = no bake"),
   })
   .strict();
 
