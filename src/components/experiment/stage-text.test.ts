@@ -13,9 +13,9 @@ describe("stageText", () => {
         { name: "everyone", rule: null, percentage: 10 },
       ],
     };
-    expect(stageText({ strategy: "toggle", state, rollout } as never)).toBe("on for admins · group 1 of 3 · holdback 10 % off");
-    expect(stageText({ strategy: "toggle", state: { ...state, stageIndex: 2, exposure: 10 }, rollout } as never)).toBe("on for admins, beta users, everyone (10 %) · group 3 of 3 · holdback 10 % off");
-    expect(stageText({ strategy: "toggle", state, rollout: { ...rollout, holdback: 0 } } as never)).toBe("on for admins · group 1 of 3");
+    expect(stageText({ strategy: "toggle", state, rollout } as never)).toBe("on for admins · group 1 of 3");
+    expect(stageText({ strategy: "toggle", state, rollout: { ...rollout, holdback: 10 } } as never)).toBe("on for admins · group 1 of 3 · holdback 10 % off");
+    expect(stageText({ strategy: "toggle", state: { ...state, stageIndex: 2, exposure: 10 }, rollout } as never)).toBe("on for admins, beta users, everyone (10 %) · group 3 of 3");
     expect(stageText({ strategy: "toggle", state: { ...state, enabled: false }, rollout } as never)).toBe("off (kill switch)");
   });
 

@@ -38,7 +38,7 @@ describe("toggle groups in the snapshot", () => {
     ["admins 30 → beta 100 → everyone 5", [30, 100, 5]],
     ["admins 100 → beta 100 → everyone 100", [100, 100, 100]],
   ])("widening a group keeps everyone already on on, across every stage (%s)", (_name, pcts) => {
-    for (const holdback of [undefined, 0, 25]) {
+    for (const holdback of [10, 0, 25]) {
       const groups = [
         { name: "admins", rule: admins, percentage: pcts[0] },
         { name: "beta", rule: beta, percentage: pcts[1] },
@@ -71,12 +71,13 @@ describe("toggle groups in the snapshot", () => {
     }
   });
 
-  it("holds back the configured share of each released group (default 10 %)", () => {
+  it("holds back the configured share of each released group; a toggle stored without one has none", () => {
     const groups = [
       { name: "admins", rule: admins, percentage: 100 },
       { name: "everyone", rule: null, percentage: 100 },
     ];
-    const exp = toSnapshotExperiment(toggle(groups, undefined, 0));
+    const exp = toSnapshotExperiment(toggle(groups, 10, 0));
+    expect(toSnapshotExperiment(toggle(groups, undefined, 0)).toggle?.holdback).toBe(0);
     expect(exp.toggle).toEqual({ holdback: 0.1, groups: [{ targeting: admins, exposure: 1 }] });
     const adminsOnly = units.filter((u) => u.attributes!.role === "admin");
     const held = adminsOnly.filter((u) => evaluateDetailed(exp, u).reason === "holdback").length;

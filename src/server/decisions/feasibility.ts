@@ -67,6 +67,7 @@ export function withoutEta(r: Reason): Reason {
 
 /** A hold's reasons: what cannot fill first (with what to change), and no ETA anywhere if so. */
 export function explainHold(reasons: Reason[], inputs: DecisionInputs, params: DecisionParameters): Reason[] {
+  if (!params.explainUnfillable) return reasons;
   const stuck = unfillableArms(inputs, params);
   const already = reasons.filter((r) => r.code === "arm_cannot_fill");
   if (stuck.length === 0 && already.length === 0) return reasons;

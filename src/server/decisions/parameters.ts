@@ -66,6 +66,7 @@ export function resolveParameters(e: Experiment): DecisionParameters {
     sequentialTuning: DEFAULT_SEQUENTIAL_TUNING,
     minUnitsForTests: MIN_UNITS_FOR_TESTS,
     rolling: { minInstancesPerArm: 2, minRequestsPerArm: e.rollout.minExposuresPerArm ?? 100 },
+    explainUnfillable: true,
     ...(e.strategy === "toggle" ? { holdback: toggleHoldback(e) / 100 } : {}),
     ...(e.strategy === "blue_green" ? { blueGreen: { verificationShare: verificationShare(e) / 100, targeted: e.targeting !== null, bakeMinutes: bakeMinutes(e) } } : {}),
   };

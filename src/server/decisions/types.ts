@@ -106,6 +106,8 @@ export interface DecisionParameters {
   rolling: { minInstancesPerArm: number; minRequestsPerArm: number };
   /** toggle: share (0..0.5) of each released group held back as the comparison; absent in decisions stored before holdbacks = 0 */
   holdback?: number;
+  /** holds say when an arm cannot fill, without ETAs (./feasibility.ts); absent in decisions stored before, so they replay as they were */
+  explainUnfillable?: boolean;
   /** blue_green: verification traffic before the switch, bake after it */
   blueGreen?: { verificationShare: number; targeted: boolean; bakeMinutes: number };
 }

@@ -1,7 +1,7 @@
 // Turns a validated create/update input into a complete, consistent experiment definition:
 // strategy defaults filled in, and cross-field rules checked (every problem listed at once).
 import { AppError } from "@/server/errors";
-import { DEFAULT_BAKE_MINUTES, DEFAULT_BATCH_SIZE, DEFAULT_CANARY_STAGES, DEFAULT_TOGGLE_HOLDBACK, defaultVariants } from "./defaults";
+import { DEFAULT_BATCH_SIZE, DEFAULT_CANARY_STAGES, defaultVariants } from "./defaults";
 import type { Rollout } from "./schemas";
 
 type Strategy = "ab" | "canary" | "blue_green" | "rolling" | "toggle";
@@ -53,8 +53,6 @@ export function normalizeDefinition(input: {
   only("holdback", "toggle");
   only("verificationShare", "blue_green");
   only("bakeMinutes", "blue_green");
-  if (input.strategy === "toggle") rollout.holdback ??= DEFAULT_TOGGLE_HOLDBACK;
-  if (input.strategy === "blue_green") rollout.bakeMinutes ??= DEFAULT_BAKE_MINUTES;
   if (problems.length) throw new AppError("validation_failed", `Invalid experiment: ${[...new Set(problems.map((p) => p.path))].join(", ")}`, problems);
   return { strategy: input.strategy, variants, control, treatment, rollout, forced: input.forced };
 }
