@@ -1,7 +1,9 @@
 // A canary whose treatment errs far more than control, with traffic sent through the public API by the
 // simulator: the metric table and charts fill, the engine recommends ROLLBACK, a release manager rolls
 // back from the dashboard with a reason, and status, timeline and audit log show it. Then a
-// blue-green switch and switch-back from the dashboard.
+// blue-green switch and switch-back from the dashboard. A toggle for admins and beta users compares
+// its on users with the holdback and rolls back on planted harm; a blue-green without verification
+// traffic says what to change and promises no ETA.
 import { expect, test, type Page } from "@playwright/test";
 import { httpTransport, runSimulation } from "../src/simulator";
 import { CLIENT_KEY } from "./env";
@@ -110,7 +112,8 @@ test("metrics fill from simulated traffic, ROLLBACK is recommended, and the rele
 
 test("blue-green switch and switch-back from the dashboard", async ({ page, request }) => {
   const key = "checkout-blue-green";
-  await createExperiment(request, { key, name: "Checkout blue-green", strategy: "blue_green", automation: "manual" });
+  // no verification share: "someone" below must be on the live side, whatever their bucket
+  await createExperiment(request, { key, name: "Checkout blue-green", strategy: "blue_green", automation: "manual", rollout: { verificationShare: 0 } });
   await signIn(page, "rita");
   await page.goto(`/experiments/${key}`);
   await expect(page.getByTestId("stage")).toHaveText("live: blue");
@@ -134,4 +137,61 @@ test("blue-green switch and switch-back from the dashboard", async ({ page, requ
   const assigned = await request.post("/api/v1/assign", { headers: { authorization: `Bearer ${CLIENT_KEY}` }, data: { userId: "someone" } });
   const entry = (await assigned.json()).assignments.find((a: { experiment: string }) => a.experiment === key);
   expect(entry.variant).toBe("blue");
+});
+
+test("a toggle for admins and beta users rolls back on planted harm against its holdback", async ({ page, request, baseURL }) => {
+  test.setTimeout(240_000);
+  const key = "e2e-dark-mode";
+  await createExperiment(request, {
+    key,
+    name: "Dark mode for admins and beta users",
+    strategy: "toggle",
+    rollout: {
+      groups: [
+        { name: "admins", rule: { attribute: "role", op: "eq", value: "admin" } },
+        { name: "beta users", rule: { attribute: "beta", op: "eq", value: true } },
+      ],
+      minExposuresPerArm: 100,
+      minDurationMinutes: 0,
+    },
+    metrics: { guardrails: [{ metric: "page_load_time" }] },
+  });
+  let recommendation = "";
+  await runSimulation({
+    transport: httpTransport({ baseUrl: baseURL!, clientKey: CLIENT_KEY }),
+    experiment: key,
+    users: 30_000,
+    batchSize: 2500,
+    onlyExposed: true,
+    seed: 11,
+    userPrefix: "e2e-dm-",
+    attributes: (_i, rng) => ({ role: rng.next() < 0.5 ? "admin" : "customer", beta: rng.next() < 0.3 }),
+    effects: { on: { loadTime: 1.3 } },
+    onBatch: async () => {
+      const evaluated = await adminCall(request, "POST", `/api/v1/experiments/${key}/evaluate`);
+      expect(evaluated.status, JSON.stringify(evaluated.body)).toBe(200);
+      recommendation = evaluated.body.recommendation;
+      return recommendation === "hold" ? undefined : "stop";
+    },
+  });
+  expect(recommendation).toBe("rollback");
+  await signIn(page, "rita");
+  await page.goto(`/experiments/${key}`);
+  await expect(page.getByTestId("decision-banner")).toHaveAttribute("data-recommendation", "rollback");
+  await expect(page.getByTestId("exposures-table")).toContainText("holdback: old behaviour");
+  await expect(page.getByTestId("metric-table").locator('tr[data-metric="page_load_time"]')).toHaveAttribute("data-verdict", "harm");
+});
+
+test("a blue-green without verification traffic says what to change and shows no ETA", async ({ page, request, baseURL }) => {
+  const key = "e2e-idle-never-verified";
+  await createExperiment(request, { key, name: "Idle side never verified", strategy: "blue_green", automation: "manual", rollout: { verificationShare: 0, minDurationMinutes: 0 } });
+  await runSimulation({ transport: httpTransport({ baseUrl: baseURL!, clientKey: CLIENT_KEY }), experiment: key, users: 50, batchSize: 50, seed: 12, userPrefix: "e2e-idle-" });
+  expect((await adminCall(request, "POST", `/api/v1/experiments/${key}/evaluate`)).status).toBe(200);
+  await signIn(page, "rita");
+  await page.goto(`/experiments/${key}`);
+  const banner = page.getByTestId("decision-banner");
+  await expect(banner).toHaveAttribute("data-recommendation", "hold");
+  await expect(banner.locator('[data-reason-code="arm_cannot_fill"]')).toContainText("verificationShare");
+  await expect(banner).not.toContainText("≈");
+  await expect(banner).not.toContainText("at the current traffic");
 });

@@ -119,10 +119,11 @@ describe("release actions", () => {
     expect((await post(switchRoute.POST, "bg", { to: "blue" })).status).toBe(409); // already live
     expect((await post(switchRoute.POST, "bg", { to: "purple" })).status).toBe(400);
 
-    // promote = switch to the candidate and ship it; rollback = back to the stable environment
+    // promote = switch to the candidate and bake it with blue kept ready (no verification traffic
+    // during the bake); rollback during the bake = back to the side live before the switch
     const promoted = await post(promote.POST, "bg");
-    expect(promoted.body.experiment).toMatchObject({ status: "promoted", state: { live: "green", shipped: "green" } });
-    expect((await assigned("bg", publicUnits)).every((a) => a.variant === "green")).toBe(true);
+    expect(promoted.body.experiment).toMatchObject({ status: "running", state: { live: "green", phase: "bake", previousLive: "blue" } });
+    expect((await assigned("bg", [...publicUnits, ...units(50, { internal: true })])).every((a) => a.variant === "green" && a.exposed)).toBe(true);
     const rolled = await post(rollback.POST, "bg", { reason: "green leaks memory" });
     expect(rolled.body.experiment).toMatchObject({ status: "rolled_back", state: { live: "blue" } });
     expect((await assigned("bg", publicUnits)).every((a) => a.variant === "blue" && !a.exposed)).toBe(true);
@@ -148,10 +149,16 @@ describe("release actions", () => {
         ],
       },
     });
-    expect((await assigned("toggle", units(50, { role: "admin" }))).every((a) => a.variant === "on")).toBe(true);
-    expect((await assigned("toggle", units(50, { role: "beta" }))).every((a) => a.variant === "off")).toBe(true);
+    // everyone of a released group is on except its holdback (default 10 %: off, exposed)
+    const admins = await assigned("toggle", units(200, { role: "admin" }));
+    expect(admins.every((a) => a.exposed && (a.variant === "on" || a.variant === "off"))).toBe(true);
+    const held = admins.filter((a) => a.variant === "off").length;
+    expect(held).toBeGreaterThan(5);
+    expect(held).toBeLessThan(40);
+    expect((await assigned("toggle", units(50, { role: "beta" }))).every((a) => a.variant === "off" && !a.exposed)).toBe(true);
     expect((await post(promote.POST, "toggle")).body.experiment.state.stageIndex).toBe(1);
-    expect((await assigned("toggle", units(50, { role: "beta" }))).every((a) => a.variant === "on")).toBe(true);
+    const beta = await assigned("toggle", units(200, { role: "beta" }));
+    expect(beta.map((a) => a.variant)).toEqual(admins.map((a) => a.variant)); // same ids, same holdback slice
 
     const res = await post(kill.POST, "toggle", { reason: "pager" });
     expect(res.status).toBe(200);

@@ -119,6 +119,8 @@ describe("toggle", () => {
           { name: "staff", rule: { attribute: "role", op: "eq", value: "staff" } },
           { name: "everyone", rule: null },
         ],
+        // no holdback: everyone released is on (the holdback rehearsals: rollouts-holdback-bake)
+        holdback: 0,
         minExposuresPerArm: 100,
         minDurationMinutes: 0,
       },
@@ -135,6 +137,7 @@ describe("toggle", () => {
     expect(traffic.served.on).toBe(2000);
     const decision = await evaluateNow("live-chat");
     expect(decision.inputs.exposures.on).toBe(2000);
+    expect(decision.reasons.map((r: any) => r.code)).toEqual(expect.arrayContaining(["no_comparison", "arm_cannot_fill"]));
 
     const killed = await call(kill.POST, { params: { key: "live-chat" }, body: { reason: "chat backend overloaded" } });
     expect(killed.status).toBe(200);

@@ -79,7 +79,7 @@ function compileExperimentUncached(exp: SnapshotExperiment): CompiledExperiment 
   const s = exp.exposure;
 
   // The strategy step, run once forced / layer / targeting have let the unit through.
-  let split: (b: number) => DetailedAssignment;
+  let split: (b: number, unit: Unit) => DetailedAssignment;
   switch (strategy) {
     case "ab": {
       // Range i = [cum_i, cum_i + w_i * exposure): growing coverage only widens ranges in place.
@@ -107,8 +107,12 @@ function compileExperimentUncached(exp: SnapshotExperiment): CompiledExperiment 
       break;
     case "rolling":
     case "toggle":
-      // Released / switched-on share at the bottom; everyone else is the comparison group.
-      split = (b) => (b < s ? treatmentExposed : controlExposed);
+      // Released / switched-on share at the bottom; everyone else is the comparison group. A
+      // toggle with groups (`toggle`) has a holdback instead (toggleSplit).
+      split =
+        strategy === "toggle" && exp.toggle
+          ? toggleSplit(exp.toggle, { treatmentExposed, holdback: outcome(control, true, "holdback"), outsideSplit, targetingMiss })
+          : (b) => (b < s ? treatmentExposed : controlExposed);
       break;
     case "blue_green":
       split = () => treatmentExposed; // unused: blue_green is handled before bucketing
@@ -123,13 +127,16 @@ function compileExperimentUncached(exp: SnapshotExperiment): CompiledExperiment 
     const idleKey = exp.variants.find((v) => v.key !== liveKey)?.key ?? (liveKey === control ? treatment : control);
     const live = outcome(liveKey, true, "live", 100);
     const verification = outcome(idleKey, true, "verification", 100);
+    const share = typeof exp.verificationShare === "number" && exp.verificationShare > 0 ? exp.verificationShare : 0;
     const evaluateDetailed = (unit: Unit): DetailedAssignment => {
+      const id = forced !== null || share > 0 ? unitIdOf(unit, hashAttribute) : undefined;
       if (forced !== null) {
-        const id = unitIdOf(unit, hashAttribute);
         const f = id === undefined ? undefined : forced.get(id);
         if (f !== undefined) return f;
       }
-      return targeting !== null && targeting(unit) ? verification : live;
+      if (targeting !== null && targeting(unit)) return verification;
+      // a configured share of identified traffic verifies the idle side too (anonymous: live)
+      return share > 0 && id !== undefined && bucketFrom(seed, id) < share ? verification : live;
     };
     return { key, source: exp, evaluateDetailed, evaluate: (unit) => evaluateDetailed(unit).assignment };
   }
@@ -146,9 +153,30 @@ function compileExperimentUncached(exp: SnapshotExperiment): CompiledExperiment 
       if (lb < layerStart || lb >= layerEnd) return outsideLayer;
     }
     if (targeting !== null && !targeting(unit)) return targetingMiss;
-    return split(bucketFrom(seed, id));
+    return split(bucketFrom(seed, id), unit);
   };
   return { key, source: exp, evaluateDetailed, evaluate: (unit) => evaluateDetailed(unit).assignment };
+}
+
+/**
+ * Toggle with groups: the holdback is the top slice [1 - h, 1) of every released group (off,
+ * exposed: the comparison); a unit is on when b < p·(1 - h) for the largest percentage p among
+ * the released groups it matches. Releasing a group or raising a percentage only grows that
+ * maximum, so nobody already on is ever switched off; units left between are off, unexposed.
+ */
+function toggleSplit(
+  t: NonNullable<SnapshotExperiment["toggle"]>,
+  o: { treatmentExposed: DetailedAssignment; holdback: DetailedAssignment; outsideSplit: DetailedAssignment; targetingMiss: DetailedAssignment },
+): (b: number, unit: Unit) => DetailedAssignment {
+  const h = Number.isFinite(t.holdback) ? Math.min(Math.max(t.holdback, 0), 1) : 0;
+  const groups = t.groups.map((g) => ({ match: g.targeting === null || g.targeting === undefined ? null : compileRule(g.targeting), cover: g.exposure * (1 - h) }));
+  return (b, unit) => {
+    let cover = -1;
+    for (const g of groups) if (g.cover > cover && (g.match === null || g.match(unit))) cover = g.cover;
+    if (cover < 0) return o.targetingMiss;
+    if (b >= 1 - h) return o.holdback;
+    return b < cover ? o.treatmentExposed : o.outsideSplit;
+  };
 }
 
 const experimentCache = new WeakMap<SnapshotExperiment, CompiledExperiment>();

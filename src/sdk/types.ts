@@ -36,6 +36,21 @@ export interface SnapshotLayer {
   end: number;
 }
 
+/** toggle: one released targeting group and the share of its eligible units switched on. */
+export interface SnapshotToggleGroup {
+  /** null: everyone (still subject to the experiment's `targeting`) */
+  targeting: Rule | null;
+  /** 0..1: the group's percentage; scaled into the non-holdback range [0, 1 - holdback) */
+  exposure: number;
+}
+
+/** toggle: the holdback and the groups released so far (absent: the single-percentage toggle). */
+export interface SnapshotToggle {
+  /** 0..0.5: share of every released group kept on the old behaviour ("off", exposed) */
+  holdback: number;
+  groups: SnapshotToggleGroup[];
+}
+
 export interface SnapshotExperiment {
   key: string;
   strategy: Strategy;
@@ -63,6 +78,10 @@ export interface SnapshotExperiment {
   live: string | null;
   /** promoted / completed: the variant everyone gets. */
   shipped: string | null;
+  /** toggle (optional, added after version 1 shipped): holdback + per-group percentages. */
+  toggle?: SnapshotToggle | null;
+  /** blue_green (optional): share 0..1 of bucketed units sent to the idle environment (absent = 0). */
+  verificationShare?: number;
 }
 
 export interface Snapshot {
@@ -104,6 +123,7 @@ export type AssignmentReason =
   | "targeting_miss"
   | "split" // bucketed into an exposed arm
   | "outside_split" // bucketed outside every exposed arm
+  | "holdback" // toggle: kept on the old behaviour as the comparison group
   | "live" // blue_green live environment
   | "verification"; // blue_green verification traffic on the idle environment
 

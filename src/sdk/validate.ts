@@ -53,6 +53,21 @@ export function validateExperiment(exp: SnapshotExperiment, path = "experiment")
   if (exp.forced === null || typeof exp.forced !== "object") add("forced", "must be an object");
   else for (const [unit, v] of Object.entries(exp.forced)) known(`forced[${JSON.stringify(unit)}]`, v);
   if (exp.targeting !== null) problems.push(...validateRule(exp.targeting, `${path}.targeting`));
+  if (exp.toggle !== undefined && exp.toggle !== null) {
+    const t = exp.toggle;
+    if (exp.strategy !== "toggle") add("toggle", "only toggle experiments have groups and a holdback");
+    if (!isFraction(t.holdback) || t.holdback > 0.5) add("toggle.holdback", "must be a number in [0, 0.5]");
+    if (!Array.isArray(t.groups)) add("toggle.groups", "must be an array");
+    else
+      t.groups.forEach((g, i) => {
+        if (!isFraction(g?.exposure)) add(`toggle.groups[${i}].exposure`, "must be a number in [0, 1]");
+        if (g?.targeting !== null && g?.targeting !== undefined) problems.push(...validateRule(g.targeting, `${path}.toggle.groups[${i}].targeting`));
+      });
+  }
+  if (exp.verificationShare !== undefined) {
+    if (exp.strategy !== "blue_green") add("verificationShare", "only blue_green experiments have verification traffic");
+    if (!isFraction(exp.verificationShare)) add("verificationShare", "must be a number in [0, 1]");
+  }
   if (exp.layer !== null) {
     const l = exp.layer;
     if (typeof l?.key !== "string" || l.key.length === 0) add("layer.key", "must be a non-empty string");

@@ -32,9 +32,12 @@ export function toResultsView(r: R, e: Experiment): ResultsView {
       pValue: c.adjustedPValue ?? c.pValue,
       alwaysValidP: c.alwaysValid?.pValue ?? null,
       significant: c.significant,
-      verdict: c.outcome === "better" ? "good" : c.outcome === "worse" ? "harm" : "inconclusive",
+      verdict: c.status === "insufficient_data" ? "insufficient" : c.outcome === "better" ? "good" : c.outcome === "worse" ? "harm" : "inconclusive",
       cupedReduction: c.cuped?.varianceReduction ?? null,
-      note: [m.role === "primary" ? "primary" : m.role === "guardrail" ? "guardrail" : null, c.adjustedPValue !== null ? "Holm-adjusted p" : null, c.degenerate ? `(${c.degenerate})` : null].filter(Boolean).join(" · ") || null,
+      note:
+        [m.role === "primary" ? "primary" : m.role === "guardrail" ? "guardrail" : null, c.adjustedPValue !== null ? "Holm-adjusted p" : null, c.status === "insufficient_data" ? c.statusReason : c.degenerate ? `(${c.degenerate})` : null]
+          .filter(Boolean)
+          .join(" · ") || null,
     })),
   );
   // order: primary, guardrails, secondary, then the rest
@@ -55,6 +58,7 @@ export function toResultsView(r: R, e: Experiment): ResultsView {
     computedAt: r.computedAt,
     lastExposureAt: lastExposureAt(buckets.map((b) => ({ start: b.start, total: variants.reduce((sum, v) => sum + (b.exposures[v] ?? 0), 0) }))),
     control,
+    controlRole: e.strategy === "toggle" ? "holdback" : "control",
     arms: variants.map((v) => ({ variant: v, exposures: r.exposures.byVariant[v] ?? 0, expectedShare: srm.expected[v] ?? weight.get(v) ?? 0 })),
     srm: {
       pValue: srm.pValue,

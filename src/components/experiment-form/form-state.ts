@@ -1,6 +1,6 @@
 // The create/edit form's state, the per-strategy defaults a release manager would pick, and the
 // conversion to the API's request body (src/server/experiments/schemas.ts is the contract).
-import { DEFAULT_BATCH_SIZE, DEFAULT_CANARY_STAGES, defaultSafetyRollout, defaultVariants } from "@/server/experiments/defaults";
+import { DEFAULT_BAKE_MINUTES, DEFAULT_BATCH_SIZE, DEFAULT_CANARY_STAGES, DEFAULT_TOGGLE_HOLDBACK, defaultSafetyRollout, defaultVariants } from "@/server/experiments/defaults";
 import type { Experiment } from "@/server/experiments/types";
 import type { RuleInput } from "@/server/experiments/schemas";
 
@@ -45,6 +45,11 @@ export interface FormState {
   coverage: string;
   batchSize: string;
   initialLive: string;
+  /** toggle: percent of each group kept on the old behaviour */
+  holdback: string;
+  /** blue_green: percent of traffic verifying the idle side ("" = the default), bake minutes */
+  verificationShare: string;
+  bakeMinutes: string;
   groups: ToggleGroup[];
   minExposuresPerArm: string;
   minDurationMinutes: string;
@@ -84,6 +89,9 @@ export function withStrategy(s: FormState, strategy: Strategy): FormState {
     coverage: "100",
     batchSize: String(DEFAULT_BATCH_SIZE),
     initialLive: strategy === "blue_green" ? "blue" : "",
+    holdback: String(DEFAULT_TOGGLE_HOLDBACK),
+    verificationShare: "",
+    bakeMinutes: String(DEFAULT_BAKE_MINUTES),
     groups: strategy === "toggle" ? defaultGroups() : [],
     safetyRollout: defaultSafetyRollout(strategy),
   };
@@ -101,6 +109,9 @@ export function emptyForm(): FormState {
       coverage: "100",
       batchSize: "25",
       initialLive: "",
+      holdback: String(DEFAULT_TOGGLE_HOLDBACK),
+      verificationShare: "",
+      bakeMinutes: String(DEFAULT_BAKE_MINUTES),
       groups: [],
       minExposuresPerArm: "100",
       minDurationMinutes: "60",
@@ -135,6 +146,9 @@ export function fromExperiment(e: Experiment): FormState {
     coverage: str(e.rollout.coverage ?? 100),
     batchSize: str(e.rollout.batchSize ?? DEFAULT_BATCH_SIZE),
     initialLive: str(e.rollout.initialLive ?? (e.strategy === "blue_green" ? e.control : "")),
+    holdback: str(e.rollout.holdback ?? DEFAULT_TOGGLE_HOLDBACK),
+    verificationShare: e.rollout.verificationShare === undefined ? "" : str(e.rollout.verificationShare),
+    bakeMinutes: str(e.rollout.bakeMinutes ?? DEFAULT_BAKE_MINUTES),
     groups: (e.rollout.groups ?? []).map((g) => {
       const r = g.rule as { attribute?: string; values?: unknown[] } | null;
       return { name: g.name, attribute: r?.attribute ?? "", values: (r?.values ?? []).join(", "), percentage: str(g.percentage) };
@@ -208,6 +222,11 @@ export function toPayload(s: FormState, mode: "create" | "edit"): Record<string,
   if (s.strategy === "ab") rollout.coverage = num(s.coverage);
   if (s.strategy === "rolling") rollout.batchSize = num(s.batchSize);
   if (s.strategy === "blue_green" && s.initialLive) rollout.initialLive = s.initialLive;
+  if (s.strategy === "blue_green") {
+    rollout.bakeMinutes = num(s.bakeMinutes);
+    if (s.verificationShare.trim()) rollout.verificationShare = num(s.verificationShare);
+  }
+  if (s.strategy === "toggle") rollout.holdback = num(s.holdback);
   if (s.strategy === "toggle")
     rollout.groups = s.groups.map((g) => ({ name: g.name, rule: g.attribute.trim() ? { attribute: g.attribute.trim(), op: "in", values: list(g.values) } : null, percentage: num(g.percentage) }));
   const targeting = targetingOf(s);

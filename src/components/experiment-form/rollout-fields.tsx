@@ -36,6 +36,21 @@ export function RolloutFields({ state, set, errors }: Props) {
           </select>
         </Field>
       )}
+      {state.strategy === "blue_green" && (
+        <>
+          <Field id="verificationShare" label="Verification share (% of users on the idle side before the switch; empty: 5 without targeting)" errors={e("verificationShare")}>
+            <input id="verificationShare" inputMode="decimal" value={state.verificationShare} onChange={(ev) => set({ verificationShare: ev.target.value })} className={inputClass} {...invalidProps("verificationShare", e("verificationShare"))} />
+          </Field>
+          <Field id="bakeMinutes" label="Bake after the switch (minutes, previous side kept ready)" errors={e("bakeMinutes")}>
+            <input id="bakeMinutes" inputMode="decimal" value={state.bakeMinutes} onChange={(ev) => set({ bakeMinutes: ev.target.value })} className={inputClass} {...invalidProps("bakeMinutes", e("bakeMinutes"))} />
+          </Field>
+        </>
+      )}
+      {state.strategy === "toggle" && (
+        <Field id="holdback" label="Holdback (% of each group kept on the old behaviour, the comparison)" errors={e("holdback")}>
+          <input id="holdback" inputMode="decimal" value={state.holdback} onChange={(ev) => set({ holdback: ev.target.value })} className={inputClass} {...invalidProps("holdback", e("holdback"))} />
+        </Field>
+      )}
       <Field id="minExposuresPerArm" label="Minimum exposures per arm per stage" errors={e("minExposuresPerArm")}>
         <input id="minExposuresPerArm" inputMode="numeric" value={state.minExposuresPerArm} onChange={(ev) => set({ minExposuresPerArm: ev.target.value })} className={inputClass} {...invalidProps("minExposuresPerArm", e("minExposuresPerArm"))} />
       </Field>

@@ -47,7 +47,7 @@ export function ExposuresCard({ results }: { results: ResultsView }) {
             <tr key={a.variant}>
               <th scope="row" className="font-mono">
                 {a.variant}
-                {a.variant === results.control && <span className="ml-1 font-sans text-xs text-slate-500">(control)</span>}
+                {a.variant === results.control && <span className="ml-1 font-sans text-xs text-slate-500">({results.controlRole === "holdback" ? "holdback: old behaviour" : "control"})</span>}
               </th>
               <td className="text-right tabular-nums">{a.exposures.toLocaleString("en")}</td>
               <td className="text-right tabular-nums">{total ? `${((a.exposures / total) * 100).toFixed(1)} %` : "–"}</td>

@@ -15,21 +15,31 @@ export function formatValue(v: number | null, unit: MetricRowView["unit"]): stri
   }
 }
 
-function bound(x: number | null, f: (n: number) => string): string {
-  return x === null || !Number.isFinite(x) ? "∞" : f(x);
+const finiteBound = (x: number | null): x is number => x !== null && Number.isFinite(x);
+
+/** True when an interval has a bound that is missing or infinite (shown as "unbounded"). */
+export function isUnbounded(i: Interval | null): boolean {
+  return i !== null && (!finiteBound(i.lower) || !finiteBound(i.upper));
+}
+
+/** Tooltip of an unbounded interval. */
+export const UNBOUNDED_TITLE = "The interval is unbounded: the data cannot bound the effect yet (too few units, or no variation to estimate a variance).";
+
+function withInterval(i: Interval, f: (n: number) => string): string {
+  const point = `${i.estimate > 0 ? "+" : ""}${f(i.estimate)}`;
+  // never "[∞, ∞]": an interval without both bounds is named for what it is
+  return isUnbounded(i) ? `${point} [unbounded]` : `${point} [${f(i.lower as number)}, ${f(i.upper as number)}]`;
 }
 
 export function formatAbsolute(i: Interval | null, unit: MetricRowView["unit"]): string {
-  if (!i) return "–";
+  if (!i || !Number.isFinite(i.estimate)) return "–";
   const f = (n: number) => (unit === "share" ? `${(n * 100).toFixed(2)} pp` : unit === "ms" ? `${n.toFixed(0)} ms` : n.toFixed(3));
-  const sign = (n: number) => (n > 0 ? "+" : "");
-  return `${sign(i.estimate)}${f(i.estimate)} [${bound(i.lower, f)}, ${bound(i.upper, f)}]`;
+  return withInterval(i, f);
 }
 
 export function formatRelative(i: Interval | null): string {
   if (!i || !Number.isFinite(i.estimate)) return "–";
-  const f = (n: number) => `${(n * 100).toFixed(1)} %`;
-  return `${i.estimate > 0 ? "+" : ""}${f(i.estimate)} [${bound(i.lower, f)}, ${bound(i.upper, f)}]`;
+  return withInterval(i, (n) => `${(n * 100).toFixed(1)} %`);
 }
 
 export function formatP(p: number | null): string {

@@ -1,18 +1,20 @@
 import { cardClass, tableClass } from "../ui/styles";
-import { formatAbsolute, formatP, formatRelative, formatValue } from "./format";
+import { formatAbsolute, formatP, formatRelative, formatValue, isUnbounded, UNBOUNDED_TITLE } from "./format";
 import type { MetricRowView, Verdict } from "./view";
 
 const ROW: Record<Verdict, string> = {
   good: "bg-green-50 dark:bg-green-950/40",
   harm: "bg-red-50 dark:bg-red-950/40",
   inconclusive: "",
+  insufficient: "",
 };
 const TEXT: Record<Verdict, string> = {
   good: "font-medium text-green-800 dark:text-green-300",
   harm: "font-medium text-red-800 dark:text-red-300",
   inconclusive: "text-slate-500 dark:text-slate-400",
+  insufficient: "text-slate-500 dark:text-slate-400",
 };
-const LABEL: Record<Verdict, string> = { good: "better", harm: "worse", inconclusive: "inconclusive" };
+const LABEL: Record<Verdict, string> = { good: "better", harm: "worse", inconclusive: "inconclusive", insufficient: "insufficient data" };
 
 export function MetricTable({ rows, control }: { rows: MetricRowView[]; control: string }) {
   return (
@@ -21,7 +23,7 @@ export function MetricTable({ rows, control }: { rows: MetricRowView[]; control:
         Metrics
       </h2>
       <p className="text-xs text-slate-500 dark:text-slate-400">
-        Per exposed user, from each user&apos;s first exposure on. Intervals are 95 %; green: significantly better, red: significantly worse, grey: inconclusive. The always-valid p-value stays valid however often you look.
+        Per exposed user, from each user&apos;s first exposure on. Intervals are 95 %; green: significantly better, red: significantly worse, grey: inconclusive or insufficient data (too few units, or no variation to estimate a variance: never called better or worse). The always-valid p-value stays valid however often you look.
       </p>
       <table className={`${tableClass} mt-2`} data-testid="metric-table">
         <thead>
@@ -61,11 +63,16 @@ export function MetricTable({ rows, control }: { rows: MetricRowView[]; control:
                 {formatValue(r.treatment.value, r.unit)}
                 <span className="block text-xs text-slate-500">n = {r.treatment.n.toLocaleString("en")}</span>
               </td>
-              <td className={`whitespace-nowrap tabular-nums ${TEXT[r.verdict]}`}>{formatAbsolute(r.absolute, r.unit)}</td>
-              <td className={`whitespace-nowrap tabular-nums ${TEXT[r.verdict]}`}>{formatRelative(r.relative)}</td>
-              <td className="whitespace-nowrap text-right tabular-nums">{formatP(r.pValue)}</td>
-              <td className="whitespace-nowrap text-right tabular-nums">{formatP(r.alwaysValidP)}</td>
-              <td className={TEXT[r.verdict]}>
+              <td className={`whitespace-nowrap tabular-nums ${TEXT[r.verdict]}`} title={isUnbounded(r.absolute) ? UNBOUNDED_TITLE : undefined}>
+                {formatAbsolute(r.absolute, r.unit)}
+              </td>
+              <td className={`whitespace-nowrap tabular-nums ${TEXT[r.verdict]}`} title={isUnbounded(r.relative) ? UNBOUNDED_TITLE : undefined}>
+                {formatRelative(r.relative)}
+              </td>
+              {/* a p-value of a degenerate comparison means nothing: not shown */}
+              <td className="whitespace-nowrap text-right tabular-nums">{r.verdict === "insufficient" ? "–" : formatP(r.pValue)}</td>
+              <td className="whitespace-nowrap text-right tabular-nums">{r.verdict === "insufficient" ? "–" : formatP(r.alwaysValidP)}</td>
+              <td className={TEXT[r.verdict]} title={r.verdict === "insufficient" ? (r.note ?? undefined) : undefined} data-testid="metric-result">
                 {LABEL[r.verdict]}
                 {r.cupedReduction !== null && r.cupedReduction >= 0.005 && <span className="block text-xs font-normal text-slate-500">CUPED −{(r.cupedReduction * 100).toFixed(0)} % variance</span>}
                 {r.note && <span className="block text-xs font-normal text-slate-500">{r.note}</span>}

@@ -3,6 +3,7 @@
 // (sequential) test that results and decisions actually run, not a fixed-horizon test: that would
 // need about half the users and make every duration about half what it will be.
 import { DEFAULT_SEQUENTIAL_TUNING, sequentialSampleSizeForMeans, sequentialSampleSizeForProportions } from "@analysis";
+import { toggleHoldback, verificationShare } from "@/server/experiments/defaults";
 import type { Experiment } from "@/server/experiments/types";
 import { cardClass, tableClass } from "../ui/styles";
 import { requestTime } from "./format";
@@ -11,10 +12,26 @@ import type { ResultsView } from "./view";
 const MDES = [0.02, 0.05, 0.1];
 
 /** Share of all eligible units in each arm at a stage, per strategy (canary keeps the arms 1:1 up to 50 %). */
-export function armShare(strategy: Experiment["strategy"], stage: number): number {
+export function armShare(strategy: Experiment["strategy"], stage: number, smallest?: number): number {
   if (strategy === "canary") return Math.min(stage, 100 - stage || stage) / 100;
   if (strategy === "ab") return stage / 100 / 2;
+  // toggle: the holdback; blue_green: the verification share (the arm that fills slowest)
+  if (smallest !== undefined) return Math.min(stage / 100, smallest);
   return stage / 100;
+}
+
+/** The share of eligible units the slowest arm gets by configuration (toggle / blue_green), and why it may be none. */
+function slowestArm(e: Experiment): { share?: number; blocked: string | null } {
+  if (e.strategy === "toggle") {
+    const h = toggleHoldback(e) / 100;
+    return { share: h, blocked: h > 0 ? null : "Holdback 0 %: no unit keeps the old behaviour, so no comparison arm fills and no duration can be given. Set rollout.holdback (e.g. 10) to compare." };
+  }
+  if (e.strategy === "blue_green") {
+    const v = verificationShare(e) / 100;
+    if (e.targeting) return { blocked: null };
+    return { share: v, blocked: v > 0 ? null : "No verification traffic (no targeting, rollout.verificationShare 0): the idle side never fills and no duration can be given. Target internal users or set rollout.verificationShare." };
+  }
+  return { blocked: null };
 }
 
 function days(n: number): string {
@@ -35,9 +52,11 @@ export function Planner({ experiment, results }: { experiment: Experiment; resul
   const variance = primary?.control.variance ?? null;
 
   let rows: { mde: number; perArm: number }[] = [];
-  let problem: string | null = null;
+  const slowest = slowestArm(experiment);
+  let problem: string | null = slowest.blocked;
   try {
-    if (baseline === null || variance === null || !(baseline > 0) || !(variance > 0)) problem = "The planner needs a non-zero baseline and variance of the primary metric in the control arm.";
+    if (problem) rows = [];
+    else if (baseline === null || variance === null || !(baseline > 0) || !(variance > 0)) problem = "The planner needs a non-zero baseline and variance of the primary metric in the control arm.";
     else
       rows = MDES.map((mde) => ({
         mde,
@@ -86,7 +105,7 @@ export function Planner({ experiment, results }: { experiment: Experiment; resul
                   <td className="text-right tabular-nums">{r.perArm.toLocaleString("en")}</td>
                   {stages.map((s) => (
                     <td key={s} className="text-right tabular-nums">
-                      {fullTrafficPerDay ? days(r.perArm / (fullTrafficPerDay * armShare(experiment.strategy, s))) : "–"}
+                      {fullTrafficPerDay ? days(r.perArm / (fullTrafficPerDay * armShare(experiment.strategy, s, slowest.share))) : "–"}
                     </td>
                   ))}
                 </tr>

@@ -5,7 +5,7 @@ import { cardClass } from "../ui/styles";
 import type { MetricRowView, ResultsView } from "./view";
 
 const VARIANT_COLOURS = ["#64748b", "#0284c7", "#9333ea", "#ea580c", "#0d9488", "#db2777"];
-const VERDICT_COLOUR = { good: "#15803d", harm: "#b91c1c", inconclusive: "#94a3b8" };
+const VERDICT_COLOUR = { good: "#15803d", harm: "#b91c1c", inconclusive: "#94a3b8", insufficient: "#94a3b8" };
 const pct = (v: number) => `${(v * 100).toFixed(0)} %`;
 const axis = { fontSize: 11, fill: "currentColor" };
 
@@ -33,7 +33,8 @@ export function ResultsCharts({ results }: { results: ResultsView }) {
   // the metric table keep the true values.
   const clip = (x: number) => Math.max(-1, Math.min(1, x));
   const forest = results.metrics
-    .filter((m: MetricRowView) => m.relative && Number.isFinite(m.relative.estimate))
+    // a comparison on insufficient data has no interval worth drawing
+    .filter((m: MetricRowView) => m.verdict !== "insufficient" && m.relative && Number.isFinite(m.relative.estimate))
     .map((m) => {
       const e = m.relative!.estimate;
       const lower = finite(m.relative!.lower, -1);

@@ -14,8 +14,14 @@ describe("stageText", () => {
       ],
     };
     expect(stageText({ strategy: "toggle", state, rollout } as never)).toBe("on for admins · group 1 of 3");
+    expect(stageText({ strategy: "toggle", state, rollout: { ...rollout, holdback: 10 } } as never)).toBe("on for admins · group 1 of 3 · holdback 10 % off");
     expect(stageText({ strategy: "toggle", state: { ...state, stageIndex: 2, exposure: 10 }, rollout } as never)).toBe("on for admins, beta users, everyone (10 %) · group 3 of 3");
     expect(stageText({ strategy: "toggle", state: { ...state, enabled: false }, rollout } as never)).toBe("off (kill switch)");
+  });
+
+  it("describes a blue-green's bake", () => {
+    expect(stageText({ strategy: "blue_green", state: { ...state, live: "blue" }, rollout: {} } as never)).toBe("live: blue");
+    expect(stageText({ strategy: "blue_green", state: { ...state, live: "green", phase: "bake", previousLive: "blue" }, rollout: {} } as never)).toBe("live: green · baking, blue kept ready");
   });
 
   it("describes a canary by its stages", () => {

@@ -6,7 +6,8 @@ export interface Interval {
   upper: number | null;
 }
 
-export type Verdict = "good" | "harm" | "inconclusive";
+/** insufficient: too little data or a degenerate comparison (grey, with `note` saying why) */
+export type Verdict = "good" | "harm" | "inconclusive" | "insufficient";
 
 export interface MetricRowView {
   metric: string;
@@ -40,6 +41,8 @@ export interface ResultsView {
   /** end of the last time bucket in which new units were exposed (for the stale-data warning) */
   lastExposureAt: string | null;
   control: string;
+  /** what the control arm is: a toggle's holdback keeps the old behaviour */
+  controlRole?: "control" | "holdback";
   arms: ArmView[];
   srm: { pValue: number | null; mismatch: boolean; checked: boolean; note: string } | null;
   metrics: MetricRowView[];

@@ -77,6 +77,7 @@ type FlagType = "boolean" | "string" | "number" | "object";
 const REASONS: Record<AssignmentReason, string> = {
   split: "SPLIT",
   outside_split: "DEFAULT",
+  holdback: "SPLIT",
   forced: "TARGETING_MATCH",
   verification: "TARGETING_MATCH",
   targeting_miss: "DEFAULT",

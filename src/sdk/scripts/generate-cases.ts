@@ -74,6 +74,40 @@ add("toggle 30%: not eligible", toggle, { userId: idIn(toggle.seed, 0, 0.3), att
 add("toggle 100%: every eligible unit on", { ...toggle, exposure: 1 }, { userId: idIn(toggle.seed, 0.9, 1), attributes: { plan: "enterprise" } });
 add("toggle kill switch: enabled false", { ...toggle, enabled: false }, { userId: idIn(toggle.seed, 0, 0.3), attributes: { plan: "pro" } });
 
+// toggle with groups and a holdback (SnapshotExperiment.toggle): on when b < p·(1 − h) for the
+// largest percentage p of the released groups the unit matches; holdback [1 − h, 1) off, exposed
+const staff: Rule = { attribute: "role", op: "eq", value: "staff" };
+const beta: Rule = { attribute: "beta", op: "eq", value: true };
+const grouped = makeExperiment({
+  key: "toggle-groups",
+  strategy: "toggle",
+  exposure: 0.1,
+  targeting: { any: [staff, beta, { all: [] }] },
+  variants: [{ key: "off", weight: 0.5 }, { key: "on", weight: 0.5 }],
+  control: "off",
+  treatment: "on",
+  toggle: { holdback: 0.1, groups: [{ targeting: staff, exposure: 1 }, { targeting: beta, exposure: 0.5 }, { targeting: null, exposure: 0.1 }] },
+});
+const gs = grouped.seed;
+add("toggle groups: staff (100 %) below 0.9 is on", grouped, { userId: idIn(gs, 0.5, 0.9), attributes: { role: "staff" } });
+add("toggle groups: staff in the holdback [0.9, 1) is off, exposed", grouped, { userId: idIn(gs, 0.9, 1), attributes: { role: "staff" } });
+add("toggle groups: beta (50 %) below 0.45 is on", grouped, { userId: idIn(gs, 0.1, 0.45), attributes: { beta: true } });
+add("toggle groups: beta between 0.45 and 0.9 is off, not exposed", grouped, { userId: idIn(gs, 0.45, 0.9), attributes: { beta: true } });
+add("toggle groups: everyone (10 %) below 0.09 is on", grouped, { userId: idIn(gs, 0, 0.09), attributes: { role: "customer" } });
+add("toggle groups: everyone above 0.09 is off, not exposed", grouped, { userId: idIn(gs, 0.09, 0.9), attributes: { role: "customer" } });
+add("toggle groups: everyone in the holdback is off, exposed", grouped, { userId: idIn(gs, 0.9, 1), attributes: { role: "customer" } });
+add("toggle groups: staff keeps the largest percentage at a smaller later group", grouped, { userId: idIn(gs, 0.2, 0.9), attributes: { role: "staff", beta: true } });
+const firstGroupOnly = { ...grouped, exposure: 1, targeting: staff, toggle: { holdback: 0.1, groups: [{ targeting: staff, exposure: 1 }] } };
+add("toggle groups: an unreleased group's unit is a targeting miss", firstGroupOnly, { userId: idIn(gs, 0, 0.5), attributes: { beta: true } });
+const noHoldback = { ...grouped, toggle: { holdback: 0, groups: grouped.toggle!.groups } };
+add("toggle groups, holdback 0: staff at the top bucket is on", noHoldback, { userId: idIn(gs, 0.95, 1), attributes: { role: "staff" } });
+
+// blue_green with a verification share: bucketed units below the share verify the idle side
+const bgShare = makeExperiment({ key: "bluegreen-share", strategy: "blue_green", verificationShare: 0.1 });
+add("blue_green verification share 10 %: bucket below 0.1 gets the idle side", bgShare, { userId: idIn(bgShare.seed, 0, 0.1) });
+add("blue_green verification share 10 %: bucket above 0.1 gets live", bgShare, { userId: idIn(bgShare.seed, 0.1, 1) });
+add("blue_green verification share: anonymous traffic gets live", bgShare, {});
+
 // rolling
 const rolling = makeExperiment({ key: "rolling", strategy: "rolling", exposure: 0.25, variants: [{ key: "v1", weight: 0.5 }, { key: "v2", weight: 0.5 }], control: "v1", treatment: "v2" });
 add("rolling 25%: instance in the released batch", rolling, { instanceId: idIn(rolling.seed, 0, 0.25, "i-") });

@@ -11,7 +11,8 @@ import { experiments } from "@/db/schema";
 import { EXPERIMENT_CHANGED_CHANNEL, subscribeExperimentChanges } from "@/server/experiments/change";
 import { processSingleton } from "@/server/process-singleton";
 import { toExperiment, type Experiment } from "@/server/experiments/types";
-import type { Rule, Snapshot, SnapshotExperiment } from "@/sdk/types";
+import { toggleHoldback, verificationShare } from "@/server/experiments/defaults";
+import type { Rule, Snapshot, SnapshotExperiment, SnapshotToggle } from "@/sdk/types";
 
 export const SNAPSHOT_TTL_MS = 1000;
 export const SNAPSHOT_BACKSTOP_MS = 30_000;
@@ -109,14 +110,27 @@ function publish(built: CachedSnapshot): void {
   for (const l of state.subscribers) l(built);
 }
 
-/** Toggle groups widen one at a time: eligible = base targeting AND any group released so far. */
+/**
+ * Toggle groups widen one at a time: eligible = base targeting AND any group released so far
+ * (kept in `targeting` so an SDK that predates `toggle` still serves only released groups).
+ * blue_green during the bake: no verification traffic, everyone on the new live side.
+ */
 function effectiveTargeting(e: Experiment): Rule | null {
   const base = (e.targeting as Rule | null) ?? null;
+  if (e.strategy === "blue_green" && e.state.phase === "bake") return null;
   if (e.strategy !== "toggle" || !e.rollout.groups?.length) return base;
   const released = e.rollout.groups.slice(0, e.state.stageIndex + 1);
   if (released.some((g) => g.rule === null)) return base;
   const groups: Rule = { any: released.map((g) => g.rule as Rule) };
   return base ? { all: [base, groups] } : groups;
+}
+
+/** toggle: the holdback and every released group with its own percentage (SDK README "toggle"). */
+function toggleOf(e: Experiment): SnapshotToggle {
+  const groups = e.rollout.groups?.length
+    ? e.rollout.groups.slice(0, e.state.stageIndex + 1).map((g) => ({ targeting: (g.rule as Rule | null) ?? null, exposure: g.percentage / 100 }))
+    : [{ targeting: null, exposure: e.state.exposure / 100 }];
+  return { holdback: toggleHoldback(e) / 100, groups };
 }
 
 export function toSnapshotExperiment(e: Experiment): SnapshotExperiment {
@@ -137,6 +151,8 @@ export function toSnapshotExperiment(e: Experiment): SnapshotExperiment {
     enabled: e.state.enabled,
     live: e.state.live,
     shipped: e.state.shipped,
+    ...(e.strategy === "toggle" ? { toggle: toggleOf(e) } : {}),
+    ...(e.strategy === "blue_green" ? { verificationShare: e.state.phase === "bake" ? 0 : verificationShare(e) / 100 } : {}),
   };
 }
 

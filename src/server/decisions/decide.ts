@@ -12,6 +12,7 @@
 import { adjustPValues } from "@analysis";
 import { etaText, guardrailChecks, primaryChecks, rollingLoadTimeCheck, srmCheck, type Ctx, type FamilyTest } from "./checks";
 import { finite } from "./estimates";
+import { decideSpecial, finishDecision } from "./strategies";
 import type { Decision, DecisionInputs, DecisionParameters, Reason, TestResult } from "./types";
 
 const MINUTE = 60_000;
@@ -98,6 +99,8 @@ function rejectFamily(family: FamilyTest[], alpha: number): { reasons: Reason[];
 }
 
 export function decide(inputs: DecisionInputs, params: DecisionParameters): Decision {
+  const special = decideSpecial(inputs, params);
+  if (special) return special;
   const { baseline, candidates } = roles(inputs);
   const stageMinutes = minutesBetween(inputs.stageStartedAt ?? inputs.startedAt, inputs.evaluatedAt);
   const stageUnits = Object.values(inputs.stageExposures).reduce((a, b) => a + b, 0);
@@ -125,7 +128,7 @@ export function decide(inputs: DecisionInputs, params: DecisionParameters): Deci
     : inputs.experiment.strategy === "blue_green"
       ? (candidates[0] ?? null)
       : inputs.experiment.treatment;
-  const result = (recommendation: Decision["recommendation"], reasons: Reason[]): Decision => ({ recommendation, reasons, winner, tests, carry });
+  const result = (recommendation: Decision["recommendation"], reasons: Reason[]): Decision => finishDecision({ recommendation, reasons, winner, tests, carry }, inputs, params);
 
   if (srm) {
     // harm found on untrustworthy data is reported, not acted on

@@ -6,6 +6,7 @@ import { chQuery } from "@/db/clickhouse/client";
 import type { Experiment } from "@/server/experiments/types";
 import { metricDefinition } from "@/server/results/metrics";
 import { getMetricSummaries, type ArmStats as ResultsArmStats } from "@/server/results/summaries";
+import { loadBakeInputs } from "./bake";
 import { INSTANCE_LOAD_TIMES_SQL } from "./instances.sql";
 import type { ArmStats, DecisionInputs, DecisionParameters, MetricInput } from "./types";
 
@@ -66,6 +67,8 @@ export async function loadDecisionInputs(e: Experiment, params: DecisionParamete
     metrics,
     carried,
   };
+  const bake = await loadBakeInputs(e, now);
+  if (bake) inputs.bake = bake;
   if (e.strategy === "rolling") {
     const rows = await chQuery<{ variant: string; means: number[] }>(INSTANCE_LOAD_TIMES_SQL, { experiment: e.key });
     inputs.loadTimePerInstance = Object.fromEntries(rows.map((r) => [r.variant, r.means.map(Number)]));

@@ -2,7 +2,7 @@
 // are filled in here (not inside decide) and stored with each decision, so a decision can be replayed
 // exactly even after the defaults change.
 import { DEFAULT_SEQUENTIAL_TUNING } from "@analysis";
-import { defaultSafetyRollout } from "@/server/experiments/defaults";
+import { bakeMinutes, defaultSafetyRollout, toggleHoldback, verificationShare } from "@/server/experiments/defaults";
 import type { Experiment } from "@/server/experiments/types";
 import { planSrm, SRM_MIN_PER_ARM } from "@/server/results/srm";
 import type { DecisionParameters, ResolvedGuardrail } from "./types";
@@ -45,7 +45,7 @@ export function resolveGuardrail(g: GuardrailConfig): ResolvedGuardrail {
 }
 
 /** The SRM plan of the results pipeline (same cohort and expected split as the results page). */
-export function srmParameters(e: Pick<Experiment, "strategy" | "variants" | "control" | "treatment" | "state">): DecisionParameters["srm"] {
+export function srmParameters(e: Parameters<typeof planSrm>[0]): DecisionParameters["srm"] {
   const plan = planSrm(e);
   if (!plan.applicable) return null;
   return { expectedShares: plan.expected, cohort: plan.cohortFrom > 0 ? "stage" : "all", minPerArm: SRM_MIN_PER_ARM };
@@ -66,5 +66,8 @@ export function resolveParameters(e: Experiment): DecisionParameters {
     sequentialTuning: DEFAULT_SEQUENTIAL_TUNING,
     minUnitsForTests: MIN_UNITS_FOR_TESTS,
     rolling: { minInstancesPerArm: 2, minRequestsPerArm: e.rollout.minExposuresPerArm ?? 100 },
+    explainUnfillable: true,
+    ...(e.strategy === "toggle" ? { holdback: toggleHoldback(e) / 100 } : {}),
+    ...(e.strategy === "blue_green" ? { blueGreen: { verificationShare: verificationShare(e) / 100, targeted: e.targeting !== null, bakeMinutes: bakeMinutes(e) } } : {}),
   };
 }

@@ -2,6 +2,7 @@
 // current experiment: the actions apply them inside changeExperiment (locked), the drill applies
 // rollbackPatch to a copy. Semantics of the state fields: src/sdk/README.md ("Evaluation").
 import { AppError } from "@/server/errors";
+import { bakeMinutes } from "@/server/experiments/defaults";
 import type { Experiment } from "@/server/experiments/types";
 
 export interface Patch {
@@ -65,8 +66,19 @@ export function promotePatch(e: Experiment, o: PromoteOptions): Patch & { summar
       return done(variant, "promoted");
     }
     case "blue_green": {
-      const candidate = otherEnvironment(e, e.state.live ?? e.control);
-      return { ...done(candidate, "promoted"), summary: `switched live to ${candidate}` };
+      const live = e.state.live ?? e.control;
+      if (e.state.phase === "bake") {
+        const finished = done(live, "promoted");
+        return { ...finished, state: { ...finished.state, previousLive: e.state.previousLive ?? null }, summary: `bake passed: ${live} stays live, ${e.state.previousLive ?? "the previous side"} can be retired` };
+      }
+      const candidate = otherEnvironment(e, live);
+      const bake = bakeMinutes(e);
+      if (bake <= 0) return { ...done(candidate, "promoted"), summary: `switched live to ${candidate}` };
+      // the previous side stays deployed and ready: the bake judges the new live side against it
+      return {
+        state: { ...e.state, live: candidate, phase: "bake", switchedAt: now, previousLive: live, stageStartedAt: now },
+        summary: `switched live to ${candidate}; ${live} stays ready for a ${bake}-minute bake`,
+      };
     }
   }
 }
@@ -81,7 +93,14 @@ export function rollbackPatch(e: Experiment, now: Date): Patch & { summary: stri
     case "toggle":
       return { ...base, status: "rolled_back", state: { ...e.state, enabled: false, shipped: null }, summary: "rolled back: the toggle is off for everyone" };
     case "blue_green": {
-      const stable = stableEnvironment(e);
+      // during the bake: back to the side live before the switch; before it (verification
+      // failed): the live side stays; after promotion: the plan's stable environment
+      const stable =
+        e.state.phase === "bake" && e.state.previousLive && e.status === "running"
+          ? e.state.previousLive
+          : e.status === "running" || e.status === "paused"
+            ? (e.state.live ?? stableEnvironment(e))
+            : stableEnvironment(e);
       // The SDK serves `control` for rolled_back; a stable environment that is not the control can
       // only be served to everyone as a shipped variant.
       const status = stable === e.control ? "rolled_back" : "promoted";
@@ -97,7 +116,9 @@ export function switchPatch(e: Experiment, to: string | undefined): Patch & { su
   if (!e.variants.some((v) => v.key === target)) throw new AppError("bad_request", `'${target}' is not an environment of '${e.key}'`, { environments: e.variants.map((v) => v.key) });
   if (target === current) throw new AppError("conflict", `'${target}' is already live`, { live: current });
   const shipped = e.status === "promoted" || e.status === "completed" ? target : e.state.shipped;
-  return { state: { ...e.state, live: target, shipped }, summary: `switched live from ${current} to ${target}` };
+  // a manual switch during the bake ends it: the sides are verified again from scratch
+  const bake = e.state.phase === "bake" && e.status === "running" ? { phase: "verification" as const, switchedAt: null, previousLive: null, stageStartedAt: new Date().toISOString() } : {};
+  return { state: { ...e.state, live: target, shipped, ...bake }, summary: `switched live from ${current} to ${target}` };
 }
 
 export function killPatch(e: Experiment, now: Date): Patch & { summary: string } {

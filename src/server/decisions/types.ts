@@ -48,6 +48,30 @@ export interface DecisionInputs {
   loadTimePerInstance?: Record<string, number[]>;
   /** running minima of always-valid p-values from the previous decision, by test key */
   carried: Record<string, number>;
+  /** blue_green during the bake: the same users before and after the switch (./bake.sql.ts) */
+  bake?: BakeInputs;
+}
+
+/** Sums over users of their before (b) and after (a) values: enough for any paired linear contrast. */
+export interface PairedSums {
+  n: number;
+  sumBefore: number;
+  sumAfter: number;
+  sumSqBefore: number;
+  sumSqAfter: number;
+  sumProduct: number;
+}
+
+export interface BakeInputs {
+  switchedAt: string;
+  /** the side live before the switch, kept ready; its users' values before the switch are the baseline */
+  previousLive: string;
+  live: string;
+  baselineFrom: string;
+  bakeMinutes: number;
+  /** users exposed to previousLive (only) before the switch */
+  usersBefore: number;
+  metrics: Record<string, PairedSums>;
 }
 
 export interface ResolvedGuardrail {
@@ -80,6 +104,12 @@ export interface DecisionParameters {
   minUnitsForTests: number;
   /** rolling: smallest number of instances per arm, and requests per arm, before promotion */
   rolling: { minInstancesPerArm: number; minRequestsPerArm: number };
+  /** toggle: share (0..0.5) of each released group held back as the comparison; absent in decisions stored before holdbacks = 0 */
+  holdback?: number;
+  /** holds say when an arm cannot fill, without ETAs (./feasibility.ts); absent in decisions stored before, so they replay as they were */
+  explainUnfillable?: boolean;
+  /** blue_green: verification traffic before the switch, bake after it */
+  blueGreen?: { verificationShare: number; targeted: boolean; bakeMinutes: number };
 }
 
 export type ReasonCode =
@@ -97,12 +127,19 @@ export type ReasonCode =
   | "guardrail_inconclusive"
   | "primary_inconclusive"
   | "not_running"
+  | "arm_cannot_fill"
+  | "bake_in_progress"
   // promote
   | "stage_ready"
   | "guardrails_healthy"
   | "primary_wins"
+  | "switch_recommended"
+  | "bake_passed"
+  | "limits_respected"
   // informational
-  | "srm_not_applicable";
+  | "srm_not_applicable"
+  | "no_comparison"
+  | "verification_failed";
 
 export interface Reason {
   code: ReasonCode;

@@ -5,7 +5,7 @@ import { experiments } from "@/db/schema";
 import { recordAudit } from "@/server/audit/record";
 import type { Principal } from "@/server/auth/principal";
 import { AppError } from "@/server/errors";
-import { defaultHashAttribute, defaultSafetyRollout, initialExposure } from "./defaults";
+import { defaultHashAttribute, defaultSafetyRollout, initialExposure, withCreationDefaults } from "./defaults";
 import { normalizeDefinition } from "./normalize";
 import type { CreateExperimentSchema } from "./schemas";
 import { toExperiment, type Experiment } from "./types";
@@ -35,7 +35,7 @@ export async function createExperiment({ actor, input }: { actor: Principal; inp
         forced: def.forced,
         hashAttribute: input.hashAttribute ?? defaultHashAttribute(def.strategy),
         layer: input.layer,
-        rollout: def.rollout,
+        rollout: withCreationDefaults(def.strategy, input.targeting, def.rollout),
         state: {
           stageIndex: 0,
           exposure: initialExposure(def.strategy, def.rollout),

@@ -58,3 +58,32 @@ export function initialExposure(strategy: Strategy, rollout: { stages?: number[]
       return 100;
   }
 }
+
+export const DEFAULT_TOGGLE_HOLDBACK = 10;
+export const DEFAULT_BAKE_MINUTES = 30;
+export const DEFAULT_VERIFICATION_SHARE = 5;
+
+/**
+ * toggle: percent of each released group held back on the old behaviour (the comparison group).
+ * Absent (experiments stored before holdbacks existed) means 0, so an upgrade never switches off
+ * users a running toggle already serves; new experiments get the default filled in at creation.
+ */
+export function toggleHoldback(e: { strategy: Strategy; rollout: { holdback?: number } }): number {
+  return e.strategy === "toggle" ? (e.rollout.holdback ?? 0) : 0;
+}
+
+/** blue_green: percent of identified traffic verifying the idle side (absent: 0, as before it existed). */
+export function verificationShare(e: { strategy: Strategy; rollout: { verificationShare?: number } }): number {
+  return e.strategy === "blue_green" ? (e.rollout.verificationShare ?? 0) : 0;
+}
+
+export function bakeMinutes(e: { rollout: { bakeMinutes?: number } }): number {
+  return e.rollout.bakeMinutes ?? DEFAULT_BAKE_MINUTES;
+}
+
+/** The defaults a new experiment gets: a toggle's holdback, a blue-green's verification share (some traffic must verify the idle side when no targeting does) and bake. */
+export function withCreationDefaults<R extends { holdback?: number; verificationShare?: number; bakeMinutes?: number }>(strategy: Strategy, targeting: unknown, rollout: R): R {
+  if (strategy === "toggle") return { ...rollout, holdback: rollout.holdback ?? DEFAULT_TOGGLE_HOLDBACK };
+  if (strategy === "blue_green") return { ...rollout, verificationShare: rollout.verificationShare ?? (targeting ? 0 : DEFAULT_VERIFICATION_SHARE), bakeMinutes: rollout.bakeMinutes ?? DEFAULT_BAKE_MINUTES };
+  return rollout;
+}

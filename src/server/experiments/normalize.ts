@@ -47,6 +47,12 @@ export function normalizeDefinition(input: {
   if (input.strategy === "blue_green" && rollout.initialLive && !keys.includes(rollout.initialLive)) {
     problems.push({ path: "rollout.initialLive", message: `'${rollout.initialLive}' is not one of the environments` });
   }
+  const only = (field: "holdback" | "verificationShare" | "bakeMinutes", strategy: Strategy) => {
+    if (rollout[field] !== undefined && input.strategy !== strategy) problems.push({ path: `rollout.${field}`, message: `only a ${strategy} experiment has a ${field}` });
+  };
+  only("holdback", "toggle");
+  only("verificationShare", "blue_green");
+  only("bakeMinutes", "blue_green");
   if (problems.length) throw new AppError("validation_failed", `Invalid experiment: ${[...new Set(problems.map((p) => p.path))].join(", ")}`, problems);
   return { strategy: input.strategy, variants, control, treatment, rollout, forced: input.forced };
 }

@@ -105,6 +105,15 @@ export const RolloutSchema = z
     groups: z.array(z.object({ name: text().min(1).max(100), rule: RuleSchema.nullable(), percentage: percent.default(100) })).max(20).optional(),
     /** blue_green: the environment live when the experiment starts */
     initialLive: variantKey.optional(),
+    /** toggle: percent of every released group kept on the old behaviour ("off", exposed) as the
+     *  comparison group; 10 when created without it (absent on older experiments = 0). 0 leaves only absolute limits */
+    holdback: z.number().min(0).max(50).optional().describe("toggle: percent of every released group kept on the old behaviour (off, exposed) as the comparison; 10 when created without it; 0 = absolute limits only"),
+    /** blue_green: percent of identified traffic sent to the idle side before the switch, on top of
+     *  targeted internal users; created without it: 5 without targeting, 0 with it (absent = 0) */
+    verificationShare: z.number().min(0).max(50).optional().describe("blue_green: percent of identified traffic sent to the idle side before the switch (plus targeted users); created without it: 5 without targeting, 0 with it"),
+    /** blue_green: minutes after the switch during which the previous side stays ready and the new
+     *  live side is judged against its own users' baseline; absent = 30, 0 = no bake */
+    bakeMinutes: z.number().min(0).max(10_080).optional().describe("blue_green: minutes after the switch during which the new live side is judged against its users' own baseline, previous side kept ready; default 30, 0 = no bake"),
   })
   .strict();
 
@@ -176,6 +185,10 @@ export const RolloutStateSchema = z.object({
   enabled: z.boolean(),
   shipped: z.string().nullable(),
   stageStartedAt: z.string().nullable(),
+  /** blue_green: "bake" once switched (live = the new side, previousLive kept ready); absent = verification */
+  phase: z.enum(["verification", "bake"]).optional(),
+  switchedAt: z.string().nullable().optional(),
+  previousLive: z.string().nullable().optional(),
 });
 export type RolloutState = z.infer<typeof RolloutStateSchema>;
 export type Metrics = z.infer<typeof MetricsSchema>;

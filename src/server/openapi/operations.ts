@@ -59,7 +59,7 @@ registerOperations(
     tag: "assignment",
     body: AssignSchema,
   },
-  { method: "get", path: "/api/v1/sdk/config", summary: "The snapshot the SDK evaluates locally (ETag; 304 when unchanged)", access: "client", tag: "assignment", responses: { 200: "Snapshot", 304: "Unchanged" } },
+  { method: "get", path: "/api/v1/sdk/config", summary: "The snapshot the SDK evaluates locally (ETag; 304 when unchanged)", access: "client", tag: "assignment", responses: { 200: "Snapshot (toggles: `toggle` = { holdback, groups: [{ targeting, exposure }] }; blue_green: `verificationShare`; src/sdk/README.md)", 304: "Unchanged" } },
   {
     method: "get",
     path: "/api/v1/sdk/stream",
@@ -92,7 +92,7 @@ registerOperations(
     access: "viewer",
     tag: "results",
     params: key,
-    responses: { 200: "Results", 404: "Unknown key" },
+    responses: { 200: "Results; every comparison has status ok | insufficient_data (with statusReason: too few units or a degenerate variance; never better or worse)", 404: "Unknown key" },
   },
   { method: "get", path: "/api/v1/audit", summary: "Audit log, newest first", access: "viewer", tag: "audit", query: ListAuditQuery },
   { method: "get", path: "/api/v1/keys", summary: "API keys (never their tokens)", access: "admin", tag: "admin" },
@@ -182,7 +182,7 @@ registerOperations(
   {
     method: "post",
     path: "/api/v1/experiments/{key}/promote",
-    summary: "Promote: next stage (completed at 100 %), ship the winning A/B variant, or switch blue/green live to the candidate",
+    summary: "Promote: next stage (completed at 100 %), ship the winning A/B variant, or switch blue/green live to the candidate (which then bakes for rollout.bakeMinutes with the previous side kept ready; promoting during the bake finishes it)",
     access: "release_manager",
     tag: "decisions",
     params: key,

@@ -3,6 +3,7 @@ import { adjustPValues, type Interval } from "@analysis";
 import { getExperiment } from "@/server/experiments/get";
 import type { Experiment } from "@/server/experiments/types";
 import { cachedResults } from "./cache";
+import { comparisonStatus, type ComparisonStatus } from "./adequacy";
 import { compareArms, describeArm, type CupedResult } from "./compare";
 import { finiteJson, type Finite } from "./json";
 import { builtInMetrics, metricDefinition, type Direction, type MetricDefinition, type MetricKind } from "./metrics";
@@ -29,6 +30,10 @@ export interface VariantComparison {
   alwaysValid: { pValue: number; absolute: Interval } | null;
   cuped: CupedResult | null;
   degenerate?: string;
+  /** insufficient_data: too little data or a degenerate comparison (statusReason says which); it is
+   *  never significant, never better or worse, and not part of the Holm family */
+  status: ComparisonStatus;
+  statusReason: string | null;
 }
 
 export interface MetricResult {
@@ -98,6 +103,7 @@ export async function computeResults(e: Experiment, now: number): Promise<Result
       const cmp = compareArms(arms[control], arms[v], alpha);
       if (!cmp) continue;
       const f = cmp.fixed;
+      const adequacy = comparisonStatus(f, { control, variant: v });
       comparisons.push({
         variant: v,
         control: f.control,
@@ -112,6 +118,8 @@ export async function computeResults(e: Experiment, now: number): Promise<Result
         alwaysValid: cmp.alwaysValid,
         cuped: cmp.cuped,
         ...(f.degenerate ? { degenerate: f.degenerate } : {}),
+        status: adequacy.status,
+        statusReason: adequacy.reason,
       });
     }
     return {
@@ -129,12 +137,12 @@ export async function computeResults(e: Experiment, now: number): Promise<Result
 
   // Holm over the decision family (primary + secondary × treatments); guardrails are judged by the
   // decision engine with tolerances, and are shown with their always-valid result.
-  const family = results.filter((m) => m.role === "primary" || m.role === "secondary").flatMap((m) => m.comparisons);
+  const family = results.filter((m) => m.role === "primary" || m.role === "secondary").flatMap((m) => m.comparisons.filter((c) => c.status === "ok"));
   const adjusted = family.length > 0 ? adjustPValues(family.map((c) => c.pValue), "holm") : [];
   family.forEach((c, i) => (c.adjustedPValue = adjusted[i]));
   for (const m of results) {
     for (const c of m.comparisons) {
-      c.significant = c.adjustedPValue !== null ? c.adjustedPValue < alpha : (c.alwaysValid?.pValue ?? 1) < alpha;
+      c.significant = c.status === "ok" && (c.adjustedPValue !== null ? c.adjustedPValue < alpha : (c.alwaysValid?.pValue ?? 1) < alpha);
       const up = c.absolute.estimate > 0;
       c.outcome = !c.significant || c.absolute.estimate === 0 ? "inconclusive" : up === (m.direction === "higher_is_better") ? "better" : "worse";
     }

@@ -1,5 +1,6 @@
 // Sample-ratio-mismatch check: which exposed units to count and what split to expect, per strategy.
 import { srmTest } from "@analysis";
+import { toggleHoldback } from "@/server/experiments/defaults";
 import type { Experiment } from "@/server/experiments/types";
 
 /** Minimum exposed units per tested arm before a mismatch may be flagged (issue 5). */
@@ -23,7 +24,7 @@ export interface SrmPlan {
  * toggle (100 − s) : s. At 0 % or 100 % one arm gets no new units: nothing to test.
  * blue_green: live vs verification traffic is chosen by targeting, not by a split: no expected ratio.
  */
-export function planSrm(e: Pick<Experiment, "strategy" | "variants" | "control" | "treatment" | "state">): SrmPlan {
+export function planSrm(e: Pick<Experiment, "strategy" | "variants" | "control" | "treatment" | "state"> & { rollout?: Pick<Experiment["rollout"], "holdback" | "groups"> }): SrmPlan {
   if (e.strategy === "ab") {
     const total = e.variants.reduce((a, v) => a + v.weight, 0);
     const positive = e.variants.filter((v) => v.weight > 0);
@@ -39,6 +40,7 @@ export function planSrm(e: Pick<Experiment, "strategy" | "variants" | "control" 
   }
   const s = e.state.exposure / 100;
   const cohortFrom = e.state.stageStartedAt ? Date.parse(e.state.stageStartedAt) : 0;
+  if (e.strategy === "toggle") return planToggleSrm(e, cohortFrom);
   if (s <= 0 || s >= 1) {
     return { applicable: false, reason: `at ${e.state.exposure}% one arm receives no new units`, cohortFrom, expected: {} };
   }
@@ -82,4 +84,24 @@ export function checkSrm(plan: SrmPlan, cohort: Record<string, number>, threshol
   const r = srmTest(keys.map((k) => observed[k]), keys.map((k) => plan.expected[k]));
   const enough = keys.every((k) => observed[k] >= SRM_MIN_PER_ARM);
   return { ...base, chiSquare: r.chiSquare, pValue: r.pValue, mismatch: enough ? r.pValue < threshold : null };
+}
+
+/**
+ * Toggle with a holdback h: every eligible unit is held back with probability h and on with
+ * p·(1 − h) (p = the largest released percentage it matches), the rest unexposed. The split of
+ * exposed units is therefore fixed only when every released group has the same percentage.
+ */
+function planToggleSrm(e: Parameters<typeof planSrm>[0], cohortFrom: number): SrmPlan {
+  const h = toggleHoldback({ strategy: "toggle", rollout: e.rollout ?? {} }) / 100;
+  const groups = e.rollout?.groups?.length ? e.rollout.groups.slice(0, e.state.stageIndex + 1).map((g) => g.percentage / 100) : [e.state.exposure / 100];
+  if (h <= 0) return { applicable: false, reason: "holdback 0 %: no unit keeps the old behaviour, nothing to split", cohortFrom, expected: {} };
+  if (groups.some((p) => p !== groups[0])) return { applicable: false, reason: "the released groups have different percentages: no single expected split", cohortFrom, expected: {} };
+  const on = groups[0] * (1 - h);
+  const off = h / (h + on);
+  return {
+    applicable: true,
+    reason: `units first exposed in the current stage against ${Math.round(off * 1000) / 10}% holdback : ${Math.round((1 - off) * 1000) / 10}% on (holdback ${Math.round(h * 1000) / 10} %)`,
+    cohortFrom,
+    expected: { [e.control]: off, [e.treatment]: 1 - off },
+  };
 }
