@@ -11,6 +11,7 @@ const BENCHES: Record<string, { file: string; what: string }> = {
   dashboard: { file: "dashboard.ts", what: "experiment page interactive time with 10,000,000 events" },
   stream: { file: "stream-fanout.ts", what: "snapshot stream fan-out to 1,000 and 10,000 streams on the production server vs bare sockets" },
   password: { file: "password-hash.ts", what: "event-loop pause of a password check: bcryptjs vs scrypt on the threadpool" },
+  "time-to-safety": { file: "time-to-safety.ts", what: "time to safety: planted harm to every connected client on control, 1,000 and 10,000 streams; manual rollback and kill-switch fan-out" },
   "evaluator-scale": { file: "evaluator-scale.ts", what: "evaluator: full pass and event-driven latency, 100 experiments x 100,000 exposed users" },
 };
 
