@@ -1,11 +1,9 @@
 import { z } from "zod";
+import { text, unstorable } from "@/server/schemas/text";
 
-/**
- * Well-formed UTF-16 only: a lone surrogate ("\ud800") is valid JSON but not text, and the
- * exposure row built from the unit would be refused by the event store.
- */
-const wellFormed = (s: string) => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
-const text = () => z.string().refine(wellFormed, "contains a lone UTF-16 surrogate");
+// Unit ids and attributes become exposure rows: a lone surrogate ("\ud800") is valid JSON but not
+// text, and the event store would refuse the row, so they are checked as every stored string is.
+const storableName = (s: string) => unstorable(s) === null;
 
 const attributeValue = z.union([text().max(1000), z.number(), z.boolean()]);
 
@@ -15,7 +13,7 @@ const unitFields = {
   // names checked by a refinement: a failed key schema would abort the union branch (see below)
   attributes: z
     .record(z.string().max(100), attributeValue)
-    .refine((a) => Object.keys(a).every(wellFormed), "an attribute name contains a lone UTF-16 surrogate")
+    .refine((a) => Object.keys(a).every(storableName), "an attribute name contains a NUL character or a lone UTF-16 surrogate")
     .optional(),
 };
 

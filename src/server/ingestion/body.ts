@@ -2,7 +2,8 @@
 // gzip with a cap on the inflated size, and parses the envelope (400 with the reason otherwise).
 import { gunzip } from "node:zlib";
 import { promisify } from "node:util";
-import { AppError } from "@/server/errors";
+import { AppError, isAppError } from "@/server/errors";
+import { readBodyBytes } from "@/server/http/body";
 import { LIMITS } from "./schemas";
 
 const gunzipAsync = promisify(gunzip);
@@ -13,27 +14,15 @@ const tooLarge = (what: string) =>
     maxBytes: LIMITS.maxBodyBytes,
   });
 
+/** The raw body under the endpoint's byte cap, read as every route reads it (src/server/http/body.ts). */
 async function readCapped(req: Request): Promise<Buffer> {
-  const declared = Number(req.headers.get("content-length"));
-  if (declared > LIMITS.maxBodyBytes) throw tooLarge(`Body of ${declared} bytes is too large`);
-  // A declared length within the limit is safe to read at once: HTTP/1.1 framing delivers exactly
-  // that many bytes. Chunked bodies stream through the capped reader below.
-  if (req.headers.has("content-length") && Number.isInteger(declared)) return Buffer.from(await req.arrayBuffer());
-  if (!req.body) return Buffer.alloc(0);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = req.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > LIMITS.maxBodyBytes) {
-      void reader.cancel().catch(() => undefined); // not awaited: on Next's path it can wait for the whole upload
-      throw tooLarge(`Body is larger than ${LIMITS.maxBodyBytes} bytes`);
-    }
-    chunks.push(value);
+  try {
+    return await readBodyBytes(req, LIMITS.maxBodyBytes);
+  } catch (e) {
+    // the same 413, worded with what this endpoint takes
+    if (isAppError(e) && e.code === "payload_too_large") throw tooLarge(`Body is larger than ${LIMITS.maxBodyBytes} bytes`);
+    throw e;
   }
-  return chunks.length === 1 ? Buffer.from(chunks[0].buffer, chunks[0].byteOffset, chunks[0].byteLength) : Buffer.concat(chunks, size);
 }
 
 async function inflate(raw: Buffer, encoding: string | null): Promise<Buffer> {
