@@ -5,7 +5,7 @@ import { useRouter } from "next/navigation";
 import { useId, useRef, useState } from "react";
 import { ApiError, api } from "../api-client";
 import { ConfirmAction } from "../ui/confirm-action";
-import { buttonClass, inputClass } from "../ui/styles";
+import { buttonClass, dialogClass, inputClass } from "../ui/styles";
 import { useHydrated } from "../ui/use-hydrated";
 
 const ROLE_LABELS = { viewer: "viewer", release_manager: "release manager", admin: "admin" } as const;
@@ -113,7 +113,7 @@ function ResetPasswordButton({ id, username }: { id: string; username: string })
       <dialog
         ref={dialog}
         aria-labelledby={`${fieldId}-title`}
-        className="m-auto w-[min(32rem,92vw)] rounded-lg border border-slate-200 bg-white p-0 text-slate-900 shadow-xl backdrop:bg-slate-900/50 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100"
+        className={dialogClass}
       >
         <form onSubmit={submit} className="space-y-3 p-5">
           <h2 id={`${fieldId}-title`} className="text-lg font-semibold">

@@ -2,7 +2,7 @@
 // A button that opens a modal confirmation (native <dialog>: focus trap and Escape for free), optionally
 // asks for a reason, runs the action and reports the outcome right next to the button.
 import { useId, useRef, useState } from "react";
-import { buttonClass, inputClass } from "./styles";
+import { buttonClass, dialogClass, inputClass } from "./styles";
 import { useHydrated } from "./use-hydrated";
 
 export interface ConfirmActionProps {
@@ -52,7 +52,7 @@ export function ConfirmAction({ label, title, description, confirmLabel, tone = 
       <dialog
         ref={dialog}
         aria-labelledby={`${id}-title`}
-        className="m-auto w-[min(32rem,92vw)] rounded-lg border border-slate-200 bg-white p-0 text-slate-900 shadow-xl backdrop:bg-slate-900/50 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100"
+        className={dialogClass}
       >
         <form onSubmit={confirm} className="space-y-3 p-5">
           <h2 id={`${id}-title`} className="text-lg font-semibold">
