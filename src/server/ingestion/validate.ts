@@ -1,6 +1,7 @@
 // Per-event validation and normalisation for the hot path: a hand-written check of the rules that
 // schemas.ts documents, producing the events-table row directly. zod per event cost more than the
 // rest of the request path together (README.md, "Hot path"), so this stays allocation-light.
+import { wellFormed } from "@/server/schemas/text";
 import { EVENT_TYPES, LIMITS, type EventRow, type EventType, type Rejection, type RejectionCode } from "./schemas";
 
 const TYPES = new Set<string>(EVENT_TYPES);
@@ -31,13 +32,6 @@ function boundedString(v: unknown, max: number): v is string {
   return typeof v === "string" && v.length > 0 && v.length <= max;
 }
 
-/**
- * False for a string holding a lone UTF-16 surrogate ("\ud800"): JSON can carry one, but it is not
- * text, and ClickHouse refuses the row (CANNOT_PARSE_ESCAPE_SEQUENCE). (ES2024; Node >= 20.)
- */
-export function wellFormed(s: string): boolean {
-  return (s as unknown as { isWellFormed(): boolean }).isWellFormed();
-}
 
 const loneSurrogate = (code: RejectionCode, field: string) => fail(code, `${field} contains a lone UTF-16 surrogate (not valid Unicode text)`);
 
