@@ -1,7 +1,7 @@
 // Migrate both stores, create the first admin (printing generated credentials once), start the
 // background loops. A store that cannot be reached stops the process with one clear line.
 import { boot } from "./src/server/boot";
-import { env } from "./src/server/env";
+import { env } from "./src/core/env";
 
 try {
   const identity = await boot({ background: true });

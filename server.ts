@@ -14,7 +14,7 @@ import type { Socket } from "node:net";
 import { Readable } from "node:stream";
 import next from "next";
 import { stampPeerAddress } from "./src/server/auth/client-address";
-import { parseEnvOrExit, type Env } from "./src/server/env";
+import { parseEnvOrExit, type Env } from "./src/core/env";
 import { apiRouteMatcher } from "./src/server/http/api-routes";
 import { hotRouteRequests, hotRoutes, hotStreams } from "./src/server/http/hot-routes";
 import { NodeRequest } from "./src/server/http/node-request";

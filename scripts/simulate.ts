@@ -2,7 +2,7 @@
 // Realistic synthetic traffic with planted effects, sent through the public API of a running server
 // (POST /api/v1/assign, then POST /api/v1/events in batches) with a client key.
 import { parseArgs } from "node:util";
-import { env } from "../src/server/env";
+import { env } from "../src/core/env";
 import { describeEffects, httpTransport, parseMultiplier, parseNumber, parseShare, runSimulation, type VariantEffects } from "../src/simulator";
 
 const HELP = `Usage: npm run simulate -- --experiment <key> [options]

@@ -8,7 +8,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { parseEnvOrExit } from "../src/server/env";
+import { parseEnvOrExit } from "../src/core/env";
 import { BUILD_SOURCES, serverCommand } from "./production-server";
 
 const ROOT = process.cwd();

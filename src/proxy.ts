@@ -3,7 +3,7 @@
 // page renders dynamically). Never on /api: a proxy on a route makes Next copy the request body in
 // memory (up to 10 MB) before the handler runs, the very thing route() caps.
 import { NextResponse, type NextRequest } from "next/server";
-import { env } from "@/server/env";
+import { env } from "@/core/env";
 import { COMMON_SECURITY_HEADERS, pageCsp } from "@/server/http/security-headers";
 
 export function proxy(request: NextRequest) {

@@ -13,7 +13,7 @@ import * as experimentsRoute from "@/app/api/v1/experiments/route";
 import * as startRoute from "@/app/api/v1/experiments/[key]/start/route";
 import * as healthRoute from "@/app/api/health/route";
 import { chCommand, chQuery } from "@/db/clickhouse/client";
-import { env } from "@/server/env";
+import { env } from "@/core/env";
 import { ingestionPipeline, IngestionPipeline, recoverSpool, setIngestionInserterWrapper, stopIngestion, flushIngestion } from "@/server/ingestion/pipeline";
 import { validateEvents } from "@/server/ingestion/validate";
 import { call, setupStores, TEST_CLIENT_KEY } from "./helpers/app";

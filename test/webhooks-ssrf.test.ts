@@ -11,7 +11,7 @@ import * as deliveriesRoute from "@/app/api/v1/webhooks/[id]/deliveries/route";
 import { loadWebhooks } from "@/components/data/feeds";
 import { createApiKey } from "@/server/keys/create";
 import { SYSTEM, type Principal } from "@/server/auth/principal";
-import { resetEnvForTests } from "@/server/env";
+import { resetEnvForTests } from "@/core/env";
 import { deliverDueWebhooks } from "@/server/webhooks/deliver";
 import { REDACTED_ERROR } from "@/server/webhooks/deliveries";
 import { addressRefusal, setResolverForTests } from "@/server/webhooks/destination";

@@ -6,9 +6,9 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { finished } from "node:stream/promises";
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from "@clickhouse/client";
-import { env } from "@/server/env";
-import { AppError } from "@/server/errors";
-import { processSingleton } from "@/server/process-singleton";
+import { env } from "@/core/env";
+import { AppError } from "@/core/errors";
+import { processSingleton } from "@/core/process-singleton";
 import { StoreConnectError } from "@/db/postgres";
 
 export type QueryParams = Record<string, unknown>;

@@ -10,7 +10,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { ne } from "drizzle-orm";
 import { getDb } from "@/db/postgres";
 import { experiments } from "@/db/schema";
-import { processSingleton } from "@/server/process-singleton";
+import { processSingleton } from "@/core/process-singleton";
 import { toExperiment, type Experiment } from "@/server/experiments/types";
 import { compileSnapshot } from "@/sdk/evaluate";
 import type { Snapshot, Unit } from "@/sdk/types";

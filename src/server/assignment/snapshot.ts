@@ -9,7 +9,7 @@ import { ne } from "drizzle-orm";
 import { getDb, listen } from "@/db/postgres";
 import { experiments } from "@/db/schema";
 import { EXPERIMENT_CHANGED_CHANNEL, subscribeExperimentChanges } from "@/server/experiments/change";
-import { processSingleton } from "@/server/process-singleton";
+import { processSingleton } from "@/core/process-singleton";
 import { toExperiment, type Experiment } from "@/server/experiments/types";
 import { toggleHoldback, verificationShare } from "@/server/experiments/defaults";
 import type { Rule, Snapshot, SnapshotExperiment, SnapshotToggle } from "@/sdk/types";

@@ -6,8 +6,8 @@
 import { and, eq, gt, isNull } from "drizzle-orm";
 import { getDb } from "@/db/postgres";
 import { apiKeys, sessions, users } from "@/db/schema";
-import { AppError } from "@/server/errors";
-import { processSingleton } from "@/server/process-singleton";
+import { AppError } from "@/core/errors";
+import { processSingleton } from "@/core/process-singleton";
 import { readCookie } from "./cookies";
 import { authCacheAllowed, ensureAuthListener, onAuthChanged } from "./invalidation";
 import { noteKeyUse } from "./key-usage";

@@ -9,7 +9,7 @@ import { getDb } from "@/db/postgres";
 import { apiKeys, users } from "@/db/schema";
 import { recordAudit } from "@/server/audit/record";
 import { SYSTEM } from "@/server/auth/principal";
-import { env } from "@/server/env";
+import { env } from "@/core/env";
 import { hashPassword } from "./password";
 import { displayPrefix, hashToken, newToken } from "./tokens";
 

@@ -10,7 +10,7 @@
 // X-Forwarded-For is ignored entirely.
 import type { IncomingMessage } from "node:http";
 import { isIP } from "node:net";
-import { env } from "@/server/env";
+import { env } from "@/core/env";
 
 export const PEER_HEADER = "x-verdict-peer-address";
 

@@ -1,4 +1,4 @@
-import { env } from "@/server/env";
+import { env } from "@/core/env";
 import { CSRF_COOKIE, SESSION_COOKIE } from "./tokens";
 
 function cookie(name: string, value: string, expires: Date, httpOnly: boolean): string {

@@ -6,7 +6,7 @@
 // reconnecting), it does not cache at all: a missed notification can never leave a revoked key valid.
 import { sql } from "drizzle-orm";
 import { listen, type Db } from "@/db/postgres";
-import { processSingleton } from "@/server/process-singleton";
+import { processSingleton } from "@/core/process-singleton";
 
 export const AUTH_CHANGED_CHANNEL = "verdict_auth_changed";
 

@@ -4,7 +4,7 @@
 import { eq } from "drizzle-orm";
 import { getDb } from "@/db/postgres";
 import { apiKeys } from "@/db/schema";
-import { processSingleton } from "@/server/process-singleton";
+import { processSingleton } from "@/core/process-singleton";
 
 const TOUCH_EVERY_MS = 60_000;
 const touched = processSingleton("apiKeyTouched", () => new Map<string, number>());

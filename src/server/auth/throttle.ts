@@ -10,7 +10,7 @@
 import { lt, sql } from "drizzle-orm";
 import { getDb } from "@/db/postgres";
 import { signInThrottle } from "@/db/schema";
-import { AppError } from "@/server/errors";
+import { AppError } from "@/core/errors";
 
 // Mutable only so that tests can lengthen the first wait: on a loaded machine the next attempt
 // can take longer than a second to arrive, and the block would be over before it was seen.

@@ -1,7 +1,7 @@
 // Shared path of every release action: the change goes through changeExperiment (locked, versioned,
 // audited with the reason and the decision behind it), then the decision event is published.
 import type { Principal } from "@/server/auth/principal";
-import { AppError } from "@/server/errors";
+import { AppError } from "@/core/errors";
 import { changeExperiment } from "@/server/experiments/change";
 import type { Experiment } from "@/server/experiments/types";
 import { emitDecisionEvent, type DecisionEventType } from "./events";

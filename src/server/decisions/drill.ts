@@ -13,7 +13,7 @@ import { drills } from "@/db/schema";
 import { assign } from "@/server/assignment/assign";
 import { buildSnapshotWith, openDryRun } from "@/server/assignment/dry-run";
 import type { Principal } from "@/server/auth/principal";
-import { AppError } from "@/server/errors";
+import { AppError } from "@/core/errors";
 import { getExperiment } from "@/server/experiments/get";
 import { streamHub } from "@/server/streaming/hub";
 import type { Experiment } from "@/server/experiments/types";

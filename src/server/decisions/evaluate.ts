@@ -6,8 +6,8 @@
 // and the version it acts on are those of the previous decision.
 import type { Principal } from "@/server/auth/principal";
 import { SYSTEM } from "@/server/auth/principal";
-import { codeVersion } from "@/server/env";
-import { AppError, isAppError } from "@/server/errors";
+import { codeVersion } from "@/core/env";
+import { AppError, isAppError } from "@/core/errors";
 import { getExperiment } from "@/server/experiments/get";
 import type { Experiment } from "@/server/experiments/types";
 import { decide } from "./decide";
@@ -15,7 +15,7 @@ import { emitDecisionEvent, type DecisionEvent } from "./events";
 import { loadDecisionInputs } from "./inputs";
 import { resolveParameters } from "./parameters";
 import { promoteExperiment } from "./promote";
-import { processSingleton } from "@/server/process-singleton";
+import { processSingleton } from "@/core/process-singleton";
 import { latestDecisionRow, setDecisionAction, storeDecision, toDecisionView, type DecisionOutputs, type DecisionView, type EvaluationTrigger } from "./record";
 import { rollbackExperiment } from "./rollback";
 import type { Reason } from "./types";

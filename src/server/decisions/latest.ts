@@ -1,4 +1,4 @@
-import { AppError } from "@/server/errors";
+import { AppError } from "@/core/errors";
 import { getExperiment } from "@/server/experiments/get";
 import { latestDecisionRow, toDecisionView, type DecisionView } from "./record";
 

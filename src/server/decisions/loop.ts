@@ -7,8 +7,8 @@
 // per second. Passes never overlap; one experiment's failure is logged and does not stop the others.
 // Tests call runEvaluatorTick() directly (it uses the same queue, started or not).
 import { SYSTEM } from "@/server/auth/principal";
-import { env } from "@/server/env";
-import { isAppError } from "@/server/errors";
+import { env } from "@/core/env";
+import { isAppError } from "@/core/errors";
 import { listExperiments } from "@/server/experiments/list";
 import { registerHealthSection } from "@/server/health";
 import { evaluateExperiment } from "./evaluate";

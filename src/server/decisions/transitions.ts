@@ -1,7 +1,7 @@
 // What promote / rollback / switch / kill do to an experiment, per strategy, as pure functions of the
 // current experiment: the actions apply them inside changeExperiment (locked), the drill applies
 // rollbackPatch to a copy. Semantics of the state fields: src/sdk/README.md ("Evaluation").
-import { AppError } from "@/server/errors";
+import { AppError } from "@/core/errors";
 import { bakeMinutes } from "@/server/experiments/defaults";
 import type { Experiment } from "@/server/experiments/types";
 

@@ -3,7 +3,7 @@
 // in-process, so the dashboard shows data within seconds of `npm start`. Runs in the background
 // after boot and never takes the server down: any failure is one log line.
 import { SYSTEM } from "@/server/auth/principal";
-import { env } from "@/server/env";
+import { env } from "@/core/env";
 import { createExperiment } from "@/server/experiments/create";
 import { findExperiment } from "@/server/experiments/get";
 import { startExperiment } from "@/server/experiments/lifecycle";

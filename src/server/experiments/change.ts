@@ -5,8 +5,8 @@ import { getDb } from "@/db/postgres";
 import { experiments } from "@/db/schema";
 import { recordAudit } from "@/server/audit/record";
 import type { Principal } from "@/server/auth/principal";
-import { AppError, notFound } from "@/server/errors";
-import { processSingleton } from "@/server/process-singleton";
+import { AppError, notFound } from "@/core/errors";
+import { processSingleton } from "@/core/process-singleton";
 import { toExperiment, type Experiment } from "./types";
 
 /** NOTIFY channel of experiment changes; the payload is the experiment key. */

@@ -4,7 +4,7 @@ import { getDb } from "@/db/postgres";
 import { experiments } from "@/db/schema";
 import { recordAudit } from "@/server/audit/record";
 import type { Principal } from "@/server/auth/principal";
-import { AppError } from "@/server/errors";
+import { AppError } from "@/core/errors";
 import { defaultHashAttribute, defaultSafetyRollout, initialExposure, withCreationDefaults } from "./defaults";
 import { normalizeDefinition } from "./normalize";
 import type { CreateExperimentSchema } from "./schemas";

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { getDb, type Db } from "@/db/postgres";
 import { experiments } from "@/db/schema";
-import { notFound } from "@/server/errors";
+import { notFound } from "@/core/errors";
 import { toExperiment, type Experiment } from "./types";
 
 export async function findExperiment(key: string, tx?: Pick<Db, "select">): Promise<Experiment | null> {

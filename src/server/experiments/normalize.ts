@@ -1,6 +1,6 @@
 // Turns a validated create/update input into a complete, consistent experiment definition:
 // strategy defaults filled in, and cross-field rules checked (every problem listed at once).
-import { AppError } from "@/server/errors";
+import { AppError } from "@/core/errors";
 import { DEFAULT_BATCH_SIZE, DEFAULT_CANARY_STAGES, defaultVariants } from "./defaults";
 import type { Rollout } from "./schemas";
 

@@ -1,5 +1,5 @@
 import type { Principal } from "@/server/auth/principal";
-import { AppError } from "@/server/errors";
+import { AppError } from "@/core/errors";
 import { changeExperiment } from "./change";
 import { newSalt } from "./create";
 import { defaultSafetyRollout } from "./defaults";

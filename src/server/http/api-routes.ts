@@ -3,7 +3,7 @@
 // server.ts answers an unknown /api path (404 not_found) or a method the path does not take (405
 // method_not_allowed, with Allow) in the JSON error shape before anything else runs, and without
 // reading the body; under Next alone the catch-all route src/app/api/[...path] answers the 404s.
-import { AppError } from "@/server/errors";
+import { AppError } from "@/core/errors";
 import type { Operation } from "@/server/openapi/registry";
 
 export type ApiMatch = { status: "ok" } | { status: "error"; error: AppError };

@@ -3,7 +3,7 @@
 // grows past it is abandoned as soon as it does. Before this, POST /api/auth/login read a 300 MiB
 // body whole before its 400, and RSS never came back down.
 import type { Access } from "@/server/auth/principal";
-import { AppError } from "@/server/errors";
+import { AppError } from "@/core/errors";
 
 /**
  * Default caps by access. Anyone can call a public route, so what it reads stays a few KiB (login's

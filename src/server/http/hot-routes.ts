@@ -7,7 +7,7 @@
 // (server.ts) then hands matching requests straight to that same handler, a plain
 // (Request) => Response function built by route(): same authentication, parsing, errors and
 // OpenAPI entry. Until a route has been loaded once, its requests simply go through Next.
-import { processSingleton } from "@/server/process-singleton";
+import { processSingleton } from "@/core/process-singleton";
 import type { RouteHandler } from "./route";
 
 export type HotRoutes = Map<string, RouteHandler>;

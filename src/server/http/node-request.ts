@@ -5,7 +5,7 @@
 // caller, and never beyond the route's cap or its deadline: an unauthenticated upload costs only
 // the socket's buffers, and a stalled one is given up on.
 import type { IncomingMessage } from "node:http";
-import { AppError } from "@/server/errors";
+import { AppError } from "@/core/errors";
 import { tooLarge, type CappedBodySource } from "./body";
 
 function toHeaders(req: IncomingMessage): Headers {

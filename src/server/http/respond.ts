@@ -1,7 +1,7 @@
 // The one place that turns errors into HTTP responses: { error: { code, message, details } }.
 import { z } from "zod";
 import { issueDetails, summarizeDetails, type Detail } from "./messages";
-import { AppError, isAppError } from "@/server/errors";
+import { AppError, isAppError } from "@/core/errors";
 
 /** A JSON answer before it becomes a web Response (server.ts writes it to node:http directly). */
 export interface PlainResponse {

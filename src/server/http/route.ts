@@ -5,7 +5,7 @@ import { z } from "zod";
 import { authenticate } from "@/server/auth/authenticate";
 import { allows, ANONYMOUS, type Access, type Principal } from "@/server/auth/principal";
 import { CSRF_HEADER } from "@/server/auth/tokens";
-import { AppError } from "@/server/errors";
+import { AppError } from "@/core/errors";
 import { BODY_LIMITS, readJsonBody, requireJsonBody } from "./body";
 import { plainError, plainJson, toResponse, validationError, type PlainResponse } from "./respond";
 

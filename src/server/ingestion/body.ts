@@ -2,7 +2,7 @@
 // gzip with a cap on the inflated size, and parses the envelope (400 with the reason otherwise).
 import { gunzip } from "node:zlib";
 import { promisify } from "node:util";
-import { AppError, isAppError } from "@/server/errors";
+import { AppError, isAppError } from "@/core/errors";
 import { readBodyBytes } from "@/server/http/body";
 import { LIMITS } from "./schemas";
 

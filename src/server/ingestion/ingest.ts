@@ -2,7 +2,7 @@
 // recorded by POST /api/v1/assign) both come through here, so both get the same validation,
 // durability and dedup guarantees.
 import type { Principal } from "@/server/auth/principal";
-import { env } from "@/server/env";
+import { env } from "@/core/env";
 import { refreshVariantCatalog, variantCatalog } from "./catalog";
 import { ingestionPipeline } from "./pipeline";
 import { takeRateTokens } from "./rate-limit";

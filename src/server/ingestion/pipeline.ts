@@ -16,8 +16,8 @@
 // to the dead-letter file, so one bad row never blocks the rows behind it.
 import { join } from "node:path";
 import { getPayloadInserter, type PayloadInserter } from "@/db/clickhouse/client";
-import { env } from "@/server/env";
-import { AppError } from "@/server/errors";
+import { env } from "@/core/env";
+import { AppError } from "@/core/errors";
 import { registerHealthSection } from "@/server/health";
 import { DeadLetters } from "./dead-letter";
 import { insertIsolating } from "./isolate";

@@ -2,8 +2,8 @@
 // VERDICT_INGEST_RATE_LIMIT events/s (default 0 = none), with a burst of one second's worth (at least
 // one full request of LIMITS.maxEvents, so any valid request can eventually pass). In-process: each
 // server replica limits on its own. Overload itself is shed by the pipeline's bounded queue.
-import { env } from "@/server/env";
-import { AppError } from "@/server/errors";
+import { env } from "@/core/env";
+import { AppError } from "@/core/errors";
 import { LIMITS } from "./schemas";
 
 interface Bucket {

@@ -5,7 +5,7 @@ import { recordAudit } from "@/server/audit/record";
 import { clearKeyCache } from "@/server/auth/authenticate";
 import { notifyAuthChanged } from "@/server/auth/invalidation";
 import type { Principal } from "@/server/auth/principal";
-import { notFound } from "@/server/errors";
+import { notFound } from "@/core/errors";
 
 /** Refused from the next request on, on every instance sharing the config store (src/server/auth/invalidation.ts). */
 export async function revokeApiKey({ actor, id }: { actor: Principal; id: string }) {

@@ -6,7 +6,7 @@ import { recordAudit } from "@/server/audit/record";
 import { clearKeyCache } from "@/server/auth/authenticate";
 import { notifyAuthChanged } from "@/server/auth/invalidation";
 import type { Principal } from "@/server/auth/principal";
-import { AppError, notFound } from "@/server/errors";
+import { AppError, notFound } from "@/core/errors";
 import type { UpdateKeySchema } from "./schemas";
 
 /** Sets or clears a key's ingestion limit; every instance sees it on the key's next request. */

@@ -1,4 +1,4 @@
-import { codeVersion } from "@/server/env";
+import { codeVersion } from "@/core/env";
 import "./operations";
 import { buildDocument } from "./registry";
 

@@ -1,6 +1,6 @@
 // Results are cached per experiment for VERDICT_RESULTS_CACHE_SECONDS (0 disables) and dropped as
 // soon as the experiment changes, so a stage change or a re-randomisation is never shown stale.
-import { env } from "@/server/env";
+import { env } from "@/core/env";
 import { subscribeExperimentChanges } from "@/server/experiments/change";
 
 const entries = new Map<string, { expires: number; value: Promise<unknown> }>();

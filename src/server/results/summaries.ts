@@ -6,7 +6,7 @@
 // than the primary) run the same statistics as one pass over the raw events instead.
 import type { CupedInput, Mean, Proportion, QuantileSummary, Ratio } from "@analysis";
 import { chQuery } from "@/db/clickhouse/client";
-import { AppError } from "@/server/errors";
+import { AppError } from "@/core/errors";
 import type { Experiment } from "@/server/experiments/types";
 import { monitoring } from "@/server/monitoring/registry";
 import { metricDefinition, type MetricDefinition } from "./metrics";

@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { getSnapshot } from "@/server/assignment/snapshot";
 import { authenticate } from "@/server/auth/authenticate";
-import { AppError } from "@/server/errors";
+import { AppError } from "@/core/errors";
 import { plainError } from "@/server/http/respond";
 import { streamHub } from "./hub";
 import { assertRoom, STREAM_HEADERS, STREAM_PATH, streamInput } from "./open";

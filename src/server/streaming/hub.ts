@@ -6,8 +6,8 @@
 // reconnects with Last-Event-ID and gets the current snapshot) instead of buffering without limit.
 import { principalForKey } from "@/server/auth/authenticate";
 import { subscribeSnapshot, type CachedSnapshot } from "@/server/assignment/snapshot";
-import { env } from "@/server/env";
-import { processSingleton } from "@/server/process-singleton";
+import { env } from "@/core/env";
+import { processSingleton } from "@/core/process-singleton";
 
 /** Where one stream's bytes go: a node:http response (server.ts) or a web ReadableStream (Next). */
 export interface StreamSink {

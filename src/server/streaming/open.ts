@@ -3,7 +3,7 @@
 // its direct path (./http.ts), which writes to node:http itself: Next's per-request pipeline and a
 // web ReadableStream per stream cost too much at 10,000 streams.
 import { getSnapshot } from "@/server/assignment/snapshot";
-import { AppError } from "@/server/errors";
+import { AppError } from "@/core/errors";
 import { MAX_BUFFERED_BYTES, streamHub } from "./hub";
 
 export const STREAM_PATH = "/api/v1/sdk/stream";

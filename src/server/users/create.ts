@@ -5,7 +5,7 @@ import { users } from "@/db/schema";
 import { recordAudit } from "@/server/audit/record";
 import { hashPassword } from "@/server/auth/password";
 import type { Principal } from "@/server/auth/principal";
-import { AppError } from "@/server/errors";
+import { AppError } from "@/core/errors";
 import type { CreateUserSchema } from "./schemas";
 
 export async function createUser({ actor, input }: { actor: Principal; input: z.infer<typeof CreateUserSchema> }) {

@@ -6,7 +6,7 @@ import { recordAudit } from "@/server/audit/record";
 import { notifyAuthChanged } from "@/server/auth/invalidation";
 import { hashPassword } from "@/server/auth/password";
 import type { Principal } from "@/server/auth/principal";
-import { notFound } from "@/server/errors";
+import { notFound } from "@/core/errors";
 import type { ResetPasswordSchema } from "./schemas";
 
 /** An admin sets a new password; the user's sessions end (whoever held the old password is signed out). */

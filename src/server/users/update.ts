@@ -5,7 +5,7 @@ import { sessions, users } from "@/db/schema";
 import { recordAudit } from "@/server/audit/record";
 import { notifyAuthChanged } from "@/server/auth/invalidation";
 import type { Principal } from "@/server/auth/principal";
-import { AppError, notFound } from "@/server/errors";
+import { AppError, notFound } from "@/core/errors";
 import type { UpdateUserSchema } from "./schemas";
 
 /**

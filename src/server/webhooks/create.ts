@@ -3,7 +3,7 @@ import { getDb } from "@/db/postgres";
 import { webhooks } from "@/db/schema";
 import { recordAudit } from "@/server/audit/record";
 import type { Principal } from "@/server/auth/principal";
-import { AppError } from "@/server/errors";
+import { AppError } from "@/core/errors";
 import { destinationRefusal } from "./destination";
 import type { CreateWebhookInput } from "./schemas";
 import { toWebhook } from "./list";

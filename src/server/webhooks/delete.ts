@@ -3,7 +3,7 @@ import { getDb } from "@/db/postgres";
 import { webhooks } from "@/db/schema";
 import { recordAudit } from "@/server/audit/record";
 import type { Principal } from "@/server/auth/principal";
-import { notFound } from "@/server/errors";
+import { notFound } from "@/core/errors";
 import { toWebhook } from "./list";
 
 /** Removes the subscriber and its delivery log (ON DELETE CASCADE); the audit entry keeps what it was. */

@@ -8,7 +8,7 @@ import { isIP, type LookupFunction } from "node:net";
 import { and, asc, eq, inArray, lte, min } from "drizzle-orm";
 import { getDb } from "@/db/postgres";
 import { webhookDeliveries, webhooks } from "@/db/schema";
-import { env } from "@/server/env";
+import { env } from "@/core/env";
 import { guardedLookup, resolveAllowed, socketHost } from "./destination";
 import { DELIVERY_HEADER, EVENT_HEADER, sign, SIGNATURE_HEADER, TIMESTAMP_HEADER } from "./sign";
 

@@ -3,7 +3,7 @@ import type { z } from "zod";
 import { getDb } from "@/db/postgres";
 import { webhookDeliveries, webhooks } from "@/db/schema";
 import type { Principal } from "@/server/auth/principal";
-import { notFound } from "@/server/errors";
+import { notFound } from "@/core/errors";
 import type { ListDeliveriesQuery } from "./schemas";
 
 /**

@@ -11,7 +11,7 @@
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { BlockList, isIP } from "node:net";
 import { networkInterfaces } from "node:os";
-import { env } from "@/server/env";
+import { env } from "@/core/env";
 
 type Family = "ipv4" | "ipv6";
 
