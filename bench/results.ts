@@ -19,7 +19,7 @@
  * the incremental rollup refresh plus the read. Each run also times getResults with the stored
  * per-variant rows cleared first: what a read costs when it must aggregate the rollup again.
  * --primary sets the experiment's primary metric (default engagement_rate): a mean or ratio one
- * makes the rollup keep that metric's series too (src/server/results/rollup-series.ts).
+ * makes the rollup keep that metric's series too (src/server/evidence/rollup-series.ts).
  * Last (unless --no-http), the production server (server.ts) is started on the same data directory
  * and GET /api/v1/experiments/{key}/results is timed over HTTP (cache off): the headline figure.
  */
@@ -82,7 +82,7 @@ export async function run(opts: { users?: number; events?: number; repeats?: num
   const { startExperiment } = await import("../src/server/experiments/lifecycle");
   const { CreateExperimentSchema } = await import("../src/server/experiments/schemas");
   const { getResults } = await import("../src/server/results/get");
-  const { REFRESH_OVERLAP_MS } = await import("../src/server/results/rollup");
+  const { REFRESH_OVERLAP_MS } = await import("../src/server/evidence/rollup");
   try {
     await boot({ background: false });
     const key = "bench-results";

@@ -5,10 +5,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { chCommand, chInsert, chQuery } from "@/db/clickhouse/client";
 import { monitoring } from "@/server/monitoring/registry";
-import { builtInMetrics } from "@/server/results/metrics";
-import { refreshRollup } from "@/server/results/rollup";
-import { ROLLUP_PARTS_SQL } from "@/server/results/rollup.sql";
-import { getMetricSummaries, PRE_PERIOD_MS, type MetricSummaries } from "@/server/results/summaries";
+import { builtInMetrics } from "@/server/evidence/metrics";
+import { refreshRollup } from "@/server/evidence/rollup";
+import { ROLLUP_PARTS_SQL } from "@/server/evidence/rollup.sql";
+import { getMetricSummaries, PRE_PERIOD_MS, type MetricSummaries } from "@/server/evidence/summaries";
 import { mulberry32 } from "../analysis/testing/random";
 import { setupStores } from "./helpers/app";
 

@@ -4,8 +4,8 @@
 // previous decision.
 import { chQuery } from "@/db/clickhouse/client";
 import type { Experiment } from "@/server/experiments/types";
-import { metricDefinition } from "@/server/results/metrics";
-import { getMetricSummaries, type ArmStats as ResultsArmStats } from "@/server/results/summaries";
+import { metricDefinition } from "@/server/evidence/metrics";
+import { getMetricSummaries, type ArmStats as ResultsArmStats } from "@/server/evidence/summaries";
 import { loadBakeInputs } from "./bake";
 import { INSTANCE_LOAD_TIMES_SQL } from "./instances.sql";
 import type { ArmStats, DecisionInputs, DecisionParameters, MetricInput } from "./types";

@@ -6,9 +6,9 @@ import { cachedResults } from "./cache";
 import { comparisonStatus, type ComparisonStatus } from "./adequacy";
 import { compareArms, describeArm, type CupedResult } from "./compare";
 import { finiteJson, type Finite } from "./json";
-import { builtInMetrics, metricDefinition, type Direction, type MetricDefinition, type MetricKind } from "./metrics";
-import { checkSrm, planSrm, type SrmCheck } from "./srm";
-import { getMetricSummaries, PRE_PERIOD_MS } from "./summaries";
+import { builtInMetrics, metricDefinition, type Direction, type MetricDefinition, type MetricKind } from "@/server/evidence/metrics";
+import { checkSrm, planSrm, type SrmCheck } from "@/server/evidence/srm";
+import { getMetricSummaries, PRE_PERIOD_MS } from "@/server/evidence/summaries";
 import { bucketSpec, buildSeries, type SeriesPoint } from "./timeseries";
 
 export type MetricRole = "primary" | "secondary" | "guardrail" | "other";

@@ -1,8 +1,8 @@
 // Time series for cumulative charts: hourly buckets while the experiment is younger than 3 days,
 // daily after; at most MAX_BUCKETS (older experiments get multi-day buckets).
-import type { MetricDefinition } from "./metrics";
+import type { MetricDefinition } from "@/server/evidence/metrics";
 import { compareArms } from "./compare";
-import type { ArmStats, BucketSpec, MetricSummaries } from "./summaries";
+import type { ArmStats, BucketSpec, MetricSummaries } from "@/server/evidence/summaries";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -11,7 +11,7 @@ export type MetricKind =
 
 export type Direction = "higher_is_better" | "lower_is_better";
 
-/** Which per-user aggregate of the shared query a metric reads (results/summaries.sql.ts). */
+/** Which per-user aggregate of the shared query a metric reads (evidence/summaries.sql.ts). */
 export type MetricSource =
   | { family: "engagement"; field: "rate" | "count" }
   | { family: "errors" }
