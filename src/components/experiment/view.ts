@@ -66,7 +66,11 @@ export interface DecisionView {
   recommendation: "promote" | "hold" | "rollback";
   reasons: DecisionReasonView[];
   stage: number | null;
+  /** when the decision was first reached */
   evaluatedAt: string;
+  /** the latest evaluation that reached it again (= evaluatedAt when only one did) */
+  lastEvaluatedAt: string;
+  evaluations: number;
   action: string | null;
 }
 
