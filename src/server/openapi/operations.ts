@@ -88,7 +88,7 @@ registerOperations(
   {
     method: "get",
     path: "/api/v1/experiments/{key}/results",
-    summary: "Exposures, SRM, per-metric effects with intervals, fixed-horizon and always-valid p-values, CUPED, time series",
+    summary: "Exposures, SRM, per-metric effects with intervals, fixed-horizon and always-valid p-values, CUPED, time series; for a toggle with holdback 0 (no comparison group) beforeAfter: the on users before vs after they got it, paired per user, labelled \"before/after (not randomised)\" with its caveat (null otherwise)",
     access: "viewer",
     tag: "results",
     params: key,
