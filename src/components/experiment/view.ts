@@ -52,6 +52,17 @@ export interface ResultsView {
   cumulative: { metric: string; label: string; points: { t: string; estimate: number; band: [number, number] }[] } | null;
   /** page-load histogram: { bin (lower edge, ms), [variant]: share of that variant's page views } */
   pageLoad: Record<string, number | string>[];
+  /** toggle with holdback 0 (no comparison group): the "on" users before vs after they got it */
+  beforeAfter?: BeforeAfterCardView | null;
+}
+
+export interface BeforeAfterCardView {
+  label: string;
+  variant: string;
+  users: number;
+  baselineMinutes: number;
+  caveat: string;
+  metrics: { metric: string; label: string; unit: MetricRowView["unit"]; pairedUsers: number; before: number | null; after: number | null; difference: Interval | null; relativeChange: number | null }[];
 }
 
 export interface DecisionReasonView {
