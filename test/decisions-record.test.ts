@@ -134,4 +134,27 @@ describe("decisions are recorded when they change", () => {
     ]);
     expect(rows[1].action).toBe(promoted.action);
   });
+
+  it("a refused action (not acted: …) is retried on the same row, not a new identical row per evaluation", async () => {
+    const key = "refused-promote";
+    const body = {
+      key,
+      name: key,
+      strategy: "canary",
+      automation: "auto",
+      rollout: { stages: [20, 50, 100], minDurationMinutes: 0, minExposuresPerArm: 100 },
+      rollbackPlan: { databaseBackwardCompatible: false, notes: "drops a column" },
+      metrics: { guardrails: [{ metric: "error_rate", promotionMargin: 2 }] },
+    };
+    expect((await call(collection.POST, { body })).status).toBe(201);
+    expect((await call(start.POST, { params: { key }, body: {} })).status).toBe(200);
+    await plant(key, 0, 400, { control: 0.05, treatment: 0.05 }, 5);
+    const first = (await call(evaluate.POST, { params: { key } })).body;
+    expect(first.recommendation).toBe("promote");
+    expect(first.action).toMatch(/^not acted: /);
+    const second = (await call(evaluate.POST, { params: { key } })).body;
+    expect(second).toMatchObject({ id: first.id, recommendation: "promote", evaluations: 2, action: first.action });
+    expect(await feedOf(key)).toHaveLength(1);
+    expect((await getExperiment({ key })).state.stageIndex).toBe(0);
+  });
 });
