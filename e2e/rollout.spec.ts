@@ -234,6 +234,7 @@ test("a toggle with holdback 0 judges only absolute limits and shows a labelled 
   await expect(load).toContainText("300 ms");
   await expect(load).toContainText("330 ms");
   await expect(load).toContainText("+10.0 %");
+  await shoot(page, "toggle-before-after");
 });
 
 test("a blue-green without verification traffic says what to change and shows no ETA", async ({ page, request, baseURL }) => {
