@@ -3,7 +3,7 @@
 // back from the dashboard with a reason, and status, timeline and audit log show it. Then a
 // blue-green switch and switch-back from the dashboard. A toggle for admins and beta users compares
 // its on users with the holdback and rolls back on planted harm; a blue-green without verification
-// traffic says what to change and promises no ETA.
+// traffic says what to change and promises no ETA; a toggle with holdback 0 shows a labelled before/after.
 import { expect, test, type Page } from "@playwright/test";
 import { httpTransport, runSimulation } from "../src/simulator";
 import { CLIENT_KEY } from "./env";
@@ -61,6 +61,7 @@ test("metrics fill from simulated traffic, ROLLBACK is recommended, and the rele
   const banner = page.getByTestId("decision-banner");
   await expect(banner).toHaveAttribute("data-recommendation", "rollback", { timeout: 30_000 });
   await expect(banner).toContainText("ROLLBACK");
+  await expect(banner.getByTestId("decision-last-evaluated")).toContainText("last evaluated");
   await expect(banner.locator('[data-reason-code="guardrail_harm"]')).toContainText(/error/i);
   const table = page.getByTestId("metric-table");
   await expect(table.locator('tr[data-metric="error_rate"]')).toHaveAttribute("data-verdict", "harm");
@@ -107,7 +108,10 @@ test("metrics fill from simulated traffic, ROLLBACK is recommended, and the rele
   await expect(audit).toContainText("error rate quadrupled in the 5 % stage");
 
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Decisions" }).click();
-  await expect(page.getByTestId("decisions-table")).toContainText(KEY);
+  const decisions = page.getByTestId("decisions-table");
+  await expect(decisions).toContainText(KEY);
+  // one row per change of decision, each with the time it was last evaluated
+  await expect(decisions.getByRole("columnheader", { name: "Last evaluated" })).toBeVisible();
 });
 
 test("blue-green switch and switch-back from the dashboard", async ({ page, request }) => {
@@ -185,6 +189,52 @@ test("a toggle for admins and beta users rolls back on planted harm against its 
   await expect(page.getByTestId("decision-banner")).toHaveAttribute("data-recommendation", "rollback");
   await expect(page.getByTestId("exposures-table")).toContainText("holdback: old behaviour");
   await expect(page.getByTestId("metric-table").locator('tr[data-metric="page_load_time"]')).toHaveAttribute("data-verdict", "harm");
+});
+
+test("a toggle with holdback 0 judges only absolute limits and shows a labelled before/after view", async ({ page, request }) => {
+  const key = "e2e-no-holdback";
+  await createExperiment(request, {
+    key,
+    name: "Toggle without holdback",
+    strategy: "toggle",
+    automation: "manual",
+    rollout: { groups: [{ name: "admins", rule: { attribute: "role", op: "eq", value: "admin" } }], holdback: 0, minExposuresPerArm: 100, minDurationMinutes: 0 },
+    metrics: { guardrails: [{ metric: "error_rate", limit: 0.05 }, { metric: "page_load_time" }] },
+  });
+  const users = Array.from({ length: 120 }, (_, i) => `e2e-nh-${i}`);
+  const client = (path: string, data: unknown) => request.fetch(path, { method: "POST", headers: { authorization: `Bearer ${CLIENT_KEY}` }, data });
+  const traffic = async (tag: string, at: number, loadMs: number) => {
+    const events = users.flatMap((u) => [
+      ...Array.from({ length: 10 }, (_, r) => ({ id: `${u}-${tag}-r${r}`, type: "request", userId: u, timestamp: at + r })),
+      ...(u.endsWith("0") ? [{ id: `${u}-${tag}-e`, type: "error", userId: u, timestamp: at + 20 }] : []),
+      { id: `${u}-${tag}-pl`, type: "page_load", userId: u, value: loadMs, timestamp: at + 30 },
+    ]);
+    for (let i = 0; i < events.length; i += 1000) expect((await client("/api/v1/events", { events: events.slice(i, i + 1000) })).status()).toBe(200);
+  };
+  await traffic("before", Date.now() - 20 * 60_000, 300);
+  expect((await client("/api/v1/assign", { units: users.map((userId) => ({ userId, attributes: { role: "admin" } })) })).status()).toBe(200);
+  await new Promise((r) => setTimeout(r, 50));
+  await traffic("after", Date.now(), 330);
+  // until every user's events are stored and the (cached) results have caught up
+  await expect
+    .poll(async () => (await adminCall(request, "GET", `/api/v1/experiments/${key}/results`)).body?.beforeAfter?.metrics?.find((m: { metric: string }) => m.metric === "page_load_time")?.pairedUsers, { timeout: 60_000 })
+    .toBe(120);
+  const evaluated = await adminCall(request, "POST", `/api/v1/experiments/${key}/evaluate`);
+  expect(evaluated.status, JSON.stringify(evaluated.body)).toBe(200);
+  await signIn(page, "rita");
+  await page.goto(`/experiments/${key}`);
+  const flag = page.getByTestId("decision-banner").locator('[data-reason-code="no_comparison"]');
+  await expect(flag).toContainText("only absolute limits");
+  await expect(flag).toContainText("not randomised");
+  const card = page.getByTestId("before-after");
+  await expect(card).toContainText("before/after (not randomised)");
+  await expect(card).toContainText("Caveat");
+  const load = card.locator('tr[data-metric="page_load_time"]');
+  await expect(load).toContainText("120");
+  await expect(load).toContainText("300 ms");
+  await expect(load).toContainText("330 ms");
+  await expect(load).toContainText("+10.0 %");
+  await shoot(page, "toggle-before-after");
 });
 
 test("a blue-green without verification traffic says what to change and shows no ETA", async ({ page, request, baseURL }) => {

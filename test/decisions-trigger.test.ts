@@ -59,10 +59,14 @@ describe("event-driven evaluation (timer at 60 s)", () => {
     expect(entry.reason).toMatch(/on new events/);
     // the timer never ran: every decision was started by events, and coalesced (≤ ~1 per second)
     expect(evaluatorStatus().runs).toBe(0);
-    const all = (await listDecisions({ experiment: "harm-now", limit: 500 })).decisions;
+    // a decision reached again refreshes its row: each row spans `evaluations` evaluations from
+    // evaluatedAt to lastEvaluatedAt, so k of them take ≥ 0.9·(k − 1) s, and the next row starts ≥ 0.9 s
+    // after the previous row's last evaluation
+    const all = (await listDecisions({ experiment: "harm-now", limit: 500 })).decisions.sort((a, b) => a.evaluatedAt.localeCompare(b.evaluatedAt));
     expect(all.every((x) => x.trigger === "events")).toBe(true);
-    const times = all.map((x) => Date.parse(x.evaluatedAt)).sort((a, b) => a - b);
-    for (let i = 1; i < times.length; i++) expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(900);
+    for (const x of all) expect(Date.parse(x.lastEvaluatedAt) - Date.parse(x.evaluatedAt)).toBeGreaterThanOrEqual(900 * (x.evaluations - 1));
+    for (let i = 1; i < all.length; i++) expect(Date.parse(all[i].evaluatedAt) - Date.parse(all[i - 1].lastEvaluatedAt)).toBeGreaterThanOrEqual(900);
+    expect(all.reduce((n, x) => n + x.evaluations, 0)).toBeLessThanOrEqual(evaluatorStatus().queue.evaluations.events);
   });
 
   it("KPI events alone (users exposed earlier, outside the pipeline) trigger the evaluation of the experiment that exposed them", async () => {

@@ -50,6 +50,8 @@ export function toDecisionView(d: StoredDecision): DecisionView {
     reasons: d.reasons.map((r) => ({ code: r.code, message: r.message, metric: r.metric, variant: r.variant })),
     stage: d.stage,
     evaluatedAt: d.evaluatedAt,
+    lastEvaluatedAt: d.lastEvaluatedAt,
+    evaluations: d.evaluations,
     action: d.action,
   };
 }

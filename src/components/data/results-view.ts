@@ -70,6 +70,32 @@ export function toResultsView(r: R, e: Experiment): ResultsView {
     exposuresSeries: exposuresSeries.some((p) => variants.some((v) => Number(p[v]) > 0)) ? exposuresSeries : [],
     cumulative: { metric: r.timeseries.metric, label: primaryLabel, points: cumulativePoints },
     pageLoad: histogramView(r, variants),
+    beforeAfter: beforeAfterView(r),
+  };
+}
+
+function beforeAfterView(r: R): ResultsView["beforeAfter"] {
+  const b = r.beforeAfter;
+  if (!b) return null;
+  return {
+    label: b.label,
+    variant: b.variant,
+    users: b.users ?? 0,
+    baselineMinutes: b.baselineMinutes ?? 0,
+    caveat: b.caveat,
+    metrics: b.metrics.map((m) => {
+      const def = r.metrics.find((x) => x.name === m.metric);
+      return {
+        metric: m.metric,
+        label: def?.label ?? m.metric,
+        unit: (UNITS.has(def?.unit ?? "") ? def?.unit : null) as MetricRowView["unit"],
+        pairedUsers: m.pairedUsers ?? 0,
+        before: m.before,
+        after: m.after,
+        difference: m.difference === null || m.difference === undefined ? null : { estimate: m.difference, lower: m.interval?.[0] ?? null, upper: m.interval?.[1] ?? null },
+        relativeChange: m.relativeChange,
+      };
+    }),
   };
 }
 

@@ -31,9 +31,15 @@ export function DecisionBanner({ decision, status }: { decision: DecisionView | 
         <p className="text-lg font-bold tracking-wide">
           {r.toUpperCase()} <span className="text-sm font-normal">— {HEADLINE[r]}</span>
         </p>
-        <p className="text-xs opacity-80" title={formatWhen(decision.evaluatedAt)}>
-          evaluated {ago(decision.evaluatedAt)}
+        <p className="text-xs opacity-80">
+          <span data-testid="decision-since" title={formatWhen(decision.evaluatedAt)}>
+            {decision.evaluations > 1 ? "since" : "decided"} {ago(decision.evaluatedAt)}
+          </span>
           {decision.stage !== null ? ` at the ${decision.stage} % stage` : ""}
+          {" · "}
+          <span data-testid="decision-last-evaluated" title={`${formatWhen(decision.lastEvaluatedAt)}; ${decision.evaluations} evaluation${decision.evaluations === 1 ? "" : "s"} reached this decision`}>
+            last evaluated {ago(decision.lastEvaluatedAt)}
+          </span>
           {decision.action ? ` · action: ${decision.action}` : ""}
         </p>
       </div>

@@ -8,6 +8,7 @@ import { FirstEventsSnippet } from "../first-events-snippet";
 import { Badge } from "../ui/badge";
 import { EmptyState } from "../ui/empty-state";
 import { Skeleton } from "../ui/skeleton";
+import { BeforeAfterCard } from "./before-after-card";
 import { ExposuresCard } from "./exposures-card";
 import { formatWhen, requestTime } from "./format";
 import { MetricTable } from "./metric-table";
@@ -40,6 +41,7 @@ export async function ResultsSection({ experiment, mayAct }: { experiment: Exper
             <ExposuresCard results={results} />
             <Planner experiment={experiment} results={results} />
           </div>
+          {results.beforeAfter && <BeforeAfterCard view={results.beforeAfter} />}
           <MetricTable rows={results.metrics} control={experiment.control} />
           <ResultsCharts results={results} />
           {results.computedAt && (

@@ -52,6 +52,17 @@ export interface ResultsView {
   cumulative: { metric: string; label: string; points: { t: string; estimate: number; band: [number, number] }[] } | null;
   /** page-load histogram: { bin (lower edge, ms), [variant]: share of that variant's page views } */
   pageLoad: Record<string, number | string>[];
+  /** toggle with holdback 0 (no comparison group): the "on" users before vs after they got it */
+  beforeAfter?: BeforeAfterCardView | null;
+}
+
+export interface BeforeAfterCardView {
+  label: string;
+  variant: string;
+  users: number;
+  baselineMinutes: number;
+  caveat: string;
+  metrics: { metric: string; label: string; unit: MetricRowView["unit"]; pairedUsers: number; before: number | null; after: number | null; difference: Interval | null; relativeChange: number | null }[];
 }
 
 export interface DecisionReasonView {
@@ -66,7 +77,11 @@ export interface DecisionView {
   recommendation: "promote" | "hold" | "rollback";
   reasons: DecisionReasonView[];
   stage: number | null;
+  /** when the decision was first reached */
   evaluatedAt: string;
+  /** the latest evaluation that reached it again (= evaluatedAt when only one did) */
+  lastEvaluatedAt: string;
+  evaluations: number;
   action: string | null;
 }
 

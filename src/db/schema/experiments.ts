@@ -75,7 +75,11 @@ export const decisions = pgTable(
     action: text("action"),
     // what started the evaluation: the evaluator's timer, newly stored events, or a request (null before 0003)
     trigger: text("trigger", { enum: ["timer", "events", "manual"] }),
+    // when the decision was first reached; an evaluation that reaches the same decision again updates
+    // the row in place (evidence, carry) and only moves these two (null before 0005: = evaluated_at, 1)
     evaluatedAt: timestamp("evaluated_at", { withTimezone: true }).notNull().defaultNow(),
+    lastEvaluatedAt: timestamp("last_evaluated_at", { withTimezone: true }),
+    evaluations: integer("evaluations").notNull().default(1),
   },
   (t) => [index("decisions_experiment_idx").on(t.experimentKey, t.evaluatedAt), index("decisions_at_idx").on(t.evaluatedAt)],
 );

@@ -6,12 +6,9 @@
 export const BAKE_METRICS = ["error_rate", "page_load_time"] as const;
 export type BakeMetric = (typeof BAKE_METRICS)[number];
 
-export const BAKE_PAIRED_SQL = `
-WITH
-  fromUnixTimestamp64Milli({baselineFromMs:Int64}, 'UTC') AS t0,
-  fromUnixTimestamp64Milli({switchAtMs:Int64}, 'UTC') AS sw,
-  fromUnixTimestamp64Milli({untilMs:Int64}, 'UTC') AS t1
-SELECT
+/** The per-user paired sums over a subquery of per-user window counts (req_b/req_a, err_b/err_a,
+ *  pl_nb/pl_na, plsum_b/plsum_a): also the toggle's before/after view (./before-after.sql.ts). */
+export const PAIRED_SUMS = `
   countIf(req_b > 0 AND req_a > 0) AS err_n,
   sumIf(err_b / req_b, req_b > 0 AND req_a > 0) AS err_sb,
   sumIf(err_a / req_a, req_b > 0 AND req_a > 0) AS err_sa,
@@ -23,7 +20,14 @@ SELECT
   sumIf(plsum_a / pl_na, pl_nb > 0 AND pl_na > 0) AS pl_sa,
   sumIf(pow(plsum_b / pl_nb, 2), pl_nb > 0 AND pl_na > 0) AS pl_sbb,
   sumIf(pow(plsum_a / pl_na, 2), pl_nb > 0 AND pl_na > 0) AS pl_saa,
-  sumIf((plsum_a / pl_na) * (plsum_b / pl_nb), pl_nb > 0 AND pl_na > 0) AS pl_sab,
+  sumIf((plsum_a / pl_na) * (plsum_b / pl_nb), pl_nb > 0 AND pl_na > 0) AS pl_sab`;
+
+export const BAKE_PAIRED_SQL = `
+WITH
+  fromUnixTimestamp64Milli({baselineFromMs:Int64}, 'UTC') AS t0,
+  fromUnixTimestamp64Milli({switchAtMs:Int64}, 'UTC') AS sw,
+  fromUnixTimestamp64Milli({untilMs:Int64}, 'UTC') AS t1
+SELECT${PAIRED_SUMS},
   (SELECT count() FROM (
     SELECT user_id FROM events FINAL
     WHERE type = 'exposure' AND experiment = {experiment:String} AND timestamp < sw

@@ -21,7 +21,7 @@ const pct = (x: number) => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)} %`;
 const pv = (p: number) => (p < 1e-4 ? p.toExponential(1) : p.toFixed(4));
 const show = (metric: string, x: number) => (metric === "error_rate" ? `${(x * 100).toFixed(2)} %` : `${x.toFixed(0)} ms`);
 
-interface Paired {
+export interface Paired {
   n: number;
   before: number;
   after: number;
@@ -30,7 +30,7 @@ interface Paired {
   cov: number;
 }
 
-function paired(s: PairedSums): Paired {
+export function paired(s: PairedSums): Paired {
   const n = s.n;
   const before = s.sumBefore / n;
   const after = s.sumAfter / n;

@@ -1,6 +1,7 @@
 // evaluateExperiment({ key, actor, trigger }): summaries → decide() → stored decision → action per the
 // experiment's automation mode (manual: recommend only; auto-rollback: act on rollbacks; auto: also
-// promote) → decision events. Actions run as the system principal, linked to the decision.
+// promote) → decision events. A decision is stored when it changes (record.ts sameDecision); the
+// same decision again refreshes the latest row (evidence, lastEvaluatedAt, evaluations). Actions run as the system principal, linked to the decision.
 // Evaluations of one experiment never overlap in a process (the timer, newly stored events and a
 // request may all ask at once): each waits for the one before it, so the running minima it carries
 // and the version it acts on are those of the previous decision.
@@ -16,7 +17,7 @@ import { loadDecisionInputs } from "./inputs";
 import { resolveParameters } from "./parameters";
 import { promoteExperiment } from "./promote";
 import { processSingleton } from "@/core/process-singleton";
-import { latestDecisionRow, setDecisionAction, storeDecision, toDecisionView, type DecisionOutputs, type DecisionView, type EvaluationTrigger } from "./record";
+import { latestDecisionRow, refreshDecision, sameDecision, setDecisionAction, storeDecision, toDecisionView, type DecisionOutputs, type DecisionView, type EvaluationTrigger } from "./record";
 import { rollbackExperiment } from "./rollback";
 import type { Reason } from "./types";
 
@@ -58,7 +59,9 @@ async function evaluateOnce(key: string, actor: Principal, trigger: EvaluationTr
   const parameters = resolveParameters(experiment);
   const inputs = await loadDecisionInputs(experiment, parameters, evaluationTime(), carried);
   const decision = decide(inputs, parameters);
-  const row = await storeDecision({ inputs, parameters, decision, codeVersion: codeVersion(), trigger });
+  const stored = { inputs, parameters, decision, codeVersion: codeVersion(), trigger };
+  const same = previousRow !== null && sameDecision(previousRow, stored, wantsAction(experiment, decision.recommendation) !== null);
+  const row = same ? await refreshDecision(previousRow.id, stored) : await storeDecision(stored);
   const view = toDecisionView(row, { full: true });
 
   const action = await act(experiment, view, actor, trigger);
@@ -71,12 +74,19 @@ async function evaluateOnce(key: string, actor: Principal, trigger: EvaluationTr
   return view;
 }
 
+/** The action the automation mode takes on a recommendation, if any. */
+function wantsAction(e: Experiment, recommendation: DecisionView["recommendation"]): "rollback" | "promote" | null {
+  if (e.status !== "running") return null;
+  if (recommendation === "rollback" && (e.automation === "auto-rollback" || e.automation === "auto")) return "rollback";
+  if (recommendation === "promote" && e.automation === "auto") return "promote";
+  return null;
+}
+
 /** What the automation mode allows; returns the action taken (stored with the decision) or null. */
 async function act(e: Experiment, d: DecisionView, requestedBy: Principal, trigger: EvaluationTrigger): Promise<string | null> {
-  if (e.status !== "running") return null;
-  const wantsRollback = d.recommendation === "rollback" && (e.automation === "auto-rollback" || e.automation === "auto");
-  const wantsPromote = d.recommendation === "promote" && e.automation === "auto";
-  if (!wantsRollback && !wantsPromote) return null;
+  const wants = wantsAction(e, d.recommendation);
+  if (!wants) return null;
+  const wantsRollback = wants === "rollback";
   const common = { actor: SYSTEM, key: e.key, decisionId: d.id, expectVersion: e.version };
   const by = requestedBy.kind === "system" ? `evaluator, on ${trigger === "events" ? "new events" : "its timer"}` : `evaluation requested by ${requestedBy.name}`;
   try {

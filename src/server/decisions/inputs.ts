@@ -7,6 +7,7 @@ import type { Experiment } from "@/server/experiments/types";
 import { metricDefinition } from "@/server/evidence/metrics";
 import { getMetricSummaries, type ArmStats as ResultsArmStats } from "@/server/evidence/summaries";
 import { loadBakeInputs } from "./bake";
+import { loadBeforeAfter } from "./before-after";
 import { INSTANCE_LOAD_TIMES_SQL } from "./instances.sql";
 import type { ArmStats, DecisionInputs, DecisionParameters, MetricInput } from "./types";
 
@@ -69,6 +70,8 @@ export async function loadDecisionInputs(e: Experiment, params: DecisionParamete
   };
   const bake = await loadBakeInputs(e, now);
   if (bake) inputs.bake = bake;
+  const beforeAfter = await loadBeforeAfter(e, now);
+  if (beforeAfter) inputs.beforeAfter = beforeAfter;
   if (e.strategy === "rolling") {
     const rows = await chQuery<{ variant: string; means: number[] }>(INSTANCE_LOAD_TIMES_SQL, { experiment: e.key });
     inputs.loadTimePerInstance = Object.fromEntries(rows.map((r) => [r.variant, r.means.map(Number)]));

@@ -1,6 +1,8 @@
-// The decisions table: every evaluation is stored with its inputs, parameters, code version and what
-// decide() computed, so it can be shown in the feed and replayed.
-import { and, desc, eq, gte } from "drizzle-orm";
+// The decisions table: a row per decision reached, with the inputs, parameters, code version and what
+// decide() computed, so it can be shown in the feed and replayed. An evaluation that reaches the same
+// decision as the latest row (sameDecision) updates that row in place — fresh evidence and carried
+// running minima, lastEvaluatedAt, evaluations + 1 — instead of adding an identical row per minute.
+import { and, desc, eq, gte, sql } from "drizzle-orm";
 import { z } from "zod";
 import { getDb } from "@/db/postgres";
 import { decisions } from "@/db/schema";
@@ -25,7 +27,12 @@ export interface DecisionView {
   reasons: Reason[];
   /** the stage (percent exposure) at evaluation */
   stage: number | null;
+  /** when this decision was first reached (the feed's order) */
   evaluatedAt: string;
+  /** the latest evaluation that reached it again: inputs, reasons' evidence and tests are its own */
+  lastEvaluatedAt: string;
+  /** how many evaluations reached this decision (1 = only the one that recorded it) */
+  evaluations: number;
   /** what the engine did about it: null = recommendation only */
   action: string | null;
   /** what started the evaluation (null: stored before triggers were recorded) */
@@ -48,6 +55,8 @@ export function toDecisionView(row: Row, opts: { full: boolean }): DecisionView 
     reasons: row.reasons as Reason[],
     stage: inputs?.experiment?.exposure ?? row.stage,
     evaluatedAt: row.evaluatedAt.toISOString(),
+    lastEvaluatedAt: (row.lastEvaluatedAt ?? row.evaluatedAt).toISOString(),
+    evaluations: row.evaluations,
     action: row.action,
     trigger: row.trigger ?? null,
     codeVersion: row.codeVersion,
@@ -58,7 +67,53 @@ export function toDecisionView(row: Row, opts: { full: boolean }): DecisionView 
   };
 }
 
-export async function storeDecision(d: { inputs: DecisionInputs; parameters: DecisionParameters; decision: Decision; codeVersion: string; trigger: EvaluationTrigger }): Promise<Row> {
+/** The set of reasons that make a decision what it is: code, metric and variant (not the numbers). */
+function reasonSet(reasons: Reason[]): string {
+  return [...new Set(reasons.map((r) => `${r.code}|${r.metric ?? ""}|${r.variant ?? ""}`))].sort().join(",");
+}
+
+/**
+ * Whether an evaluation reached the decision the row already records: same recommendation, winner,
+ * stage, experiment version and set of reasons (codes with their metric and variant). Evidence that
+ * moves (a p-value, the minutes to go, users still needed) is not a change. A row whose action
+ * succeeded is never reused (the audit entry points at it); one whose action was refused
+ * ("not acted: …") is, by an evaluation that tries the same action again.
+ */
+export function sameDecision(row: Row, d: { decision: Decision; inputs: DecisionInputs }, wouldAct: boolean): boolean {
+  if (row.action === null ? wouldAct : !(wouldAct && row.action.startsWith("not acted:"))) return false;
+  const outputs = row.outputs as DecisionOutputs | null;
+  return (
+    row.recommendation === d.decision.recommendation &&
+    (outputs?.winner ?? null) === d.decision.winner &&
+    row.stage === Math.round(d.inputs.experiment.exposure) &&
+    row.experimentVersion === d.inputs.experiment.version &&
+    reasonSet(row.reasons as Reason[]) === reasonSet(d.decision.reasons)
+  );
+}
+
+type Stored = { inputs: DecisionInputs; parameters: DecisionParameters; decision: Decision; codeVersion: string; trigger: EvaluationTrigger };
+
+/** The same decision again: the row takes this evaluation's evidence and counts it. */
+export async function refreshDecision(id: string, d: Stored): Promise<Row> {
+  const db = await getDb();
+  const outputs: DecisionOutputs = { winner: d.decision.winner, tests: d.decision.tests, carry: d.decision.carry };
+  const [row] = await db
+    .update(decisions)
+    .set({
+      reasons: d.decision.reasons,
+      inputs: d.inputs,
+      parameters: d.parameters,
+      outputs,
+      codeVersion: d.codeVersion,
+      lastEvaluatedAt: new Date(d.inputs.evaluatedAt),
+      evaluations: sql`${decisions.evaluations} + 1`,
+    })
+    .where(eq(decisions.id, id))
+    .returning();
+  return row;
+}
+
+export async function storeDecision(d: Stored): Promise<Row> {
   const db = await getDb();
   const outputs: DecisionOutputs = { winner: d.decision.winner, tests: d.decision.tests, carry: d.decision.carry };
   const [row] = await db
@@ -75,6 +130,7 @@ export async function storeDecision(d: { inputs: DecisionInputs; parameters: Dec
       codeVersion: d.codeVersion,
       trigger: d.trigger,
       evaluatedAt: new Date(d.inputs.evaluatedAt),
+      lastEvaluatedAt: new Date(d.inputs.evaluatedAt),
     })
     .returning();
   return row;

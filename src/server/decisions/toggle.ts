@@ -2,10 +2,59 @@
 // behaviour: decide()'s ordinary baseline = control = "off"). With holdback 0 nobody keeps the old
 // behaviour, so no comparison exists: decideWithoutHoldback judges only absolute limits on the "on"
 // users (always-valid, both directions: breached → rollback, shown respected → may promote) and
-// says so in a flagged reason (`no_comparison`, evidence.comparison = "none").
+// says so in a flagged reason (`no_comparison`, evidence.comparison = "none"). What remains besides
+// the limits is a before/after view of the same users (inputs.beforeAfter, ./before-after.sql.ts),
+// labelled as such, with its caveat, and never judged: it is not randomised.
 import { adjustPValues, sequentialFromEstimate } from "@analysis";
+import { paired } from "./blue-green";
 import { armEstimate, harmSign } from "./estimates";
-import type { Decision, DecisionInputs, DecisionParameters, Reason, TestResult } from "./types";
+import type { BeforeAfterInputs, Decision, DecisionInputs, DecisionParameters, Reason, TestResult } from "./types";
+
+export const BEFORE_AFTER_LABEL = "before/after (not randomised)";
+export const BEFORE_AFTER_CAVEAT =
+  'before/after, not a comparison: the same users before and after they got "on", paired per user. It is not randomised: anything else that changed around then (time of day, day of week, a campaign, an incident elsewhere, novelty) reads as an effect, and users without traffic before are left out. Shown for reference, never judged';
+
+export interface BeforeAfterMetric {
+  metric: string;
+  /** users with data in both windows */
+  pairedUsers: number;
+  before: number | null;
+  after: number | null;
+  /** mean per-user after − before, with a 95 % (fixed-horizon, normal) interval */
+  difference: number | null;
+  interval: [number, number] | null;
+  relativeChange: number | null;
+}
+
+export interface BeforeAfterView {
+  label: typeof BEFORE_AFTER_LABEL;
+  variant: string;
+  /** users exposed to the "on" variant only */
+  users: number;
+  baselineMinutes: number;
+  caveat: string;
+  metrics: BeforeAfterMetric[];
+}
+
+export function beforeAfterView(b: BeforeAfterInputs): BeforeAfterView {
+  const metrics = Object.entries(b.metrics).map(([metric, s]): BeforeAfterMetric => {
+    if (s.n === 0) return { metric, pairedUsers: 0, before: null, after: null, difference: null, interval: null, relativeChange: null };
+    const p = paired(s);
+    const difference = p.after - p.before;
+    const se = Math.sqrt(Math.max(0, p.va + p.vb - 2 * p.cov) / p.n);
+    return { metric, pairedUsers: p.n, before: p.before, after: p.after, difference, interval: p.n >= 2 ? [difference - 1.96 * se, difference + 1.96 * se] : null, relativeChange: p.before === 0 ? null : p.after / p.before - 1 };
+  });
+  return { label: BEFORE_AFTER_LABEL, variant: b.variant, users: b.users, baselineMinutes: b.baselineMinutes, caveat: BEFORE_AFTER_CAVEAT, metrics };
+}
+
+const showValue = (metric: string, x: number) => (metric === "error_rate" ? `${(x * 100).toFixed(2)} %` : metric === "page_load_time" ? `${x.toFixed(0)} ms` : num(x));
+
+function beforeAfterText(v: BeforeAfterView): string {
+  const shown = v.metrics.filter((m) => m.before !== null && m.after !== null);
+  const values = shown.length ? shown.map((m) => `${m.metric} ${showValue(m.metric, m.before!)} → ${showValue(m.metric, m.after!)} (${m.pairedUsers} users)`).join(", ") : "no user has traffic both before and after yet";
+  return `. ${cap(v.label)} of the "${v.variant}" users: ${values}; ${v.caveat}`;
+}
+const cap = (s: string) => s[0].toUpperCase() + s.slice(1);
 
 const MINUTE = 60_000;
 const num = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toPrecision(3));
@@ -19,13 +68,16 @@ export function decideWithoutHoldback(inputs: DecisionInputs, params: DecisionPa
   const on = inputs.experiment.treatment;
   const limited = params.guardrails.filter((g) => g.limit !== null);
   const unjudged = params.guardrails.filter((g) => g.limit === null).map((g) => g.metric);
+  // stored decisions from before the view (no inputs.beforeAfter) replay with their own words
+  const view = inputs.beforeAfter ? beforeAfterView(inputs.beforeAfter) : null;
   const flag: Reason = {
     code: "no_comparison",
     message:
       `Holdback 0 %: nobody keeps the old behaviour, so there is no comparison group and guardrails are not compared` +
       (unjudged.length ? ` (${unjudged.join(", ")} not judged)` : "") +
-      `; only absolute limits on the "on" users are checked. Set rollout.holdback (e.g. 10) to compare "on" with a holdback`,
-    evidence: { comparison: "none", holdback: 0, judged: limited.map((g) => g.metric), notJudged: unjudged },
+      `; only absolute limits on the "on" users are checked. Set rollout.holdback (e.g. 10) to compare "on" with a holdback` +
+      (view ? beforeAfterText(view) : ""),
+    evidence: { comparison: "none", holdback: 0, judged: limited.map((g) => g.metric), notJudged: unjudged, ...(view ? { beforeAfter: view } : {}) },
   };
   const holds: Reason[] = [];
   const stageFrom = inputs.stageStartedAt ?? inputs.startedAt;

@@ -50,6 +50,18 @@ export interface DecisionInputs {
   carried: Record<string, number>;
   /** blue_green during the bake: the same users before and after the switch (./bake.sql.ts) */
   bake?: BakeInputs;
+  /** toggle with holdback 0: the "on" users before and after they got it (./before-after.ts) */
+  beforeAfter?: BeforeAfterInputs;
+}
+
+export interface BeforeAfterInputs {
+  /** the "on" variant */
+  variant: string;
+  /** each user's before window: this many minutes up to their first exposure to "on" */
+  baselineMinutes: number;
+  /** users exposed to "on" only */
+  users: number;
+  metrics: Record<string, PairedSums>;
 }
 
 /** Sums over users of their before (b) and after (a) values: enough for any paired linear contrast. */

@@ -1,7 +1,7 @@
 // Fills the gauges of /api/metrics on each scrape from the stores and the in-process counters.
 // Experiment values come from the latest stored decision of each experiment: a scrape never runs
 // the statistics, so it stays cheap however often Prometheus asks.
-import { count, ne, sql } from "drizzle-orm";
+import { count, ne, sql, sum } from "drizzle-orm";
 import { getDb } from "@/db/postgres";
 import { decisions, experiments, webhookDeliveries } from "@/db/schema";
 import { evaluatorStatus } from "@/server/decisions/loop";
@@ -39,7 +39,8 @@ async function collectExperiments(m: MonitoringMetrics): Promise<void> {
       .selectDistinctOn([decisions.experimentKey])
       .from(decisions)
       .orderBy(decisions.experimentKey, sql`${decisions.evaluatedAt} desc`),
-    db.select({ recommendation: decisions.recommendation, n: count() }).from(decisions).groupBy(decisions.recommendation),
+    // every evaluation counts: a decision reached again refreshes its row (evaluations + 1)
+    db.select({ recommendation: decisions.recommendation, n: sum(decisions.evaluations).mapWith(Number) }).from(decisions).groupBy(decisions.recommendation),
     db.select({ status: webhookDeliveries.status, n: count() }).from(webhookDeliveries).groupBy(webhookDeliveries.status),
   ]);
   for (const g of [m.experimentInfo, m.exposure, m.recommendation, m.reason, m.evaluatedAt, m.exposures, m.metricValue, m.relativeChange, m.webhookDeliveries]) g.reset();
@@ -60,7 +61,7 @@ async function collectExperiments(m: MonitoringMetrics): Promise<void> {
     if (!live.has(d.experimentKey)) continue;
     const experiment = d.experimentKey;
     for (const r of RECOMMENDATIONS) m.recommendation.set({ experiment, recommendation: r }, d.recommendation === r ? 1 : 0);
-    m.evaluatedAt.set({ experiment }, d.evaluatedAt.getTime() / 1000);
+    m.evaluatedAt.set({ experiment }, (d.lastEvaluatedAt ?? d.evaluatedAt).getTime() / 1000);
     const values = decisionValues(d);
     for (const code of values.reasonCodes) m.reason.set({ experiment, code }, 1);
     for (const [variant, n] of Object.entries(values.exposures)) m.exposures.set({ experiment, variant }, n);

@@ -41,7 +41,7 @@ function build() {
     rollupRefreshes: new Counter({ name: "verdict_results_rollup_refreshes_total", help: "Refreshes of the per-user results rollup since start, by kind (none: no event stored since the watermark)", labelNames: ["kind"], registers: r }),
     evaluatorRuns: new Counter({ name: "verdict_evaluator_runs_total", help: "Passes of the background evaluator over every running experiment since start", registers: r }),
     evaluatorFailures: new Gauge({ name: "verdict_evaluator_last_run_failures", help: "Experiments whose evaluation failed in the evaluator's latest pass", registers: r }),
-    decisions: new Counter({ name: "verdict_decisions_total", help: "Decisions stored (evaluator and on-demand evaluations), by recommendation", labelNames: ["recommendation"], registers: r }),
+    decisions: new Counter({ name: "verdict_decisions_total", help: "Evaluations (evaluator and on-demand), by the recommendation they reached", labelNames: ["recommendation"], registers: r }),
     experimentInfo: new Gauge({ name: "verdict_experiment_info", help: "1 per experiment that is not a draft, with its status and strategy", labelNames: ["experiment", "status", "strategy", "automation"], registers: r }),
     exposure: new Gauge({ name: "verdict_experiment_exposure_percent", help: "Current stage: share of units in the rollout (canary stage, rolling share, toggle percentage)", labelNames: ["experiment"], registers: r }),
     recommendation: new Gauge({
@@ -51,7 +51,7 @@ function build() {
       registers: r,
     }),
     reason: new Gauge({ name: "verdict_experiment_reason", help: "Reason codes of the latest decision (1 each)", labelNames: ["experiment", "code"], registers: r }),
-    evaluatedAt: new Gauge({ name: "verdict_experiment_last_evaluated_timestamp_seconds", help: "When the latest decision was made", labelNames: ["experiment"], registers: r }),
+    evaluatedAt: new Gauge({ name: "verdict_experiment_last_evaluated_timestamp_seconds", help: "When the experiment was last evaluated (its latest decision reached again or changed)", labelNames: ["experiment"], registers: r }),
     exposures: new Gauge({ name: "verdict_experiment_exposures", help: "Exposed units per variant in the latest decision's inputs", labelNames: ["experiment", "variant"], registers: r }),
     metricValue: new Gauge({
       name: "verdict_experiment_metric_value",

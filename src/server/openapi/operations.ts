@@ -88,7 +88,7 @@ registerOperations(
   {
     method: "get",
     path: "/api/v1/experiments/{key}/results",
-    summary: "Exposures, SRM, per-metric effects with intervals, fixed-horizon and always-valid p-values, CUPED, time series",
+    summary: "Exposures, SRM, per-metric effects with intervals, fixed-horizon and always-valid p-values, CUPED, time series; for a toggle with holdback 0 (no comparison group) beforeAfter: the on users before vs after they got it, paired per user, labelled \"before/after (not randomised)\" with its caveat (null otherwise)",
     access: "viewer",
     tag: "results",
     params: key,
@@ -171,14 +171,14 @@ registerOperations(
   {
     method: "post",
     path: "/api/v1/experiments/{key}/evaluate",
-    summary: "Evaluate now: store a promote / hold / rollback decision with reasons and act on it per the automation mode",
+    summary: "Evaluate now: a promote / hold / rollback decision with reasons, acted on per the automation mode; stored as a new decision when it changed, else the latest decision is refreshed (evidence, lastEvaluatedAt, evaluations + 1)",
     access: "release_manager",
     tag: "decisions",
     params: key,
     responses: { 200: "The decision (with inputs and parameters)", 409: "Not running or paused" },
   },
-  { method: "get", path: "/api/v1/experiments/{key}/decision", summary: "The latest decision: recommendation, reasons, stage, evaluatedAt, trigger (timer / events / manual), inputs", access: "viewer", tag: "decisions", params: key, responses: { 200: "OK", 404: "Unknown key or never evaluated" } },
-  { method: "get", path: "/api/v1/decisions", summary: "Decisions across experiments, newest first", access: "viewer", tag: "decisions", query: ListDecisionsQuery },
+  { method: "get", path: "/api/v1/experiments/{key}/decision", summary: "The latest decision: recommendation, reasons, stage, evaluatedAt (when first reached), lastEvaluatedAt and evaluations (the latest evaluation that reached it again, whose inputs and evidence it carries), trigger (timer / events / manual), inputs", access: "viewer", tag: "decisions", params: key, responses: { 200: "OK", 404: "Unknown key or never evaluated" } },
+  { method: "get", path: "/api/v1/decisions", summary: "Decisions across experiments, newest first (by evaluatedAt): a row per change of decision, each with lastEvaluatedAt and evaluations", access: "viewer", tag: "decisions", query: ListDecisionsQuery },
   {
     method: "post",
     path: "/api/v1/experiments/{key}/promote",

@@ -10,6 +10,8 @@ import { builtInMetrics, metricDefinition, type Direction, type MetricDefinition
 import { checkSrm, planSrm, type SrmCheck } from "@/server/evidence/srm";
 import { getMetricSummaries, PRE_PERIOD_MS } from "@/server/evidence/summaries";
 import { bucketSpec, buildSeries, type SeriesPoint } from "./timeseries";
+import { loadBeforeAfter } from "@/server/decisions/before-after";
+import { beforeAfterView, type BeforeAfterView } from "@/server/decisions/toggle";
 
 export type MetricRole = "primary" | "secondary" | "guardrail" | "other";
 
@@ -59,6 +61,9 @@ export interface Results {
   metrics: MetricResult[];
   timeseries: { granularity: "hour" | "day"; metric: string; buckets: SeriesPoint[] };
   histogram: { unit: "ms"; variants: Record<string, { fromMs: number; toMs: number | null; count: number }[]> } | null;
+  /** toggle with holdback 0 (no comparison group): the "on" users before vs after they got it, paired
+   *  per user, labelled and with its caveat (not randomised); null otherwise */
+  beforeAfter: BeforeAfterView | null;
 }
 
 export function metricsOf(e: Pick<Experiment, "metrics">): { def: MetricDefinition; role: MetricRole }[] {
@@ -92,6 +97,7 @@ export async function computeResults(e: Experiment, now: number): Promise<Result
     buckets,
     seriesMetric: primary && primary.kind !== "percentile" ? primary.name : null,
   });
+  const beforeAfter = await loadBeforeAfter(e, new Date(now));
   const alpha = e.metrics.alpha;
   const control = e.control;
   const treatments = summaries.variants.filter((v) => v !== control);
@@ -159,5 +165,6 @@ export async function computeResults(e: Experiment, now: number): Promise<Result
     metrics: results,
     timeseries: { granularity: buckets.granularity, metric: e.metrics.primary, buckets: buildSeries(summaries, primary, control, alpha) },
     histogram: summaries.histogram ? { unit: "ms", variants: summaries.histogram } : null,
+    beforeAfter: beforeAfter ? beforeAfterView(beforeAfter) : null,
   };
 }

@@ -20,7 +20,7 @@ export default async function DecisionsPage({ searchParams }: { searchParams: Pr
   return (
     <div className="space-y-4">
       <h1 className="text-2xl font-semibold">Decisions</h1>
-      <p className="text-sm text-slate-600 dark:text-slate-400">Every evaluation of every running experiment, newest first, with the action taken.</p>
+      <p className="text-sm text-slate-600 dark:text-slate-400">Every decision of every running experiment, newest first, with the action taken. A decision is recorded when it changes; evaluations that reach it again only move its “last evaluated” time.</p>
       <form className="flex flex-wrap items-end gap-3" aria-label="Filter decisions">
         <div>
           <label htmlFor="experiment" className="block text-xs font-medium text-slate-500">
@@ -46,11 +46,15 @@ export default async function DecisionsPage({ searchParams }: { searchParams: Pr
           <p>The evaluator runs every running experiment on an interval and records a PROMOTE, HOLD or ROLLBACK recommendation here, with its reasons. Start an experiment and send events to see the first one.</p>
         </EmptyState>
       ) : (
-        <DataTable testId="decisions-table" columns={["When", "Experiment", "Recommendation", "Stage", "Reasons", "Action"]}>
+        <DataTable testId="decisions-table" columns={["When", "Last evaluated", "Experiment", "Recommendation", "Stage", "Reasons", "Action"]}>
           {feed.map((d) => (
             <tr key={d.id ?? `${d.experimentKey}-${d.evaluatedAt}`}>
               <td className="whitespace-nowrap" title={formatWhen(d.evaluatedAt)}>
                 {ago(d.evaluatedAt)}
+              </td>
+              <td className="whitespace-nowrap" title={`${formatWhen(d.lastEvaluatedAt)}; ${d.evaluations} evaluation${d.evaluations === 1 ? "" : "s"}`}>
+                {ago(d.lastEvaluatedAt)}
+                {d.evaluations > 1 && <span className="text-slate-500"> ({d.evaluations}×)</span>}
               </td>
               <td>
                 <Link href={`/experiments/${d.experimentKey}`} className="text-sky-700 hover:underline dark:text-sky-400">
