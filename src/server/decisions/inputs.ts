@@ -4,8 +4,8 @@
 // previous decision.
 import { chQuery } from "@/db/clickhouse/client";
 import type { Experiment } from "@/server/experiments/types";
-import { metricDefinition } from "@/server/evidence/metrics";
-import { getMetricSummaries, type ArmStats as ResultsArmStats } from "@/server/evidence/summaries";
+import { countServed } from "@/server/monitoring/served";
+import { getMetricSummaries, metricDefinition, type ArmStats as ResultsArmStats } from "@/server/evidence";
 import { loadBakeInputs } from "./bake";
 import { loadBeforeAfter } from "./before-after";
 import { INSTANCE_LOAD_TIMES_SQL } from "./instances.sql";
@@ -36,6 +36,7 @@ export async function loadDecisionInputs(e: Experiment, params: DecisionParamete
   const stageStartedAt = e.state.stageStartedAt ?? e.startedAt;
   const names = metricsNeeded(params);
   const summaries = await getMetricSummaries({ experiment: e, metrics: names, cohortFrom: stageStartedAt ? Date.parse(stageStartedAt) : 0 });
+  countServed(summaries.served);
   const metrics: Record<string, MetricInput> = {};
   for (const name of names) {
     const def = metricDefinition(name);

@@ -4,7 +4,7 @@
 import { DEFAULT_SEQUENTIAL_TUNING } from "@analysis";
 import { bakeMinutes, defaultSafetyRollout, toggleHoldback, verificationShare } from "@/server/experiments/defaults";
 import type { Experiment } from "@/server/experiments/types";
-import { planSrm, SRM_MIN_PER_ARM } from "@/server/evidence/srm";
+import { planSrm, SRM_MIN_PER_ARM } from "@/server/evidence";
 import type { DecisionParameters, ResolvedGuardrail } from "./types";
 
 interface GuardrailDefault {

@@ -2,34 +2,7 @@
 // name. A name that is not registered is a custom `metric` event of that name (mean per exposed
 // user, higher is better), so an experiment can reference business metrics without code changes.
 
-/** How the per-user summary statistics of a metric are tested (analysis/ function in brackets). */
-export type MetricKind =
-  | "proportion" // share of exposed users with ≥ 1 event (twoProportionTest)
-  | "mean" // per-user value over exposed users (welchTTest), or over a subset such as raters
-  | "ratio" // Σ numerator / Σ denominator over users (ratioTest, delta method)
-  | "percentile"; // clustered percentile of page views (percentileTest)
-
-export type Direction = "higher_is_better" | "lower_is_better";
-
-/** Which per-user aggregate of the shared query a metric reads (evidence/summaries.sql.ts). */
-export type MetricSource =
-  | { family: "engagement"; field: "rate" | "count" }
-  | { family: "errors" }
-  | { family: "page_load"; level?: number }
-  | { family: "feedback" }
-  | { family: "custom"; name: string };
-
-export interface MetricDefinition {
-  name: string;
-  label: string;
-  kind: MetricKind;
-  direction: Direction;
-  source: MetricSource;
-  unit?: "ms" | "share" | "count" | "score";
-  /** pre-exposure values of the same metric per user can serve as CUPED covariate */
-  cuped: boolean;
-  description: string;
-}
+import type { MetricDefinition } from "./types";
 
 const BUILT_IN: MetricDefinition[] = [
   {
