@@ -2,9 +2,8 @@
 // conversion to the API's request body (src/server/experiments/schemas.ts is the contract).
 import { DEFAULT_BAKE_MINUTES, DEFAULT_BATCH_SIZE, DEFAULT_CANARY_STAGES, DEFAULT_TOGGLE_HOLDBACK, defaultSafetyRollout, defaultVariants } from "@/server/experiments/defaults";
 import type { Experiment } from "@/server/experiments/types";
-import type { RuleInput } from "@/server/experiments/schemas";
+import type { Rule, Strategy } from "@/sdk/types";
 
-export type Strategy = Experiment["strategy"];
 export type Automation = Experiment["automation"];
 
 export const STRATEGY_INFO: Record<Strategy, { label: string; help: string }> = {
@@ -168,7 +167,7 @@ export function fromExperiment(e: Experiment): FormState {
   };
 }
 
-function flattenTargeting(rule: RuleInput | null): { match: "all" | "any"; conditions: Condition[] } | null {
+function flattenTargeting(rule: Rule | null): { match: "all" | "any"; conditions: Condition[] } | null {
   if (!rule) return { match: "all", conditions: [] };
   const leaves = "all" in rule ? rule.all : "any" in rule ? rule.any : [rule];
   const conditions: Condition[] = [];
@@ -193,18 +192,18 @@ function list(v: string): string[] {
     .filter(Boolean);
 }
 
-function conditionRule(c: Condition): RuleInput {
+function conditionRule(c: Condition): Rule {
   if (c.op === "in" || c.op === "not_in") return { attribute: c.attribute, op: c.op, values: list(c.value) };
   if (c.op === "gt" || c.op === "gte" || c.op === "lt" || c.op === "lte") return { attribute: c.attribute, op: c.op, value: num(c.value) ?? NaN };
   if (c.op === "eq" || c.op === "neq") return { attribute: c.attribute, op: c.op, value: c.value === "true" ? true : c.value === "false" ? false : c.value };
-  return { attribute: c.attribute, op: c.op, value: c.value } as RuleInput;
+  return { attribute: c.attribute, op: c.op, value: c.value } as Rule;
 }
 
-export function targetingOf(s: FormState): RuleInput | null | "invalid-json" {
+export function targetingOf(s: FormState): Rule | null | "invalid-json" {
   if (s.targetingJson !== null) {
     if (!s.targetingJson.trim()) return null;
     try {
-      return JSON.parse(s.targetingJson) as RuleInput;
+      return JSON.parse(s.targetingJson) as Rule;
     } catch {
       return "invalid-json";
     }

@@ -50,6 +50,16 @@ export type ArmStats =
   | { kind: "ratio"; ratio: Ratio }
   | { kind: "percentile"; quantile: QuantileSummary | null; views: number };
 
+/**
+ * One arm's statistics flattened into the analysis input shape (kind + the shape's fields, no CUPED
+ * sums): what the decision engine reads and stores with every decision (./arm-input.ts makes it).
+ */
+export type ArmInput =
+  | ({ kind: "proportion" } & Proportion)
+  | ({ kind: "mean" } & Mean)
+  | ({ kind: "ratio" } & Ratio)
+  | ({ kind: "percentile" } & QuantileSummary);
+
 /** Time buckets of a series: `count` buckets of `width` ms from `origin` (ms). */
 export interface BucketSpec {
   origin: number;
