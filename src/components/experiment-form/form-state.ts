@@ -1,6 +1,8 @@
 // The create/edit form's state, the per-strategy defaults a release manager would pick, and the
 // conversion to the API's request body (src/server/experiments/schemas.ts is the contract).
 import { DEFAULT_BAKE_MINUTES, DEFAULT_BATCH_SIZE, DEFAULT_CANARY_STAGES, DEFAULT_TOGGLE_HOLDBACK, defaultSafetyRollout, defaultVariants } from "@/server/experiments/defaults";
+// the registry file itself (pure data), not @/server/evidence, whose index would bring the ClickHouse client into the browser bundle
+import { builtInMetrics } from "@/server/evidence/metrics";
 import type { Experiment } from "@/server/experiments/types";
 import type { Rule, Strategy } from "@/sdk/types";
 
@@ -66,7 +68,10 @@ export interface FormState {
   rerandomize: boolean;
 }
 
-export const METRIC_OPTIONS = ["engagement_rate", "engagement_per_user", "error_rate", "page_load_time", "page_load_p95", "feedback_score"];
+/** The built-in metrics the form suggests, with a guardrail's defaults on each (when it has its own). */
+export const METRIC_OPTIONS = builtInMetrics()
+  .filter((m) => m.offered)
+  .map((m) => ({ name: m.name, guardrail: m.guardrail ?? null }));
 
 const DEFAULT_GUARDRAILS: GuardrailRow[] = ["error_rate", "page_load_time", "page_load_p95", "feedback_score"].map((metric) => ({ metric, tolerance: "", promotionMargin: "", limit: "" }));
 

@@ -41,6 +41,10 @@ export interface MetricDefinition {
   /** pre-exposure values of the same metric per user can serve as CUPED covariate */
   cuped: boolean;
   description: string;
+  /** a guardrail's defaults on this metric (decisions/parameters.ts); absent: may not get worse, promotion rules out −5 % */
+  guardrail?: GuardrailDefault;
+  /** suggested in the experiment form's metric list */
+  offered?: boolean;
 }
 
 /** Per-arm summary statistics of one metric, as the engine returns them. */

@@ -57,8 +57,6 @@ export const VariantSchema = z.object({
   description: text().max(500).optional(),
 });
 
-export const GUARDRAIL_METRICS = ["error_rate", "page_load_time", "page_load_p95", "feedback_score", "engagement_rate", "engagement_per_user"] as const;
-
 export const GuardrailSchema = z.object({
   metric: text().min(1).max(100),
   /** harm tolerated before a rollback, relative to control (0.05 = +5 %) or absolute when `absolute` */
