@@ -82,7 +82,7 @@ export async function run(opts: { users?: number; events?: number; repeats?: num
   const { startExperiment } = await import("../src/server/experiments/lifecycle");
   const { CreateExperimentSchema } = await import("../src/server/experiments/schemas");
   const { getResults } = await import("../src/server/results/get");
-  const { REFRESH_OVERLAP_MS } = await import("../src/server/evidence/rollup");
+  const { REFRESH_OVERLAP_MS } = await import("../src/server/evidence");
   try {
     await boot({ background: false });
     const key = "bench-results";

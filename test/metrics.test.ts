@@ -8,6 +8,7 @@ import { chQuery } from "@/db/clickhouse/client";
 import { SYSTEM } from "@/server/auth/principal";
 import { runEvaluatorTick } from "@/server/decisions/loop";
 import { createApiKey } from "@/server/keys/create";
+import { getResults } from "@/server/results/get";
 import { runSimulation } from "@/simulator";
 import { call, setupStores, TEST_CLIENT_KEY } from "./helpers/app";
 import { createRunning, evaluateNow, transport } from "./helpers/rollouts";
@@ -68,10 +69,18 @@ describe("GET /api/metrics", () => {
   it("exposes the current recommendation and the guardrail values per experiment and variant, feedback included", async () => {
     await createRunning({ key: "monitored", name: "Monitored canary", strategy: "canary", automation: "manual", rollout: { stages: [50, 100], minExposuresPerArm: 100, minDurationMinutes: 0 } });
     await runSimulation({ transport: transport(), experiment: "monitored", users: 1500, seed: 5, userPrefix: "mon-", profile: { feedbackProbability: 0.3 }, effects: { treatment: { errorRate: 3 } } });
+    const before = await scrape();
     const decision = await evaluateNow("monitored");
     const tick = await runEvaluatorTick();
     expect(tick.evaluated.map((e) => e.key)).toContain("monitored");
     const text = await scrape();
+    // the evaluations count how their summaries were served: the first one built the rollup
+    const served = (t: string) => ["stored", "rollup", "events"].reduce((a, s) => a + (sample(t, "verdict_results_summaries_total", `source="${s}"`) ?? 0), 0);
+    expect(served(text) - served(before)).toBeGreaterThanOrEqual(2);
+    expect((sample(text, "verdict_results_rollup_refreshes_total", 'kind="full"') ?? 0) - (sample(before, "verdict_results_rollup_refreshes_total", 'kind="full"') ?? 0)).toBeGreaterThanOrEqual(1);
+    // and so does a results request
+    await getResults({ key: "monitored" });
+    expect(served(await scrape()) - served(text)).toBe(1);
     const rec = decision.recommendation as string;
     for (const r of ["promote", "hold", "rollback"]) {
       expect(sample(text, "verdict_experiment_recommendation", `experiment="monitored",recommendation="${r}"`), r).toBe(r === rec ? 1 : 0);

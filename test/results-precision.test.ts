@@ -8,8 +8,7 @@ import { createExperiment } from "@/server/experiments/create";
 import { startExperiment } from "@/server/experiments/lifecycle";
 import { CreateExperimentSchema } from "@/server/experiments/schemas";
 import { compareArms } from "@/server/results/compare";
-import { getMetricSummaries } from "@/server/evidence/summaries";
-import type { SummariesSource } from "@/server/evidence/summaries.sql";
+import { getMetricSummaries, type SummariesSource } from "@/server/evidence";
 import { mulberry32, normalSource } from "../analysis/testing/random";
 import { setupStores } from "./helpers/app";
 

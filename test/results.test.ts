@@ -11,7 +11,7 @@ import { SYSTEM } from "@/server/auth/principal";
 import { createExperiment } from "@/server/experiments/create";
 import { pauseExperiment, startExperiment } from "@/server/experiments/lifecycle";
 import { CreateExperimentSchema } from "@/server/experiments/schemas";
-import { getMetricSummaries } from "@/server/evidence/summaries";
+import { getMetricSummaries } from "@/server/evidence";
 import { mulberry32, normalSource } from "../analysis/testing/random";
 import { call, setupStores, TEST_CLIENT_KEY } from "./helpers/app";
 

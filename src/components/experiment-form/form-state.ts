@@ -1,10 +1,11 @@
 // The create/edit form's state, the per-strategy defaults a release manager would pick, and the
 // conversion to the API's request body (src/server/experiments/schemas.ts is the contract).
 import { DEFAULT_BAKE_MINUTES, DEFAULT_BATCH_SIZE, DEFAULT_CANARY_STAGES, DEFAULT_TOGGLE_HOLDBACK, defaultSafetyRollout, defaultVariants } from "@/server/experiments/defaults";
+// the registry file itself (pure data), not @/server/evidence, whose index would bring the ClickHouse client into the browser bundle
+import { builtInMetrics } from "@/server/evidence/metrics";
 import type { Experiment } from "@/server/experiments/types";
-import type { RuleInput } from "@/server/experiments/schemas";
+import type { Rule, Strategy } from "@/sdk/types";
 
-export type Strategy = Experiment["strategy"];
 export type Automation = Experiment["automation"];
 
 export const STRATEGY_INFO: Record<Strategy, { label: string; help: string }> = {
@@ -67,7 +68,10 @@ export interface FormState {
   rerandomize: boolean;
 }
 
-export const METRIC_OPTIONS = ["engagement_rate", "engagement_per_user", "error_rate", "page_load_time", "page_load_p95", "feedback_score"];
+/** The built-in metrics the form suggests, with a guardrail's defaults on each (when it has its own). */
+export const METRIC_OPTIONS = builtInMetrics()
+  .filter((m) => m.offered)
+  .map((m) => ({ name: m.name, guardrail: m.guardrail ?? null }));
 
 const DEFAULT_GUARDRAILS: GuardrailRow[] = ["error_rate", "page_load_time", "page_load_p95", "feedback_score"].map((metric) => ({ metric, tolerance: "", promotionMargin: "", limit: "" }));
 
@@ -168,7 +172,7 @@ export function fromExperiment(e: Experiment): FormState {
   };
 }
 
-function flattenTargeting(rule: RuleInput | null): { match: "all" | "any"; conditions: Condition[] } | null {
+function flattenTargeting(rule: Rule | null): { match: "all" | "any"; conditions: Condition[] } | null {
   if (!rule) return { match: "all", conditions: [] };
   const leaves = "all" in rule ? rule.all : "any" in rule ? rule.any : [rule];
   const conditions: Condition[] = [];
@@ -193,18 +197,18 @@ function list(v: string): string[] {
     .filter(Boolean);
 }
 
-function conditionRule(c: Condition): RuleInput {
+function conditionRule(c: Condition): Rule {
   if (c.op === "in" || c.op === "not_in") return { attribute: c.attribute, op: c.op, values: list(c.value) };
   if (c.op === "gt" || c.op === "gte" || c.op === "lt" || c.op === "lte") return { attribute: c.attribute, op: c.op, value: num(c.value) ?? NaN };
   if (c.op === "eq" || c.op === "neq") return { attribute: c.attribute, op: c.op, value: c.value === "true" ? true : c.value === "false" ? false : c.value };
-  return { attribute: c.attribute, op: c.op, value: c.value } as RuleInput;
+  return { attribute: c.attribute, op: c.op, value: c.value } as Rule;
 }
 
-export function targetingOf(s: FormState): RuleInput | null | "invalid-json" {
+export function targetingOf(s: FormState): Rule | null | "invalid-json" {
   if (s.targetingJson !== null) {
     if (!s.targetingJson.trim()) return null;
     try {
-      return JSON.parse(s.targetingJson) as RuleInput;
+      return JSON.parse(s.targetingJson) as Rule;
     } catch {
       return "invalid-json";
     }

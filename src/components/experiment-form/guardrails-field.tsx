@@ -3,12 +3,13 @@ import { FieldErrors, invalidProps } from "./field";
 import { METRIC_OPTIONS, type FormState, type GuardrailRow } from "./form-state";
 import { buttonClass, inputClass } from "../ui/styles";
 
-const DEFAULTS: Record<string, string> = {
-  error_rate: "tolerance 0, margin 0.2",
-  page_load_time: "tolerance 0.05, margin 0.05",
-  page_load_p95: "tolerance 0.05, margin 0.05",
-  feedback_score: "tolerance 0.1 pt, margin 0.2 pt",
-};
+/** The defaults a guardrail row falls back to, e.g. "tolerance 0.1 pt, margin 0.2 pt" (pt: absolute). */
+const DEFAULTS: Record<string, string> = Object.fromEntries(
+  METRIC_OPTIONS.flatMap(({ name, guardrail: d }) => {
+    const pt = d?.toleranceType === "absolute" ? " pt" : "";
+    return d ? [[name, `tolerance ${d.tolerance}${pt}, margin ${d.promotionMargin}${pt}`]] : [];
+  }),
+);
 
 export function GuardrailsField({ state, set, errors }: { state: FormState; set: (s: Partial<FormState>) => void; errors: Record<string, string[]> }) {
   const update = (i: number, patch: Partial<GuardrailRow>) => set({ guardrails: state.guardrails.map((g, j) => (j === i ? { ...g, ...patch } : g)) });
@@ -41,8 +42,8 @@ export function GuardrailsField({ state, set, errors }: { state: FormState; set:
         Harm tolerated before a rollback (relative to control: 0.05 = +5 %), the harm a promotion must rule out, and an optional absolute limit on the treatment (e.g. error rate 0.02). Empty: the default.
       </p>
       <datalist id="metric-options">
-        {METRIC_OPTIONS.map((m) => (
-          <option key={m} value={m} />
+        {METRIC_OPTIONS.map(({ name }) => (
+          <option key={name} value={name} />
         ))}
       </datalist>
       <div className="overflow-x-auto">

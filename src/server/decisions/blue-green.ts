@@ -8,18 +8,20 @@
 // switches back to the previous side (still deployed: that is what the bake keeps it for).
 // Argo Rollouts' pre/post-promotion analysis checks fixed thresholds; these are statistical tests.
 import { adjustPValues, sequentialFromEstimate } from "@analysis";
+import { metricDefinition } from "@/server/evidence";
+import { BAKE_METRICS } from "./bake.sql";
 import type { Decision, DecisionInputs, DecisionParameters, PairedSums, Reason, TestResult } from "./types";
 
 const MINUTE = 60_000;
 /** the guardrails a bake can pair per user (bake.sql.ts); both are lower-is-better */
-const PAIRED = new Set(["error_rate", "page_load_time"]);
+const PAIRED = new Set<string>(BAKE_METRICS);
 
 export const SEASONALITY_CAVEAT =
   "before/after on the same users is not randomised: anything else that changed around the switch (time of day, a campaign, an incident elsewhere) reads as an effect; the baseline is the traffic just before the switch to keep that small";
 
 const pct = (x: number) => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)} %`;
 const pv = (p: number) => (p < 1e-4 ? p.toExponential(1) : p.toFixed(4));
-const show = (metric: string, x: number) => (metric === "error_rate" ? `${(x * 100).toFixed(2)} %` : `${x.toFixed(0)} ms`);
+const show = (metric: string, x: number) => (metricDefinition(metric)?.unit === "share" ? `${(x * 100).toFixed(2)} %` : `${x.toFixed(0)} ms`);
 
 export interface Paired {
   n: number;

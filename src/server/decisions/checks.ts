@@ -15,6 +15,7 @@ import {
   type ArmEstimate,
   type Contrast,
 } from "./estimates";
+import type { Direction } from "@/server/evidence";
 import type { DecisionInputs, DecisionParameters, Reason, ResolvedGuardrail, TestResult } from "./types";
 
 export interface Ctx {
@@ -56,7 +57,7 @@ function armProblemReason(problem: string, metric: string, variant: string, n: n
 }
 
 /** Both arms' estimates, or the hold reason why the comparison cannot run. */
-export function pairFor(ctx: Ctx, metric: string, variant: string): { base: ArmEstimate; cand: ArmEstimate; direction: "higher_is_better" | "lower_is_better" } | Reason {
+export function pairFor(ctx: Ctx, metric: string, variant: string): { base: ArmEstimate; cand: ArmEstimate; direction: Direction } | Reason {
   const m = ctx.inputs.metrics[metric];
   if (!m) return armProblemReason("empty_arm", metric, ctx.baseline, 0);
   const base = armEstimate(m.arms[ctx.baseline]);

@@ -6,7 +6,8 @@
 // sequentialFromEstimate (always valid under continuous monitoring). This is Fieller's approach
 // and avoids the delta method on a ratio of means.
 import { proportionToMean, quantileInterval, ratioEstimate, sequentialFromEstimate, sequentialSampleSize, summarizeMean } from "@analysis";
-import type { ArmStats, Direction, ResolvedGuardrail } from "./types";
+import type { ArmInput, Direction } from "@/server/evidence";
+import type { ResolvedGuardrail } from "./types";
 
 export interface ArmEstimate {
   n: number;
@@ -18,7 +19,7 @@ export interface ArmEstimate {
 export type ArmProblem = "empty_arm" | "zero_denominator" | "insufficient_data";
 
 /** The arm's value and the variance of that estimate, or why it has none. */
-export function armEstimate(stats: ArmStats | undefined): ArmEstimate | ArmProblem {
+export function armEstimate(stats: ArmInput | undefined): ArmEstimate | ArmProblem {
   if (!stats) return "empty_arm";
   switch (stats.kind) {
     case "proportion":

@@ -4,25 +4,12 @@
 // previous decision.
 import { chQuery } from "@/db/clickhouse/client";
 import type { Experiment } from "@/server/experiments/types";
-import { metricDefinition } from "@/server/evidence/metrics";
-import { getMetricSummaries, type ArmStats as ResultsArmStats } from "@/server/evidence/summaries";
+import { countServed } from "@/server/monitoring/served";
+import { armInput, getMetricSummaries, metricDefinition, type ArmInput } from "@/server/evidence";
 import { loadBakeInputs } from "./bake";
 import { loadBeforeAfter } from "./before-after";
 import { INSTANCE_LOAD_TIMES_SQL } from "./instances.sql";
-import type { ArmStats, DecisionInputs, DecisionParameters, MetricInput } from "./types";
-
-function toArm(s: ResultsArmStats): ArmStats | null {
-  switch (s.kind) {
-    case "proportion":
-      return { kind: "proportion", ...s.proportion };
-    case "mean":
-      return { kind: "mean", ...s.mean };
-    case "ratio":
-      return { kind: "ratio", ...s.ratio };
-    case "percentile":
-      return s.quantile ? { kind: "percentile", ...s.quantile } : null;
-  }
-}
+import type { DecisionInputs, DecisionParameters, MetricInput } from "./types";
 
 /** Metrics the decision needs: the guardrails, the A/B primary, and requests for rolling gates. */
 export function metricsNeeded(params: DecisionParameters): string[] {
@@ -36,12 +23,13 @@ export async function loadDecisionInputs(e: Experiment, params: DecisionParamete
   const stageStartedAt = e.state.stageStartedAt ?? e.startedAt;
   const names = metricsNeeded(params);
   const summaries = await getMetricSummaries({ experiment: e, metrics: names, cohortFrom: stageStartedAt ? Date.parse(stageStartedAt) : 0 });
+  countServed(summaries.served);
   const metrics: Record<string, MetricInput> = {};
   for (const name of names) {
     const def = metricDefinition(name);
-    const arms: Record<string, ArmStats> = {};
+    const arms: Record<string, ArmInput> = {};
     for (const [variant, stats] of Object.entries(summaries.metrics[name] ?? {})) {
-      const arm = toArm(stats);
+      const arm = armInput(stats);
       if (arm) arms[variant] = arm;
     }
     if (def) metrics[name] = { direction: def.direction, arms };

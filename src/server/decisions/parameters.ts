@@ -4,24 +4,11 @@
 import { DEFAULT_SEQUENTIAL_TUNING } from "@analysis";
 import { bakeMinutes, defaultSafetyRollout, toggleHoldback, verificationShare } from "@/server/experiments/defaults";
 import type { Experiment } from "@/server/experiments/types";
-import { planSrm, SRM_MIN_PER_ARM } from "@/server/evidence/srm";
+import { metricDefinition, planSrm, SRM_MIN_PER_ARM, type GuardrailDefault } from "@/server/evidence";
 import type { DecisionParameters, ResolvedGuardrail } from "./types";
 
-interface GuardrailDefault {
-  tolerance: number;
-  promotionMargin: number;
-  toleranceType: "relative" | "absolute";
-}
-
-/** Issue 6 defaults: error rate may not rise (promotion rules out +20 %), load time ±5 %, feedback −0.1 / −0.2 points. */
-export const GUARDRAIL_DEFAULTS: Record<string, GuardrailDefault> = {
-  error_rate: { tolerance: 0, promotionMargin: 0.2, toleranceType: "relative" },
-  page_load_time: { tolerance: 0.05, promotionMargin: 0.05, toleranceType: "relative" },
-  page_load_p50: { tolerance: 0.05, promotionMargin: 0.05, toleranceType: "relative" },
-  page_load_p95: { tolerance: 0.05, promotionMargin: 0.05, toleranceType: "relative" },
-  page_load_p99: { tolerance: 0.05, promotionMargin: 0.05, toleranceType: "relative" },
-  feedback_score: { tolerance: 0.1, promotionMargin: 0.2, toleranceType: "absolute" },
-};
+// A metric's own guardrail defaults are in the metric registry (evidence/metrics.ts: issue 6's error
+// rate, load times and feedback score).
 /** Any other guardrail (engagement, custom metrics): may not get worse; promotion rules out −5 %. */
 export const OTHER_GUARDRAIL_DEFAULT: GuardrailDefault = { tolerance: 0, promotionMargin: 0.05, toleranceType: "relative" };
 
@@ -31,7 +18,7 @@ export const MIN_UNITS_FOR_TESTS = 30;
 type GuardrailConfig = Experiment["metrics"]["guardrails"][number];
 
 export function resolveGuardrail(g: GuardrailConfig): ResolvedGuardrail {
-  const base = GUARDRAIL_DEFAULTS[g.metric] ?? OTHER_GUARDRAIL_DEFAULT;
+  const base = metricDefinition(g.metric)?.guardrail ?? OTHER_GUARDRAIL_DEFAULT;
   const toleranceType = g.absolute === undefined ? base.toleranceType : g.absolute ? "absolute" : "relative";
   // The default numbers are only meaningful in their own unit: switching unit without numbers means 0.
   const sameUnit = toleranceType === base.toleranceType;

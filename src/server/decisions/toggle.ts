@@ -6,6 +6,7 @@
 // the limits is a before/after view of the same users (inputs.beforeAfter, ./before-after.sql.ts),
 // labelled as such, with its caveat, and never judged: it is not randomised.
 import { adjustPValues, sequentialFromEstimate } from "@analysis";
+import { metricDefinition } from "@/server/evidence";
 import { paired } from "./blue-green";
 import { armEstimate, harmSign } from "./estimates";
 import type { BeforeAfterInputs, Decision, DecisionInputs, DecisionParameters, Reason, TestResult } from "./types";
@@ -47,7 +48,10 @@ export function beforeAfterView(b: BeforeAfterInputs): BeforeAfterView {
   return { label: BEFORE_AFTER_LABEL, variant: b.variant, users: b.users, baselineMinutes: b.baselineMinutes, caveat: BEFORE_AFTER_CAVEAT, metrics };
 }
 
-const showValue = (metric: string, x: number) => (metric === "error_rate" ? `${(x * 100).toFixed(2)} %` : metric === "page_load_time" ? `${x.toFixed(0)} ms` : num(x));
+const showValue = (metric: string, x: number) => {
+  const unit = metricDefinition(metric)?.unit;
+  return unit === "share" ? `${(x * 100).toFixed(2)} %` : unit === "ms" ? `${x.toFixed(0)} ms` : num(x);
+};
 
 function beforeAfterText(v: BeforeAfterView): string {
   const shown = v.metrics.filter((m) => m.before !== null && m.after !== null);

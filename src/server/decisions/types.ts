@@ -1,23 +1,15 @@
 // The decision contract: what decide() reads (summary statistics + experiment config + stage timing),
 // the resolved parameters it applies, and what it answers. Inputs and parameters are stored with
 // every decision as JSON, so everything here is plain data (no Dates, no Infinity in stored fields).
-import type { Mean, Proportion, QuantileSummary, Ratio } from "@analysis";
+import type { Strategy } from "@/sdk/types";
+import type { ArmInput, Direction, MetricSummaries } from "@/server/evidence";
 
 export type Recommendation = "promote" | "hold" | "rollback";
-export type Strategy = "ab" | "canary" | "blue_green" | "rolling" | "toggle";
-export type Direction = "higher_is_better" | "lower_is_better";
-
-/** Per-arm summary statistics of one metric, in the analysis library's input shapes. */
-export type ArmStats =
-  | ({ kind: "proportion" } & Proportion)
-  | ({ kind: "mean" } & Mean)
-  | ({ kind: "ratio" } & Ratio)
-  | ({ kind: "percentile" } & QuantileSummary);
 
 export interface MetricInput {
   direction: Direction;
   /** by variant key; a variant without an entry has no data (an empty arm) */
-  arms: Record<string, ArmStats>;
+  arms: Record<string, ArmInput>;
 }
 
 export interface DecisionInputs {
@@ -40,9 +32,9 @@ export interface DecisionInputs {
   startedAt: string | null;
   stageStartedAt: string | null;
   /** analysed units (first exposures, multiple-exposure units excluded) per variant, all stages */
-  exposures: Record<string, number>;
+  exposures: MetricSummaries["exposures"];
   /** units first exposed since the current stage started, per variant */
-  stageExposures: Record<string, number>;
+  stageExposures: MetricSummaries["cohort"];
   metrics: Record<string, MetricInput>;
   /** rolling: one load-time value per instance (its mean), per variant, for the Mann-Whitney test */
   loadTimePerInstance?: Record<string, number[]>;

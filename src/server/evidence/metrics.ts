@@ -1,35 +1,13 @@
 // The metric registry: every metric the results pipeline and the decision engine can ask for, by
 // name. A name that is not registered is a custom `metric` event of that name (mean per exposed
 // user, higher is better), so an experiment can reference business metrics without code changes.
+// A new built-in metric of an existing family is one entry here (README, "Adding a built-in metric").
+import type { GuardrailDefault, MetricDefinition } from "./types";
 
-/** How the per-user summary statistics of a metric are tested (analysis/ function in brackets). */
-export type MetricKind =
-  | "proportion" // share of exposed users with ≥ 1 event (twoProportionTest)
-  | "mean" // per-user value over exposed users (welchTTest), or over a subset such as raters
-  | "ratio" // Σ numerator / Σ denominator over users (ratioTest, delta method)
-  | "percentile"; // clustered percentile of page views (percentileTest)
+export const PERCENTILE_LEVELS = [0.5, 0.95, 0.99] as const;
 
-export type Direction = "higher_is_better" | "lower_is_better";
-
-/** Which per-user aggregate of the shared query a metric reads (evidence/summaries.sql.ts). */
-export type MetricSource =
-  | { family: "engagement"; field: "rate" | "count" }
-  | { family: "errors" }
-  | { family: "page_load"; level?: number }
-  | { family: "feedback" }
-  | { family: "custom"; name: string };
-
-export interface MetricDefinition {
-  name: string;
-  label: string;
-  kind: MetricKind;
-  direction: Direction;
-  source: MetricSource;
-  unit?: "ms" | "share" | "count" | "score";
-  /** pre-exposure values of the same metric per user can serve as CUPED covariate */
-  cuped: boolean;
-  description: string;
-}
+/** Issue 6 guardrail defaults: error rate may not rise (promotion rules out +20 %), load time ±5 %, feedback −0.1 / −0.2 points. */
+const LOAD_TIME_GUARDRAIL: GuardrailDefault = { tolerance: 0.05, promotionMargin: 0.05, toleranceType: "relative" };
 
 const BUILT_IN: MetricDefinition[] = [
   {
@@ -41,6 +19,7 @@ const BUILT_IN: MetricDefinition[] = [
     unit: "share",
     cuped: true,
     description: "Share of exposed users with at least one engagement event at or after their first exposure (users without events count as 0).",
+    offered: true,
   },
   {
     name: "engagement_per_user",
@@ -51,6 +30,7 @@ const BUILT_IN: MetricDefinition[] = [
     unit: "count",
     cuped: true,
     description: "Mean number of engagement events per exposed user.",
+    offered: true,
   },
   {
     name: "error_rate",
@@ -61,6 +41,8 @@ const BUILT_IN: MetricDefinition[] = [
     unit: "share",
     cuped: false,
     description: "Errors per request: Σ errors / Σ requests over users (delta method; a user's requests are not independent).",
+    guardrail: { tolerance: 0, promotionMargin: 0.2, toleranceType: "relative" },
+    offered: true,
   },
   {
     name: "page_load_time",
@@ -71,8 +53,10 @@ const BUILT_IN: MetricDefinition[] = [
     unit: "ms",
     cuped: false,
     description: "Mean load time per page view: Σ load time / Σ page views over users (delta method).",
+    guardrail: LOAD_TIME_GUARDRAIL,
+    offered: true,
   },
-  ...[0.5, 0.95, 0.99].map(
+  ...PERCENTILE_LEVELS.map(
     (level): MetricDefinition => ({
       name: `page_load_p${Math.round(level * 100)}`,
       label: `Page load time p${Math.round(level * 100)}`,
@@ -82,6 +66,8 @@ const BUILT_IN: MetricDefinition[] = [
       unit: "ms",
       cuped: false,
       description: `p${Math.round(level * 100)} of page-view load times, interval clustered by user (Woodruff / Deng et al. 2018).`,
+      guardrail: LOAD_TIME_GUARDRAIL,
+      offered: level === 0.95,
     }),
   ),
   {
@@ -93,12 +79,12 @@ const BUILT_IN: MetricDefinition[] = [
     unit: "score",
     cuped: false,
     description: "Mean rating among users who rated (a user's ratings are averaged first, so each rater counts once).",
+    guardrail: { tolerance: 0.1, promotionMargin: 0.2, toleranceType: "absolute" },
+    offered: true,
   },
 ];
 
 const BY_NAME = new Map(BUILT_IN.map((m) => [m.name, m]));
-
-export const PERCENTILE_LEVELS = [0.5, 0.95, 0.99] as const;
 
 /** Custom metric names are `metric` event names: bounded, no surprises in labels. */
 const CUSTOM_NAME = /^[A-Za-z0-9_.:-]{1,100}$/;

@@ -7,18 +7,10 @@
 // engine (no series) and getResults (series) agree on the rollup's definition and never rebuild it
 // back and forth; changing the primary metric rebuilds the rollup once.
 import type { Experiment } from "@/server/experiments/types";
-import { metricDefinition, type MetricDefinition } from "./metrics";
-import type { BucketSpec } from "./summaries";
-import type { Family, SeriesSpec } from "./summaries.sql";
+import { metricDefinition } from "./metrics";
+import type { BucketSpec, Family, MetricDefinition, RollupSeries, SeriesSpec } from "./types";
 
 const HOUR = 3_600_000;
-
-/** A mean / ratio / rater-mean series kept in the rollup (custom metrics by name). */
-export interface RollupSeries {
-  family: Family;
-  kind: "mean" | "ratio" | "feedback";
-  name?: string;
-}
 
 export type SeriesExperiment = Pick<Experiment, "key"> & { metrics?: Pick<Experiment["metrics"], "primary"> };
 

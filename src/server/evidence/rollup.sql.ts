@@ -7,7 +7,7 @@
 // after the first exposure (post) or in the CUPED window before it (pre). A refresh recomputes
 // whole users, never adds deltas, so a late exposure (earlier first_at, a second variant) or a
 // retried batch simply yields the user's correct row again; the newest version wins.
-import type { RollupSeries } from "./rollup-series";
+import type { RollupSeries } from "./types";
 import { firstExposuresSql } from "./summaries.sql";
 
 /**

@@ -10,7 +10,8 @@
 import { chCommand, chQuery } from "@/db/clickhouse/client";
 import { OPTIMIZE_ROLLUP_SQL, ROLLUP_DEFINITION, ROLLUP_PARTS_SQL, ROLLUP_STATE_SQL, rollupRefreshSql, TOUCHED_ANY_SQL, WRITE_ROLLUP_STATE_SQL } from "./rollup.sql";
 import { processSingleton } from "@/core/process-singleton";
-import { rollupSeriesKey, type RollupSeries } from "./rollup-series";
+import { rollupSeriesKey } from "./rollup-series";
+import type { RollupSeries } from "./types";
 
 export const REFRESH_OVERLAP_MS = 5_000;
 

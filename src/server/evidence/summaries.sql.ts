@@ -21,6 +21,7 @@
 //
 // Values travel only as {name:Type} parameters. The only constants spliced into SQL come from code
 // (quantile levels, histogram bin layout, column lists), never from a request.
+import type { Family, SeriesSpec, SummariesSource } from "./types";
 
 /** Event types read by each metric family. */
 export const FAMILY_TYPES = {
@@ -29,9 +30,7 @@ export const FAMILY_TYPES = {
   page_load: ["page_load"],
   feedback: ["feedback"],
   custom: ["metric"],
-} as const;
-
-export type Family = keyof typeof FAMILY_TYPES;
+} as const satisfies Record<Family, readonly string[]>;
 
 /** Variant hash: 53 bits, so that it survives JSON numbers (64-bit integers arrive as JS numbers). */
 export const VH = (x: string) => `bitShiftRight(cityHash64(${x}), 11)`;
@@ -127,13 +126,6 @@ FROM (
 GROUP BY vh`;
 }
 
-/** Time-series request: cumulative per-bucket summaries of one metric (the primary). */
-export interface SeriesSpec {
-  family: Family;
-  kind: "proportion" | "mean" | "ratio" | "feedback";
-  customIndex?: number;
-}
-
 export interface SummariesSqlOptions {
   families: ReadonlySet<Family>;
   /** number of percentile levels whose per-arm thresholds arrive in {plq} (0: none) */
@@ -195,14 +187,10 @@ function seriesDeltaColumns(s: SeriesSpec, entries: string): { perUser: string[]
   return { perUser: [`${entries} AS s_l`, cum], perVariant };
 }
 
-/**
- * Where the per-user values come from: "events" computes them per request (FINAL events joined
- * to the first exposures, -If aggregates per user); "rollup" reads them from results_user_rollup
- * (./rollup.sql.ts), where they were computed by the same rules for every exposed user. The
- * per-variant aggregates below are the same for both.
- */
-export type SummariesSource = "events" | "rollup";
-
+// Source "events" computes the per-user values per request (FINAL events joined to the first
+// exposures, -If aggregates per user); "rollup" reads them from results_user_rollup
+// (./rollup.sql.ts), where they were computed by the same rules for every exposed user. The
+// per-variant aggregates below are the same for both.
 const EVENT_USER = {
   eng: `countIf(ev.type = 'engagement' AND post)`,
   eng_pre: `countIf(ev.type = 'engagement' AND pre)`,

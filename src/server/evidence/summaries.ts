@@ -4,50 +4,19 @@
 // page-load pass for percentiles), or reuses the per-variant rows stored at the rollup's current
 // watermark (./stored-summaries.ts). Requests the rollup cannot serve (a series of another metric
 // than the primary) run the same statistics as one pass over the raw events instead.
-import type { CupedInput, Mean, Proportion, QuantileSummary, Ratio } from "@analysis";
+import type { QuantileSummary } from "@analysis";
 import { chQuery } from "@/db/clickhouse/client";
 import { AppError } from "@/core/errors";
 import type { Experiment } from "@/server/experiments/types";
-import { monitoring } from "@/server/monitoring/registry";
-import { metricDefinition, type MetricDefinition } from "./metrics";
+import { metricDefinition } from "./metrics";
 import { refreshRollup } from "./rollup";
 import { rollupSeriesOf, rollupServesSeries, seriesOfMetric, type SeriesExperiment } from "./rollup-series";
 import { storedOrComputed, summariesSignature, type Row, type SummaryRows } from "./stored-summaries";
-import { EXPOSURES_SQL, FAMILY_TYPES, HISTOGRAM, MAX_SERIES_BUCKETS, metricSummariesSql, percentilesSql, quantileGrid, VARIANT_NAMES_SQL, type Family, type SeriesSpec, type SummariesSource } from "./summaries.sql";
+import { EXPOSURES_SQL, FAMILY_TYPES, HISTOGRAM, MAX_SERIES_BUCKETS, metricSummariesSql, percentilesSql, quantileGrid, VARIANT_NAMES_SQL } from "./summaries.sql";
+import type { ArmStats, BucketSpec, Family, MetricDefinition, MetricSummaries, SeriesArm, SeriesSpec, Served, SummariesSource } from "./types";
 
 /** CUPED covariate window: the same metric over the 14 days before each user's first exposure. */
 export const PRE_PERIOD_MS = 14 * 24 * 3600 * 1000;
-
-export type ArmStats =
-  | { kind: "proportion"; proportion: Proportion; cuped: CupedInput | null }
-  | { kind: "mean"; mean: Mean; cuped: CupedInput | null }
-  | { kind: "ratio"; ratio: Ratio }
-  | { kind: "percentile"; quantile: QuantileSummary | null; views: number };
-
-export interface BucketSpec {
-  origin: number;
-  width: number;
-  count: number;
-}
-
-export interface SeriesArm {
-  /** exposed units by the end of each bucket (cumulative) */
-  n: number[];
-  /** cumulative sums per bucket: s_sum, s_sq (means), s_ysum, s_ysq, s_xy (ratios), s_n (raters) */
-  sums: Record<string, number[]>;
-}
-
-export interface MetricSummaries {
-  variants: string[];
-  exposures: Record<string, number>;
-  /** units first exposed at or after `cohortFrom` (the SRM cohort) */
-  cohort: Record<string, number>;
-  multipleExposures: number;
-  metrics: Record<string, Record<string, ArmStats>>;
-  /** page-load histogram per variant: counts per bin (bin layout in HISTOGRAM) */
-  histogram: Record<string, { fromMs: number; toMs: number | null; count: number }[]> | null;
-  series: { metric: string | null; buckets: BucketSpec; arms: Record<string, SeriesArm> } | null;
-}
 
 export interface SummariesRequest {
   /** with its primary metric when known: the rollup keeps that metric's series (./rollup-series.ts) */
@@ -111,16 +80,16 @@ export async function getMetricSummaries(req: SummariesRequest): Promise<MetricS
   const query = { families, levels, series, custom, source, params };
   let rows: Row[];
   let percentileRows: Row[];
+  let served: Served;
   if (source === "rollup") {
     const refresh = await refreshRollup(req.experiment.key, PRE_PERIOD_MS, rollupSeries);
-    monitoring().rollupRefreshes.inc({ kind: refresh.kind });
     const at = { experiment: req.experiment.key, signature: summariesSignature(summarySql(query), params), watermark: refresh.watermark };
     const result = req.reuseStored === false ? { ...(await summaryRows(query)), stored: false } : await storedOrComputed(at, () => summaryRows(query));
     ({ rows, percentileRows } = result);
-    monitoring().resultsSummaries.inc({ source: result.stored ? "stored" : "rollup" });
+    served = { source: result.stored ? "stored" : "rollup", refresh: refresh.kind };
   } else {
     ({ rows, percentileRows } = await summaryRows(query));
-    monitoring().resultsSummaries.inc({ source: "events" });
+    served = { source: "events", refresh: null };
   }
   await nameVariants([...rows, ...percentileRows], req.experiment.key);
 
@@ -163,7 +132,19 @@ export async function getMetricSummaries(req: SummariesRequest): Promise<MetricS
           arms: Object.fromEntries(variants.map((v) => [v, seriesArm(metricRows.get(v), exposuresByBucket[v] ?? new Array(buckets.count).fill(0), buckets.count)])),
         }
       : null,
+    served,
   };
+}
+
+/** The summary statistics of a series arm at bucket i (cumulative up to its end), as the series columns hold them; null for percentiles (no series). */
+export function seriesArmStats(def: MetricDefinition, arm: SeriesArm, i: number): ArmStats | null {
+  const s = (k: string) => arm.sums[k]?.[i] ?? 0;
+  const n = arm.n[i] ?? 0;
+  if (def.source.family === "feedback") return { kind: "mean", mean: { n: s("s_n"), sum: s("s_sum"), sumSquares: s("s_sq") }, cuped: null };
+  if (def.kind === "proportion") return { kind: "proportion", proportion: { n, successes: Math.min(s("s_sum"), n) }, cuped: null };
+  if (def.kind === "mean") return { kind: "mean", mean: { n, sum: s("s_sum"), sumSquares: s("s_sq") }, cuped: null };
+  if (def.kind === "ratio") return { kind: "ratio", ratio: { n, sumX: s("s_sum"), sumY: s("s_ysum"), sumX2: s("s_sq"), sumY2: s("s_ysq"), sumXY: s("s_xy") } };
+  return null;
 }
 
 interface SummaryQuery {

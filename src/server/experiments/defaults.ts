@@ -1,7 +1,5 @@
 // Sensible defaults per strategy, as a release manager would set them by hand.
-import type { CreateExperimentInput } from "./schemas";
-
-type Strategy = CreateExperimentInput["strategy"];
+import type { Strategy } from "@/sdk/types";
 
 export const DEFAULT_CANARY_STAGES = [5, 20, 50, 100];
 export const DEFAULT_BATCH_SIZE = 25;

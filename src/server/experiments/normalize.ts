@@ -2,9 +2,8 @@
 // strategy defaults filled in, and cross-field rules checked (every problem listed at once).
 import { AppError } from "@/core/errors";
 import { DEFAULT_BATCH_SIZE, DEFAULT_CANARY_STAGES, defaultVariants } from "./defaults";
+import type { Strategy } from "@/sdk/types";
 import type { Rollout } from "./schemas";
-
-type Strategy = "ab" | "canary" | "blue_green" | "rolling" | "toggle";
 
 interface Definition {
   strategy: Strategy;

@@ -1,5 +1,6 @@
 // The experiment contract: zod schemas validate every write and generate the OpenAPI document.
 import { z } from "zod";
+import type { Rule } from "@/sdk/types";
 import { AUTOMATION_MODES, STATUSES, STRATEGIES } from "@/db/schema";
 import { MAX_REGEX_LENGTH, regexError } from "@/sdk/regex";
 import { text } from "@/server/schemas/text";
@@ -19,19 +20,9 @@ export const variantKey = z
 const attribute = text().min(1).max(100);
 const scalar = z.union([text().max(500), z.number(), z.boolean()]);
 
-export type RuleInput =
-  | { attribute: string; op: "eq" | "neq"; value: string | number | boolean }
-  | { attribute: string; op: "in" | "not_in"; values: (string | number | boolean)[] }
-  | { attribute: string; op: "gt" | "gte" | "lt" | "lte"; value: number }
-  | { attribute: string; op: "semver_eq" | "semver_gt" | "semver_gte" | "semver_lt" | "semver_lte"; value: string }
-  | { attribute: string; op: "regex"; value: string }
-  | { all: RuleInput[] }
-  | { any: RuleInput[] }
-  | { not: RuleInput };
-
 const SEMVER = /^v?\d+(\.\d+){0,2}(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 
-export const RuleSchema: z.ZodType<RuleInput> = z.lazy(() =>
+export const RuleSchema: z.ZodType<Rule> = z.lazy(() =>
   z.union([
     z.object({ attribute, op: z.enum(["eq", "neq"]), value: scalar }).strict(),
     z.object({ attribute, op: z.enum(["in", "not_in"]), values: z.array(scalar).min(1).max(1000) }).strict(),
@@ -65,8 +56,6 @@ export const VariantSchema = z.object({
   weight: z.number().min(0).max(1),
   description: text().max(500).optional(),
 });
-
-export const GUARDRAIL_METRICS = ["error_rate", "page_load_time", "page_load_p95", "feedback_score", "engagement_rate", "engagement_per_user"] as const;
 
 export const GuardrailSchema = z.object({
   metric: text().min(1).max(100),

@@ -1,5 +1,5 @@
 import type { experiments } from "@/db/schema";
-import type { RuleInput } from "./schemas";
+import type { Rule } from "@/sdk/types";
 import type { Metrics, Rollout, RolloutState } from "./schemas";
 
 type Row = typeof experiments.$inferSelect;
@@ -13,7 +13,7 @@ export interface Experiment {
   variants: { key: string; weight: number; description?: string }[];
   control: string;
   treatment: string;
-  targeting: RuleInput | null;
+  targeting: Rule | null;
   forced: Record<string, string>;
   hashAttribute: string;
   layer: { key: string; start: number; end: number } | null;
@@ -41,7 +41,7 @@ export function toExperiment(row: Row): Experiment {
     variants: row.variants as Experiment["variants"],
     control: row.control,
     treatment: row.treatment,
-    targeting: (row.targeting as RuleInput | null) ?? null,
+    targeting: (row.targeting as Rule | null) ?? null,
     forced: (row.forced as Record<string, string>) ?? {},
     hashAttribute: row.hashAttribute,
     layer: (row.layer as Experiment["layer"]) ?? null,

@@ -2,7 +2,8 @@
 // outputs are jsonb written by src/server/decisions; shapes in decisions/types.ts). Tolerant by
 // design: a decision without some part (an empty arm, an older shape) yields fewer series, never a
 // failed scrape.
-import type { ArmStats, DecisionInputs, DecisionParameters, TestResult } from "@/server/decisions/types";
+import type { DecisionInputs, DecisionParameters, TestResult } from "@/server/decisions/types";
+import type { ArmInput } from "@/server/evidence";
 
 export type MetricRole = "guardrail" | "primary" | "other";
 
@@ -19,7 +20,7 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "obj
 const finite = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
 
 /** The arm's point value in the metric's own unit; null for an empty arm. */
-export function armValue(a: ArmStats): number | null {
+export function armValue(a: ArmInput): number | null {
   switch (a.kind) {
     case "proportion":
       return a.n > 0 ? a.successes / a.n : null;
@@ -47,7 +48,7 @@ export function decisionValues(row: { reasons: unknown; inputs: unknown; paramet
       if (!isRecord(input) || !isRecord(input.arms)) continue;
       const role: MetricRole = guardrails.has(metric) ? "guardrail" : params.primary === metric ? "primary" : "other";
       for (const [variant, arm] of Object.entries(input.arms)) {
-        const value = isRecord(arm) ? armValue(arm as ArmStats) : null;
+        const value = isRecord(arm) ? armValue(arm as ArmInput) : null;
         if (value !== null && Number.isFinite(value)) out.metrics.push({ metric, variant, role, value });
       }
     }

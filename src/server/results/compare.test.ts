@@ -2,7 +2,7 @@
 import { mulberry32 } from "@analysis/testing/random";
 import { describe, expect, it } from "vitest";
 import { compareArms } from "./compare";
-import type { ArmStats } from "@/server/evidence/summaries";
+import type { ArmStats } from "@/server/evidence";
 
 const prop = (n: number, successes: number): ArmStats => ({ kind: "proportion", proportion: { n, successes }, cuped: null });
 

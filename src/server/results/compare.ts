@@ -14,7 +14,7 @@ import {
   type CupedInput,
   type Interval,
 } from "@analysis";
-import type { ArmStats } from "@/server/evidence/summaries";
+import type { ArmStats } from "@/server/evidence";
 
 export interface AlwaysValid {
   /** always-valid p-value at this look (valid under continuous monitoring) */

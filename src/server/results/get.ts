@@ -2,13 +2,12 @@
 import { adjustPValues, type Interval } from "@analysis";
 import { getExperiment } from "@/server/experiments/get";
 import type { Experiment } from "@/server/experiments/types";
+import { countServed } from "@/server/monitoring/served";
 import { cachedResults } from "./cache";
 import { comparisonStatus, type ComparisonStatus } from "./adequacy";
 import { compareArms, describeArm, type CupedResult } from "./compare";
 import { finiteJson, type Finite } from "./json";
-import { builtInMetrics, metricDefinition, type Direction, type MetricDefinition, type MetricKind } from "@/server/evidence/metrics";
-import { checkSrm, planSrm, type SrmCheck } from "@/server/evidence/srm";
-import { getMetricSummaries, PRE_PERIOD_MS } from "@/server/evidence/summaries";
+import { builtInMetrics, checkSrm, getMetricSummaries, metricDefinition, planSrm, PRE_PERIOD_MS, type Direction, type MetricDefinition, type MetricKind, type SrmCheck } from "@/server/evidence";
 import { bucketSpec, buildSeries, type SeriesPoint } from "./timeseries";
 import { loadBeforeAfter } from "@/server/decisions/before-after";
 import { beforeAfterView, type BeforeAfterView } from "@/server/decisions/toggle";
@@ -97,6 +96,7 @@ export async function computeResults(e: Experiment, now: number): Promise<Result
     buckets,
     seriesMetric: primary && primary.kind !== "percentile" ? primary.name : null,
   });
+  countServed(summaries.served);
   const beforeAfter = await loadBeforeAfter(e, new Date(now));
   const alpha = e.metrics.alpha;
   const control = e.control;

@@ -1,8 +1,7 @@
 // Time series for cumulative charts: hourly buckets while the experiment is younger than 3 days,
 // daily after; at most MAX_BUCKETS (older experiments get multi-day buckets).
-import type { MetricDefinition } from "@/server/evidence/metrics";
+import { seriesArmStats, type ArmStats, type BucketSpec, type MetricDefinition, type MetricSummaries } from "@/server/evidence";
 import { compareArms } from "./compare";
-import type { ArmStats, BucketSpec, MetricSummaries } from "@/server/evidence/summaries";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -26,16 +25,6 @@ export interface SeriesPoint {
   effects: Record<string, { absolute: { estimate: number; lower: number; upper: number }; relative: { estimate: number; lower: number; upper: number }; pValue: number; alwaysValid: { lower: number; upper: number } | null } | null>;
 }
 
-function armAt(def: MetricDefinition, arm: { n: number[]; sums: Record<string, number[]> }, i: number): ArmStats | null {
-  const s = (k: string) => arm.sums[k]?.[i] ?? 0;
-  const n = arm.n[i] ?? 0;
-  if (def.source.family === "feedback") return { kind: "mean", mean: { n: s("s_n"), sum: s("s_sum"), sumSquares: s("s_sq") }, cuped: null };
-  if (def.kind === "proportion") return { kind: "proportion", proportion: { n, successes: Math.min(s("s_sum"), n) }, cuped: null };
-  if (def.kind === "mean") return { kind: "mean", mean: { n, sum: s("s_sum"), sumSquares: s("s_sq") }, cuped: null };
-  if (def.kind === "ratio") return { kind: "ratio", ratio: { n, sumX: s("s_sum"), sumY: s("s_ysum"), sumX2: s("s_sq"), sumY2: s("s_ysq"), sumXY: s("s_xy") } };
-  return null;
-}
-
 export function buildSeries(summaries: MetricSummaries, def: MetricDefinition | null, control: string, alpha: number): SeriesPoint[] {
   const series = summaries.series;
   if (!series) return [];
@@ -44,10 +33,10 @@ export function buildSeries(summaries: MetricSummaries, def: MetricDefinition | 
   for (let i = 0; i < count; i++) {
     const exposures = Object.fromEntries(summaries.variants.map((v) => [v, series.arms[v]?.n[i] ?? 0]));
     const effects: SeriesPoint["effects"] = {};
-    const c = def && series.arms[control] ? armAt(def, series.arms[control], i) : null;
+    const c = def && series.arms[control] ? seriesArmStats(def, series.arms[control], i) : null;
     for (const v of summaries.variants) {
       if (v === control || !def) continue;
-      const t = series.arms[v] ? armAt(def, series.arms[v], i) : null;
+      const t = series.arms[v] ? seriesArmStats(def, series.arms[v], i) : null;
       const cmp = c && t ? safeCompare(c, t, alpha) : null;
       effects[v] = cmp
         ? {

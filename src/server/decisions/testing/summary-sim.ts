@@ -3,7 +3,8 @@
 // Users have several requests and page views (clustered: each user has their own speed factor), a
 // per-request error probability, log-normal load times, engagement and occasional 1–5 feedback.
 import { mulberry32, normalSource } from "@analysis/testing/random";
-import type { ArmStats, DecisionInputs, MetricInput } from "../types";
+import type { ArmInput } from "@/server/evidence";
+import type { DecisionInputs, MetricInput } from "../types";
 
 export interface ArmEffect {
   errorRate: number; // per request
@@ -82,7 +83,7 @@ export class SimArm {
   }
 
   /** Clustered p95 summary: quantile grid over all views, indicator counts per user. */
-  p95(): ArmStats {
+  p95(): ArmInput {
     const sorted = this.sortedViews();
     const q = (level: number) => {
       const h = (sorted.length - 1) * level;
@@ -113,7 +114,7 @@ export class SimArm {
     return out;
   }
 
-  stats(): Record<string, ArmStats> {
+  stats(): Record<string, ArmInput> {
     return {
       error_rate: { kind: "ratio", n: this.users, ...this.requests },
       page_load_time: { kind: "ratio", n: this.users, ...this.load },

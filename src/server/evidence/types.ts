@@ -1,0 +1,120 @@
+// The evidence engine's shared shapes: what a metric is, what per-variant statistics it yields, and
+// the bucket / series specs of a request. Declared once here and imported by every file of the
+// engine (and re-exported by ./index.ts), so the engine's files depend on this one, never on each
+// other for types. Imports nothing but analysis/ input shapes.
+import type { CupedInput, Mean, Proportion, QuantileSummary, Ratio } from "@analysis";
+
+/** How the per-user summary statistics of a metric are tested (analysis/ function in brackets). */
+export type MetricKind =
+  | "proportion" // share of exposed users with ≥ 1 event (twoProportionTest)
+  | "mean" // per-user value over exposed users (welchTTest), or over a subset such as raters
+  | "ratio" // Σ numerator / Σ denominator over users (ratioTest, delta method)
+  | "percentile"; // clustered percentile of page views (percentileTest)
+
+export type Direction = "higher_is_better" | "lower_is_better";
+
+/** Which per-user aggregate of the shared query a metric reads (./summaries.sql.ts). */
+export type MetricSource =
+  | { family: "engagement"; field: "rate" | "count" }
+  | { family: "errors" }
+  | { family: "page_load"; level?: number }
+  | { family: "feedback" }
+  | { family: "custom"; name: string };
+
+/** A metric family: one group of per-user columns of the summary queries (./summaries.sql.ts, ./rollup.sql.ts). */
+export type Family = MetricSource["family"];
+
+/** Harm a guardrail on the metric tolerates by default, and the harm a promotion must rule out. */
+export interface GuardrailDefault {
+  tolerance: number;
+  promotionMargin: number;
+  toleranceType: "relative" | "absolute";
+}
+
+export interface MetricDefinition {
+  name: string;
+  label: string;
+  kind: MetricKind;
+  direction: Direction;
+  source: MetricSource;
+  unit?: "ms" | "share" | "count" | "score";
+  /** pre-exposure values of the same metric per user can serve as CUPED covariate */
+  cuped: boolean;
+  description: string;
+  /** a guardrail's defaults on this metric (decisions/parameters.ts); absent: may not get worse, promotion rules out −5 % */
+  guardrail?: GuardrailDefault;
+  /** suggested in the experiment form's metric list */
+  offered?: boolean;
+}
+
+/** Per-arm summary statistics of one metric, as the engine returns them. */
+export type ArmStats =
+  | { kind: "proportion"; proportion: Proportion; cuped: CupedInput | null }
+  | { kind: "mean"; mean: Mean; cuped: CupedInput | null }
+  | { kind: "ratio"; ratio: Ratio }
+  | { kind: "percentile"; quantile: QuantileSummary | null; views: number };
+
+/**
+ * One arm's statistics flattened into the analysis input shape (kind + the shape's fields, no CUPED
+ * sums): what the decision engine reads and stores with every decision (./arm-input.ts makes it).
+ */
+export type ArmInput =
+  | ({ kind: "proportion" } & Proportion)
+  | ({ kind: "mean" } & Mean)
+  | ({ kind: "ratio" } & Ratio)
+  | ({ kind: "percentile" } & QuantileSummary);
+
+/** Time buckets of a series: `count` buckets of `width` ms from `origin` (ms). */
+export interface BucketSpec {
+  origin: number;
+  width: number;
+  count: number;
+}
+
+/** Time-series request: cumulative per-bucket summaries of one metric (the primary). */
+export interface SeriesSpec {
+  family: Family;
+  kind: "proportion" | "mean" | "ratio" | "feedback";
+  customIndex?: number;
+}
+
+/** A mean / ratio / rater-mean series kept in the rollup (custom metrics by name; ./rollup-series.ts). */
+export interface RollupSeries {
+  family: Family;
+  kind: "mean" | "ratio" | "feedback";
+  name?: string;
+}
+
+/**
+ * Where per-user values come from: "events" computes them per request (FINAL events joined to the
+ * first exposures); "rollup" reads them from results_user_rollup (./rollup.sql.ts).
+ */
+export type SummariesSource = "events" | "rollup";
+
+export interface SeriesArm {
+  /** exposed units by the end of each bucket (cumulative) */
+  n: number[];
+  /** cumulative sums per bucket: s_sum, s_sq (means), s_ysum, s_ysq, s_xy (ratios), s_n (raters) */
+  sums: Record<string, number[]>;
+}
+
+/** How a request was served, for the callers' counters (verdict_results_summaries_total, verdict_results_rollup_refreshes_total). */
+export interface Served {
+  /** stored: per-variant rows reused at an unchanged rollup watermark; rollup: aggregated from the rollup; events: one pass over the raw events */
+  source: "stored" | "rollup" | "events";
+  /** the rollup refresh this request ran (null: the events pass, no refresh) */
+  refresh: "full" | "incremental" | "none" | null;
+}
+
+export interface MetricSummaries {
+  variants: string[];
+  exposures: Record<string, number>;
+  /** units first exposed at or after `cohortFrom` (the SRM cohort) */
+  cohort: Record<string, number>;
+  multipleExposures: number;
+  metrics: Record<string, Record<string, ArmStats>>;
+  /** page-load histogram per variant: counts per bin (bin layout in HISTOGRAM) */
+  histogram: Record<string, { fromMs: number; toMs: number | null; count: number }[]> | null;
+  series: { metric: string | null; buckets: BucketSpec; arms: Record<string, SeriesArm> } | null;
+  served: Served;
+}
