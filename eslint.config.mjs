@@ -15,7 +15,7 @@ const layerZones = [
   {
     target: ["./src/db", "./src/sdk"],
     from: ["./src/server", "./src/app", "./src/components", "./src/simulator"],
-    message: "src/db and src/sdk sit below src/server: they may import src/core (and each other's contracts), never a layer above.",
+    message: "src/db and src/sdk sit below src/server: they may import src/core, never a layer above.",
   },
   {
     target: "./src/server",
@@ -25,7 +25,7 @@ const layerZones = [
   {
     target: "./src/simulator",
     from: ["./src/app", "./src/components"],
-    message: "The simulator drives the server through src/server (e.g. the hot-route registry), never through route files.",
+    message: "The simulator drives the server through src/server (src/server/http/client-endpoints.ts), never through route files or UI.",
   },
   {
     target: "./analysis",
