@@ -47,6 +47,19 @@ export default defineConfig([
     },
   },
   {
+    // Process-wide state is made one way: processSingleton() (src/core/process-singleton.ts).
+    ignores: ["src/core/**"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "CallExpression[callee.object.name='Symbol'][callee.property.name='for']",
+          message: "Process-wide state goes through processSingleton() from @/core/process-singleton, not a hand-rolled globalThis[Symbol.for(...)].",
+        },
+      ],
+    },
+  },
+  {
     files: ["analysis/**/*.ts"],
     rules: {
       "no-restricted-imports": ["error", { patterns: ["@/*", "../src/*", "node:*", "fs", "path", "os"] }],
