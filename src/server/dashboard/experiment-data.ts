@@ -6,8 +6,7 @@ import { listDrills } from "@/server/decisions/drill";
 import { listDecisions, type DecisionView as StoredDecision } from "@/server/decisions/record";
 import { getResults } from "@/server/results/get";
 import { toResultsView } from "./results-view";
-import type { DrillView } from "../experiment/readiness";
-import type { DecisionView, ResultsView } from "../experiment/view";
+import type { DecisionView, DrillView, ResultsView } from "./view";
 
 // Stale-while-revalidate for the page: the last view computed for an experiment version is shown at
 // once (labelled with its age) if a fresh computation takes longer than SWR_WAIT_MS, while that
