@@ -1,5 +1,5 @@
 import { assignEndpoint } from "@/server/http/client-endpoints";
-import { hotRoute } from "@/server/http/hot-routes";
 
-// The handler lives in src/server (the simulator's in-process transport calls it too).
-export const POST = hotRoute("POST", "/api/v1/assign", assignEndpoint);
+// The handler lives in src/server (the simulator's in-process transport and server.ts's direct path
+// call it too).
+export const POST = assignEndpoint;
