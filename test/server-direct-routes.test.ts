@@ -1,5 +1,5 @@
 // The production server (server.ts) hands POST /api/v1/assign and POST /api/v1/events straight to
-// their route handlers (registered when Next loads the route modules, which it does at start).
+// their handlers (registered at start: instrumentation-node.ts loads src/server/http/client-endpoints.ts).
 // Each request below goes to the production server and to plain `next start`, where Next's own
 // pipeline serves it: both must answer alike, errors included, and the production server's
 // /api/metrics must show that its direct path really served them.

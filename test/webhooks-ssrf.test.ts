@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import * as collection from "@/app/api/v1/webhooks/route";
 import * as item from "@/app/api/v1/webhooks/[id]/route";
 import * as deliveriesRoute from "@/app/api/v1/webhooks/[id]/deliveries/route";
-import { loadWebhooks } from "@/components/data/feeds";
+import { loadWebhooks } from "@/server/dashboard/feeds";
 import { createApiKey } from "@/server/keys/create";
 import { SYSTEM, type Principal } from "@/server/auth/principal";
 import { resetEnvForTests } from "@/core/env";

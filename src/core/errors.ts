@@ -24,7 +24,9 @@ export const ERROR_STATUS = {
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
 // Marks an AppError across module copies: server.ts runs outside Next's bundle, which has its own
-// copy of this module, and its errors must still map to their status, not to 500.
+// copy of this module, and its errors must still map to their status, not to 500. A brand for
+// isAppError(), not process state, so it is not a processSingleton() (and is the lint rule's one
+// allowed Symbol.for outside process-singleton.ts).
 const APP_ERROR = Symbol.for("verdict.AppError");
 
 export class AppError extends Error {

@@ -2,7 +2,17 @@
 // alive and reconnected with backoff. Not a pooled client: the pool would hand it to queries, and a
 // LISTEN lasts only as long as its session.
 import type { Client, Notification } from "pg";
-import type { ListenHooks } from "./postgres";
+
+// Declared here, not in postgres.ts (which re-exports it and loads this file lazily), so the two
+// files do not import each other.
+export interface ListenHooks {
+  /** LISTEN is in effect (first connect, and again after every reconnect) */
+  onListening?: () => void;
+  /** the listening connection was lost: notifications may be missed until onListening */
+  onLost?: () => void;
+  /** the store was closed: the subscription is gone for good */
+  onClosed?: () => void;
+}
 
 interface Subscriber {
   onNotify: (payload: string) => void;

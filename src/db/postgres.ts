@@ -4,7 +4,10 @@ import { join, resolve } from "node:path";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { env } from "@/core/env";
 import { processSingleton } from "@/core/process-singleton";
+import type { ListenHooks } from "./listener";
 import * as schema from "./schema";
+
+export type { ListenHooks };
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
@@ -103,15 +106,6 @@ function configStore(): Promise<ConfigStore> {
 /** The drizzle database; the store is opened lazily, once per process. */
 export async function getDb(): Promise<Db> {
   return (await configStore()).db;
-}
-
-export interface ListenHooks {
-  /** LISTEN is in effect (first connect, and again after every reconnect) */
-  onListening?: () => void;
-  /** the listening connection was lost: notifications may be missed until onListening */
-  onLost?: () => void;
-  /** the store was closed: the subscription is gone for good */
-  onClosed?: () => void;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { appliedEventStoreMigrations } from "@/db/clickhouse/migrate";
 import { eventStoreInfo, pingEventStore } from "@/db/clickhouse/client";
 import { configMigrations, configStoreInfo } from "@/db/postgres";
+import { processSingleton } from "@/core/process-singleton";
 
 type Probe = Record<string, unknown> & { ok: boolean };
 
@@ -25,7 +26,7 @@ export type HealthSection = (opts: HealthOptions) => Promise<Record<string, unkn
 
 // One list per process even if the bundler duplicates this module (instrumentation registers the
 // sections, the health route reads them from its own bundle).
-const extras = ((globalThis as Record<symbol, unknown>)[Symbol.for("verdict.health.extras")] ??= []) as HealthSection[];
+const extras = processSingleton<HealthSection[]>("health.extras", () => []);
 
 /** Domains add their own health sections (e.g. ingestion's spool depth). */
 export function registerHealthSection(fn: HealthSection): void {

@@ -1,5 +1,5 @@
 import { ago, formatWhen } from "./format";
-import type { DecisionView } from "./view";
+import type { DecisionView } from "@/server/dashboard/view";
 
 const STYLE = {
   promote: "border-green-600 bg-green-50 text-green-900 dark:bg-green-950/50 dark:text-green-200",

@@ -1,7 +1,7 @@
 import { Badge } from "../ui/badge";
 import { cardClass, tableClass } from "../ui/styles";
 import { formatP } from "./format";
-import type { ResultsView } from "./view";
+import type { ResultsView } from "@/server/dashboard/view";
 
 export function ExposuresCard({ results }: { results: ResultsView }) {
   const total = results.arms.reduce((s, a) => s + a.exposures, 0);

@@ -1,5 +1,5 @@
 // Number formatting for the experiment page: units, effects with intervals, p-values.
-import type { Interval, MetricRowView } from "./view";
+import type { Interval, MetricRowView } from "@/server/dashboard/view";
 
 export function formatValue(v: number | null, unit: MetricRowView["unit"]): string {
   if (v === null || !Number.isFinite(v)) return "–";

@@ -1,6 +1,6 @@
 import { cardClass, tableClass } from "../ui/styles";
 import { formatAbsolute, formatP, formatRelative, formatValue, isUnbounded, UNBOUNDED_TITLE } from "./format";
-import type { MetricRowView, Verdict } from "./view";
+import type { MetricRowView, Verdict } from "@/server/dashboard/view";
 
 const ROW: Record<Verdict, string> = {
   good: "bg-green-50 dark:bg-green-950/40",

@@ -5,7 +5,7 @@ import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
 import type { Experiment } from "@/server/experiments/types";
 import { Planner } from "./planner";
-import type { ResultsView } from "./view";
+import type { ResultsView } from "@/server/dashboard/view";
 
 describe("Planner", () => {
   it("shows the sequential test's users per arm", () => {

@@ -7,7 +7,7 @@ import { toggleHoldback, verificationShare } from "@/server/experiments/defaults
 import type { Experiment } from "@/server/experiments/types";
 import { cardClass, tableClass } from "../ui/styles";
 import { requestTime } from "./format";
-import type { ResultsView } from "./view";
+import type { ResultsView } from "@/server/dashboard/view";
 
 const MDES = [0.02, 0.05, 0.1];
 

@@ -1,15 +1,8 @@
 import type { Experiment } from "@/server/experiments/types";
 import { Badge } from "../ui/badge";
 import { cardClass } from "../ui/styles";
+import type { DrillView } from "@/server/dashboard/view";
 import { ago, formatWhen } from "./format";
-
-export interface DrillView {
-  at: string;
-  ok: boolean;
-  durationMs: number;
-  performedBy: string;
-  summary: string | null;
-}
 
 export function Readiness({ experiment, drill }: { experiment: Experiment; drill: DrillView | null }) {
   const plan = experiment.rollbackPlan;

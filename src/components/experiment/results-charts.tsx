@@ -2,7 +2,7 @@
 // The four charts of the experiment page. Everything plotted is already aggregated on the server.
 import { Area, Bar, BarChart, CartesianGrid, Cell, ComposedChart, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from "recharts";
 import { cardClass } from "../ui/styles";
-import type { MetricRowView, ResultsView } from "./view";
+import type { MetricRowView, ResultsView } from "@/server/dashboard/view";
 
 const VARIANT_COLOURS = ["#64748b", "#0284c7", "#9333ea", "#ea580c", "#0d9488", "#db2777"];
 const VERDICT_COLOUR = { good: "#15803d", harm: "#b91c1c", inconclusive: "#94a3b8", insufficient: "#94a3b8" };

@@ -2,8 +2,8 @@
 // release controls are interactive before the results pipeline answers (release managers must be able
 // to roll back even while — or because — the event store is slow).
 import type { Experiment } from "@/server/experiments/types";
-import { baseUrl } from "../data/base-url";
-import { loadResults } from "../data/experiment-data";
+import { baseUrl } from "@/server/dashboard/base-url";
+import { loadResults } from "@/server/dashboard/experiment-data";
 import { FirstEventsSnippet } from "../first-events-snippet";
 import { Badge } from "../ui/badge";
 import { EmptyState } from "../ui/empty-state";

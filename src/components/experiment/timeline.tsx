@@ -1,6 +1,6 @@
 import { cardClass } from "../ui/styles";
 import { formatWhen } from "./format";
-import type { TimelineEntry } from "./view";
+import type { TimelineEntry } from "@/server/dashboard/view";
 
 const DOT = { green: "bg-green-600", red: "bg-red-600", amber: "bg-amber-500", blue: "bg-sky-600", grey: "bg-slate-400" };
 

@@ -126,7 +126,7 @@ function wrap(err: unknown, what: string): never {
 export type EventStoreOperation = "query" | "command" | "insert";
 type TimingObserver = (op: EventStoreOperation, seconds: number, ok: boolean) => void;
 // One list per process even if the bundler duplicates this module (instrumentation vs routes).
-const observers = ((globalThis as Record<symbol, unknown>)[Symbol.for("verdict.clickhouse.timing")] ??= []) as TimingObserver[];
+const observers = processSingleton<TimingObserver[]>("clickhouse.timing", () => []);
 
 /** Monitoring subscribes here for the latency histogram of /api/metrics (keeps prom-client out of the store layer). */
 export function observeEventStoreTiming(fn: TimingObserver): void {

@@ -1,6 +1,7 @@
 // A tiny in-process bus for what the decision engine does, so delivery (webhooks, metrics) stays out
 // of the engine. Listeners run after the change is committed; their failures are logged, never
 // propagated: a rollback must not fail because a subscriber did.
+import { processSingleton } from "@/core/process-singleton";
 import type { Experiment } from "@/server/experiments/types";
 import type { DecisionView } from "./record";
 
@@ -23,8 +24,7 @@ export interface DecisionEvent {
 export type DecisionListener = (event: DecisionEvent) => void | Promise<void>;
 
 // One registry per process even if the bundler duplicates this module.
-const KEY = Symbol.for("verdict.decisions.listeners");
-const listeners = ((globalThis as Record<symbol, unknown>)[KEY] ??= new Set<DecisionListener>()) as Set<DecisionListener>;
+const listeners = processSingleton<Set<DecisionListener>>("decisions.listeners", () => new Set());
 
 /** Subscribes to decision events; returns the unsubscribe function. */
 export function onDecisionEvent(listener: DecisionListener): () => void {

@@ -9,6 +9,7 @@
 import { SYSTEM } from "@/server/auth/principal";
 import { env } from "@/core/env";
 import { isAppError } from "@/core/errors";
+import { processSingleton } from "@/core/process-singleton";
 import { listExperiments } from "@/server/experiments/list";
 import { registerHealthSection } from "@/server/health";
 import { evaluateExperiment } from "./evaluate";
@@ -37,8 +38,7 @@ interface LoopState {
   trigger?: EventTrigger;
 }
 // One evaluator per process even if the bundler duplicates this module.
-const KEY = Symbol.for("verdict.decisions.evaluator");
-const state = ((globalThis as Record<symbol, unknown>)[KEY] ??= { runs: 0 }) as LoopState;
+const state = processSingleton<LoopState>("decisions.evaluator", () => ({ runs: 0 }));
 
 function scheduler(): EvaluationScheduler {
   state.scheduler ??= new EvaluationScheduler({

@@ -3,10 +3,11 @@
 // route handler under `next start` answers only ~600–800 requests/s: Next's per-request work
 // (routing, tracing spans, web-stream adaptation) costs more than our handlers themselves.
 //
-// A route file registers its handler here when Next first loads it; the production server
+// A handler is registered here when its module is loaded (client-endpoints.ts, which
+// instrumentation-node.ts loads at start and the route files re-export); the production server
 // (server.ts) then hands matching requests straight to that same handler, a plain
 // (Request) => Response function built by route(): same authentication, parsing, errors and
-// OpenAPI entry. Until a route has been loaded once, its requests simply go through Next.
+// OpenAPI entry. A path not registered (yet) simply goes through Next.
 import { processSingleton } from "@/core/process-singleton";
 import type { RouteHandler } from "./route";
 

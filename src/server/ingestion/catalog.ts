@@ -3,6 +3,7 @@
 // and reloaded after a short TTL anyway, so changes made by another process show up within seconds.
 // An exposure naming something unknown triggers one early reload (rate-limited), so an experiment
 // created a moment ago is accepted.
+import { processSingleton } from "@/core/process-singleton";
 import { subscribeExperimentChanges } from "@/server/experiments/change";
 import { listExperiments } from "@/server/experiments/list";
 import type { VariantCatalog } from "./validate";
@@ -18,8 +19,7 @@ interface CatalogState {
 }
 
 // One per process even if the bundler duplicates this module (instrumentation vs route bundles).
-const KEY = Symbol.for("verdict.ingestion.catalog");
-const state: CatalogState = ((globalThis as Record<symbol, unknown>)[KEY] ??= { variants: new Map(), loadedAt: 0 }) as CatalogState;
+const state = processSingleton<CatalogState>("ingestion.catalog", () => ({ variants: new Map(), loadedAt: 0 }));
 
 const catalog: VariantCatalog = {
   has(experiment, variant) {

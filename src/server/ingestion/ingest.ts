@@ -3,6 +3,7 @@
 // durability and dedup guarantees.
 import type { Principal } from "@/server/auth/principal";
 import { env } from "@/core/env";
+import { processSingleton } from "@/core/process-singleton";
 import { refreshVariantCatalog, variantCatalog } from "./catalog";
 import { ingestionPipeline } from "./pipeline";
 import { takeRateTokens } from "./rate-limit";
@@ -71,7 +72,7 @@ export interface IngestCounters {
   refusedRequests: Record<string, number>;
 }
 // Read by /api/metrics; one object per process even if the bundler duplicates this module.
-const counters = ((globalThis as Record<symbol, unknown>)[Symbol.for("verdict.ingestion.counters")] ??= { accepted: {}, rejected: {}, refusedRequests: {} }) as IngestCounters;
+const counters = processSingleton<IngestCounters>("ingestion.counters", () => ({ accepted: {}, rejected: {}, refusedRequests: {} }));
 
 /** Running totals since the process started (Prometheus counters). */
 export function ingestCounters(): Readonly<IngestCounters> {

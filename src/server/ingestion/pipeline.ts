@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { getPayloadInserter, type PayloadInserter } from "@/db/clickhouse/client";
 import { env } from "@/core/env";
 import { AppError } from "@/core/errors";
+import { processSingleton } from "@/core/process-singleton";
 import { registerHealthSection } from "@/server/health";
 import { DeadLetters } from "./dead-letter";
 import { insertIsolating } from "./isolate";
@@ -71,7 +72,7 @@ export function serializeRows(rows: readonly EventRow[]): Buffer {
 
 /** Called with each payload (serializeRows' lines) once ClickHouse has stored it; must be cheap and synchronous. */
 export type RowsStoredListener = (payload: Buffer) => void;
-const storedListeners = ((globalThis as Record<symbol, unknown>)[Symbol.for("verdict.ingestion.rowsStored")] ??= new Set<RowsStoredListener>()) as Set<RowsStoredListener>;
+const storedListeners = processSingleton<Set<RowsStoredListener>>("ingestion.rowsStored", () => new Set());
 
 /** Subscribes to stored rows (direct inserts and the drain alike; the event-driven evaluator). Returns the unsubscribe. */
 export function onRowsStored(listener: RowsStoredListener): () => void {
@@ -371,10 +372,9 @@ export class IngestionPipeline {
   }
 }
 
-const KEY = Symbol.for("verdict.ingestion.pipeline");
 type Holder = { pipeline?: IngestionPipeline; healthRegistered?: boolean; timer?: NodeJS.Timeout };
 // One per process even if the bundler duplicates this module (instrumentation vs route bundles).
-const holder = ((globalThis as Record<symbol, unknown>)[KEY] ??= {}) as Holder;
+const holder = processSingleton<Holder>("ingestion.pipeline", () => ({}));
 
 export function ingestionPipeline(): IngestionPipeline {
   if (!holder.pipeline) {

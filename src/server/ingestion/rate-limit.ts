@@ -4,6 +4,7 @@
 // server replica limits on its own. Overload itself is shed by the pipeline's bounded queue.
 import { env } from "@/core/env";
 import { AppError } from "@/core/errors";
+import { processSingleton } from "@/core/process-singleton";
 import { LIMITS } from "./schemas";
 
 interface Bucket {
@@ -11,8 +12,7 @@ interface Bucket {
   at: number;
 }
 
-const KEY = Symbol.for("verdict.ingestion.rateLimit");
-const buckets: Map<string, Bucket> = ((globalThis as Record<symbol, unknown>)[KEY] ??= new Map()) as Map<string, Bucket>;
+const buckets = processSingleton<Map<string, Bucket>>("ingestion.rateLimit", () => new Map());
 
 /** Takes `events` tokens from the key's bucket or throws 429 with the seconds until they exist. */
 export function takeRateTokens(keyId: string, events: number, now = Date.now(), rate = env().VERDICT_INGEST_RATE_LIMIT): void {

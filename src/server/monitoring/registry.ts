@@ -3,6 +3,7 @@
 // and the ClickHouse timing hook must feed the same histogram the route renders).
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import { observeEventStoreTiming } from "@/db/clickhouse/client";
+import { processSingleton } from "@/core/process-singleton";
 
 function build() {
   const registry = new Registry();
@@ -73,12 +74,8 @@ function build() {
 
 export type MonitoringMetrics = ReturnType<typeof build>;
 
-const KEY = Symbol.for("verdict.monitoring.registry");
-
 export function monitoring(): MonitoringMetrics {
-  const g = globalThis as Record<symbol, unknown>;
-  g[KEY] ??= build();
-  return g[KEY] as MonitoringMetrics;
+  return processSingleton("monitoring.registry", build);
 }
 
 /** A counter that mirrors a running total kept elsewhere (prom-client counters cannot be set). */

@@ -1,6 +1,7 @@
 // Runs the delivery loop in the server process: a pass right after each new event, then a timer
 // set for the next retry that falls due (at most POLL_MS away, so rows written by another app
 // instance or left by a crashed process are picked up too).
+import { processSingleton } from "@/core/process-singleton";
 import { deliverDueWebhooks, nextDueAt } from "./deliver";
 import { enqueueWebhookEvent } from "./outbox";
 import type { WebhookEvent } from "./schemas";
@@ -16,8 +17,7 @@ interface Loop {
   unsubscribe?: () => void;
 }
 // One loop per process even if the bundler duplicates this module.
-const KEY = Symbol.for("verdict.webhooks.loop");
-const loop = ((globalThis as Record<symbol, unknown>)[KEY] ??= { again: false, started: false }) as Loop;
+const loop = processSingleton<Loop>("webhooks.loop", () => ({ again: false, started: false }));
 
 async function pass(): Promise<void> {
   do {

@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { loadDecisionFeed } from "@/components/data/feeds";
+import { loadDecisionFeed } from "@/server/dashboard/feeds";
 import { ago, formatWhen } from "@/components/experiment/format";
 import { RecommendationBadge } from "@/components/ui/badge";
 import { DataTable } from "@/components/ui/data-table";

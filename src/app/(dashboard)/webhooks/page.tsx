@@ -1,5 +1,5 @@
 import { DeleteWebhookButton, NewWebhookForm } from "@/components/admin/webhooks";
-import { loadWebhooks } from "@/components/data/feeds";
+import { loadWebhooks } from "@/server/dashboard/feeds";
 import { formatWhen } from "@/components/experiment/format";
 import { Badge } from "@/components/ui/badge";
 import { DataTable } from "@/components/ui/data-table";

@@ -1,12 +1,12 @@
 import Link from "next/link";
-import { experimentOverview } from "@/components/data/overview";
+import { experimentOverview } from "@/server/dashboard/overview";
 import { ExperimentFilters } from "@/components/experiment-filters";
 import { LiveRefresh } from "@/components/experiment/live-refresh";
 import { Badge, RecommendationBadge, StatusBadge } from "@/components/ui/badge";
 import { CodeBlock, EmptyState } from "@/components/ui/empty-state";
 import { DataTable } from "@/components/ui/data-table";
 import { buttonClass } from "@/components/ui/styles";
-import { baseUrl } from "@/components/data/base-url";
+import { baseUrl } from "@/server/dashboard/base-url";
 import { STATUSES, STRATEGIES } from "@/db/schema";
 import { canAct, requireUser } from "@/server/auth/page-session";
 import { currentStage } from "@/server/experiments/types";

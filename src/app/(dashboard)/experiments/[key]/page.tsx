@@ -1,8 +1,8 @@
 import Link from "next/link";
 import { Suspense } from "react";
 import { notFound } from "next/navigation";
-import { loadDecisions, loadLastDrill } from "@/components/data/experiment-data";
-import { experimentTimeline } from "@/components/data/timeline";
+import { loadDecisions, loadLastDrill } from "@/server/dashboard/experiment-data";
+import { experimentTimeline } from "@/server/dashboard/timeline";
 import { availableActions } from "@/components/experiment/actions";
 import { DecisionBanner } from "@/components/experiment/decision-banner";
 import { ExperimentControls } from "@/components/experiment/experiment-controls";

@@ -1,10 +1,5 @@
-import { assign } from "@/server/assignment/assign";
-import { AssignSchema } from "@/server/assignment/schemas";
-import { hotRoute } from "@/server/http/hot-routes";
-import { route } from "@/server/http/route";
+import { assignEndpoint } from "@/server/http/client-endpoints";
 
-export const POST = hotRoute(
-  "POST",
-  "/api/v1/assign",
-  route({ access: "client", body: AssignSchema }, async ({ body }) => assign({ input: body })),
-);
+// The handler lives in src/server (the simulator's in-process transport and server.ts's direct path
+// call it too).
+export const POST = assignEndpoint;

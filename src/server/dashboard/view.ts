@@ -1,5 +1,6 @@
 // What the experiment page shows, as plain serialisable data: built on the server from the results
 // pipeline's summary statistics and the decision store, handed to server and client components alike.
+// Types only, so client components may import it (src/server/dashboard's loaders may not be).
 export interface Interval {
   estimate: number;
   lower: number | null;
@@ -94,4 +95,13 @@ export interface TimelineEntry {
   reason: string | null;
   detail: string | null;
   tone: "green" | "red" | "amber" | "blue" | "grey";
+}
+
+/** The last rollback drill, for the readiness card */
+export interface DrillView {
+  at: string;
+  ok: boolean;
+  durationMs: number;
+  performedBy: string;
+  summary: string | null;
 }

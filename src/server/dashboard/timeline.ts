@@ -1,7 +1,7 @@
 // The rollout timeline: audit entries of the experiment (every human and automatic change, with the
 // state before and after) merged with the evaluations of the decision engine.
 import { listAudit } from "@/server/audit/list";
-import type { DecisionView, TimelineEntry } from "../experiment/view";
+import type { DecisionView, TimelineEntry } from "./view";
 
 type Snapshot = { status?: string; state?: { exposure?: number; live?: string | null; enabled?: boolean; shipped?: string | null } } | null;
 

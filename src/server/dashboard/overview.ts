@@ -1,7 +1,6 @@
 // One row of the experiments list: exposures, the latest recommendation and warnings, from the results
 // pipeline and the decisions store (both cached server-side), never from raw events.
 import type { Experiment } from "@/server/experiments/types";
-import { requestTime } from "../experiment/format";
 import { loadDecisions, loadResults } from "./experiment-data";
 
 export interface ExperimentOverview {
@@ -17,7 +16,7 @@ export async function experimentOverview(e: Experiment): Promise<ExperimentOverv
   if (view?.srm?.mismatch) warnings.push({ code: "srm", label: "SRM" });
   const harmed = [...new Set(view?.metrics.filter((m) => m.verdict === "harm" && m.role === "guardrail").map((m) => m.label) ?? [])];
   if (harmed.length) warnings.push({ code: "guardrail", label: `guardrail: ${harmed.join(", ")}` });
-  if (e.status === "running" && view?.lastExposureAt && requestTime() - Date.parse(view.lastExposureAt) > 3_600_000) warnings.push({ code: "stale", label: "stale data" });
+  if (e.status === "running" && view?.lastExposureAt && Date.now() - Date.parse(view.lastExposureAt) > 3_600_000) warnings.push({ code: "stale", label: "stale data" });
   return {
     exposures: view ? view.arms.reduce((s, a) => s + a.exposures, 0) : null,
     recommendation: decisions.latest?.recommendation ?? null,

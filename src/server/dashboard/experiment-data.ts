@@ -1,12 +1,12 @@
 // Server-side loaders for the experiment page. Results come from the results pipeline (summary
 // statistics, cached), decisions from the decision store; each is null until that piece has data.
+import { processSingleton } from "@/core/process-singleton";
 import type { Experiment } from "@/server/experiments/types";
 import { listDrills } from "@/server/decisions/drill";
 import { listDecisions, type DecisionView as StoredDecision } from "@/server/decisions/record";
 import { getResults } from "@/server/results/get";
 import { toResultsView } from "./results-view";
-import type { DrillView } from "../experiment/readiness";
-import type { DecisionView, ResultsView } from "../experiment/view";
+import type { DecisionView, DrillView, ResultsView } from "./view";
 
 // Stale-while-revalidate for the page: the last view computed for an experiment version is shown at
 // once (labelled with its age) if a fresh computation takes longer than SWR_WAIT_MS, while that
@@ -14,12 +14,17 @@ import type { DecisionView, ResultsView } from "../experiment/view";
 // re-randomisation) never shows an older version's results.
 const SWR_WAIT_MS = 1000;
 const MAX_VIEWS = 200;
-const lastViews = new Map<string, ResultsView>();
+
+// One per process, like all process-wide state: a module-level Map would be one per bundled copy.
+function lastViews(): Map<string, ResultsView> {
+  return processSingleton<Map<string, ResultsView>>("dashboard.lastResultsViews", () => new Map());
+}
 
 function remember(key: string, view: ResultsView) {
-  lastViews.delete(key);
-  lastViews.set(key, view);
-  if (lastViews.size > MAX_VIEWS) lastViews.delete(lastViews.keys().next().value!);
+  const views = lastViews();
+  views.delete(key);
+  views.set(key, view);
+  if (views.size > MAX_VIEWS) views.delete(views.keys().next().value!);
 }
 
 /** `error` instead of a throw: the release controls must stay usable when the event store is not. */
@@ -31,7 +36,7 @@ export async function loadResults(e: Experiment): Promise<{ view: ResultsView | 
     remember(key, view);
     return view;
   });
-  const last = lastViews.get(key);
+  const last = lastViews().get(key);
   try {
     if (!last) return { view: await fresh, error: null };
     fresh.catch((err) => console.error(`[verdict] results for ${e.key} failed:`, err));

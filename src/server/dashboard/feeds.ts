@@ -1,10 +1,11 @@
-// Cross-experiment feeds: decisions and webhooks, from src/server/decisions once it lands.
+// Cross-experiment feeds for the dashboard: recent decisions of every experiment, and webhooks with
+// their deliveries.
 import { listDecisions } from "@/server/decisions/record";
 import type { Principal } from "@/server/auth/principal";
 import { listDeliveries } from "@/server/webhooks/deliveries";
 import { toDecisionView } from "./experiment-data";
 import { listWebhooks } from "@/server/webhooks/list";
-import type { DecisionView } from "../experiment/view";
+import type { DecisionView } from "./view";
 
 export type FeedDecision = DecisionView & { experimentKey: string };
 

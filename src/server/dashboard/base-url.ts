@@ -1,3 +1,4 @@
+// For server components only (it reads the request's headers).
 import { headers } from "next/headers";
 
 /** The origin the browser used, for copy-pasteable curl snippets. */

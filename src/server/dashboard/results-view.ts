@@ -2,7 +2,7 @@
 import type { Results } from "@/server/results/get";
 import type { Finite } from "@/server/results/json";
 import type { Experiment } from "@/server/experiments/types";
-import type { MetricRowView, ResultsView } from "../experiment/view";
+import type { MetricRowView, ResultsView } from "./view";
 
 type R = Finite<Results>;
 
