@@ -4,7 +4,7 @@
 import { Badge } from "../ui/badge";
 import { cardClass, tableClass } from "../ui/styles";
 import { formatAbsolute, formatValue } from "./format";
-import type { BeforeAfterCardView } from "./view";
+import type { BeforeAfterCardView } from "@/server/dashboard/view";
 
 export function BeforeAfterCard({ view }: { view: BeforeAfterCardView }) {
   return (
