@@ -8,7 +8,7 @@
 // first_exposures part of an exposure commits after its events part). Recomputing a user twice is
 // harmless: rows are whole-user values and the newest version wins.
 import { chCommand, chQuery } from "@/db/clickhouse/client";
-import { OPTIMIZE_ROLLUP_SQL, ROLLUP_DEFINITION, ROLLUP_PARTS_SQL, ROLLUP_STATE_SQL, rollupRefreshSql, TOUCHED_ANY_SQL, WRITE_ROLLUP_STATE_SQL } from "./rollup.sql";
+import { OPTIMIZE_ROLLUP_SQL, ROLLUP_DEFINITION, ROLLUP_PARTS_SQL, ROLLUP_STATE_SQL, rollupRefreshSql, TOUCHED_EXPERIMENT_SQL, WRITE_ROLLUP_STATE_SQL } from "./rollup.sql";
 import { processSingleton } from "@/core/process-singleton";
 import { rollupSeriesKey } from "./rollup-series";
 import type { RollupSeries } from "./types";
@@ -41,7 +41,7 @@ async function doRefresh(experiment: string, prePeriodMs: number, series: Rollup
   let kind: RefreshOutcome["kind"] = "full";
   if (state.definition === definition) {
     const since = state.watermark - REFRESH_OVERLAP_MS;
-    const [{ touched }] = await chQuery<{ touched: number }>(TOUCHED_ANY_SQL, { since });
+    const [{ touched }] = await chQuery<{ touched: number }>(TOUCHED_EXPERIMENT_SQL, { experiment, since });
     if (!touched) return { kind: "none", watermark: state.watermark };
     kind = "incremental";
     await chCommand(rollupRefreshSql(true, series), { experiment, version: now, prePeriodMs, since, seriesName });
