@@ -48,6 +48,10 @@ async function insertStoredAnHourAgo(rows: any[]): Promise<void> {
   }
 }
 
+/** A state row written by an older version of the rollup: the next refresh or batch build rebuilds. */
+const staleDefinition = (key: string) =>
+  chCommand("INSERT INTO results_rollup_state (experiment, definition, watermark, version) SELECT {key:String}, 'older', now64(3), toUnixTimestamp64Milli(now64(3))", { key });
+
 const served = async () => Object.fromEntries((await monitoring().resultsSummaries.get()).values.map((v) => [String(v.labels.source), v.value]));
 
 beforeAll(async () => {
@@ -98,7 +102,7 @@ describe("rollup dirty tracking per experiment", () => {
     expectSame(bNow, await read(b, "events"));
   });
 
-  it("random interleavings of inserts, refreshes, reads and crashed refreshes over experiments sharing users match the raw-event pass", async () => {
+  it("random interleavings of inserts, retries, refreshes, reads, crashed refreshes and definition changes over experiments sharing users match the raw-event pass", async () => {
     for (const seed of [1, 2, 3]) {
       const rand = mulberry32(seed);
       const pick = <T,>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
@@ -137,6 +141,9 @@ describe("rollup dirty tracking per experiment", () => {
           const [{ now }] = await chQuery<{ now: number }>("SELECT toUnixTimestamp64Milli(now64(3)) AS now");
           const [state] = await chQuery<{ watermark: number }>("SELECT toUnixTimestamp64Milli(max(watermark)) AS watermark FROM results_rollup_state FINAL WHERE experiment = {key:String}", { key });
           if (Number(state.watermark) > 0) await chCommand(rollupRefreshSql(true, null), { experiment: key, version: Number(now), prePeriodMs: PRE_PERIOD_MS, since: Number(state.watermark) - 5_000, seriesName: "" });
+        } else if (r < 0.66) {
+          // a deploy that changed the rollup's definition: the next refresh rebuilds it from scratch
+          await staleDefinition(pick(keys));
         } else if (r < 0.75) {
           await refreshRollup(pick(keys), PRE_PERIOD_MS);
         } else {
