@@ -106,11 +106,11 @@ LEFT JOIN (SELECT any(definition) AS definition, toUnixTimestamp64Milli(any(wate
 SETTINGS join_use_nulls = 1`;
 
 /**
- * Whether an event of one of the experiment's exposed users (or a new exposure to it) was stored
- * since {since} (ms). Per experiment: events of other experiments' users leave this rollup, its
+ * How many of the experiment's exposed users had an event stored (or a new exposure to it) since
+ * {since} (ms); 0 = nothing new. Per experiment: events of other experiments' users leave this rollup, its
  * watermark and its stored summaries as they are.
  */
-export const TOUCHED_EXPERIMENT_SQL = `SELECT count() > 0 AS touched FROM ${TOUCHED} AS t`;
+export const TOUCHED_EXPERIMENT_SQL = `SELECT count() AS touched FROM ${TOUCHED} AS t`;
 
 /** Parts of an experiment's rollup partition: many rows outside the largest part make FINAL merge. */
 export const ROLLUP_PARTS_SQL = `
