@@ -8,7 +8,8 @@
  * Prints: the full timer pass over the 100 experiments (cold: builds 100 rollups; warm: nothing
  * new; after 1,000 events of one user group only: what a pass costs when nothing relevant changed
  * for 90 of them), one evaluation of an untouched experiment in each state, and, with the
- * event-driven evaluator running (ingestion in `direct` mode, so an acknowledgement means stored),
+ * event-driven evaluator running (ingestion in `direct` mode, so an acknowledgement means stored;
+ * `--spool` for the default mode, where an insert gathers >= 200 ms of batches),
  * the latency from an acknowledged batch to the decision that saw it, for a busy experiment (a
  * batch every 100 ms) and for quiet ones (a small batch now and then) while the busy one keeps
  * sending, and a burst that dirties all 100 at once.
@@ -18,8 +19,12 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 
 // npx tsx bench/evaluator-scale.ts [experiments] [users per experiment]: smaller runs for a quick check
-const EXPERIMENTS = Number(process.argv[2] ?? 100);
-const USERS_PER_EXPERIMENT = Number(process.argv[3] ?? 100_000);
+// --spool: ingestion in the default `spool` mode (the drain inserts every >= 200 ms in large batches;
+// an acknowledgement means fsynced to the spool, so latencies include the drain)
+const args = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const INGEST_MODE = process.argv.includes("--spool") ? "spool" : "direct";
+const EXPERIMENTS = Number(args[0] ?? 100);
+const USERS_PER_EXPERIMENT = Number(args[1] ?? 100_000);
 const USERS = Math.min(10, EXPERIMENTS) * USERS_PER_EXPERIMENT;
 const KPI_EVENTS = 2 * USERS;
 
@@ -33,7 +38,7 @@ async function main(): Promise<void> {
     VERDICT_DATA_DIR: dir,
     VERDICT_SEED_DEMO: "false",
     VERDICT_INGEST_RATE_LIMIT: "0",
-    VERDICT_INGEST_MODE: "direct",
+    VERDICT_INGEST_MODE: INGEST_MODE,
     VERDICT_RESULTS_CACHE_SECONDS: "0",
     // the timer must not fire during the bench: passes are started by hand
     VERDICT_EVALUATOR_INTERVAL_SECONDS: "3600",
@@ -47,7 +52,7 @@ async function main(): Promise<void> {
   const { createExperiment } = await import("../src/server/experiments/create");
   const { startExperiment } = await import("../src/server/experiments/lifecycle");
   const { CreateExperimentSchema } = await import("../src/server/experiments/schemas");
-  const { ingestionPipeline } = await import("../src/server/ingestion/pipeline");
+  const { ingestionPipeline, startIngestion } = await import("../src/server/ingestion/pipeline");
   const { evaluateExperiment } = await import("../src/server/decisions/evaluate");
   const { runEvaluatorTick, startEvaluator, stopEvaluator, evaluatorStatus } = await import("../src/server/decisions/loop");
   const { latestDecisionRow } = await import("../src/server/decisions/record");
@@ -61,6 +66,7 @@ async function main(): Promise<void> {
   };
   try {
     await boot({ background: false });
+    if (INGEST_MODE === "spool") await startIngestion(); // the drain
     const db = await getDb();
     const now = Date.now();
     const startedAt = now - 3 * 3600_000;
@@ -104,7 +110,7 @@ async function main(): Promise<void> {
       say(`  one evaluation of ${key} (${label}): ${ms.toFixed(0)} ms`);
       return ms;
     };
-    const cold = await pass("cold: builds the 100 per-user rollups");
+    const cold = await pass(`cold: builds the ${EXPERIMENTS} per-user rollups`);
     const warm = await pass("warm: nothing new");
     const oneWarm = await one("nothing new anywhere", expKey(55 % EXPERIMENTS));
 
@@ -122,7 +128,7 @@ async function main(): Promise<void> {
     await pipeline.submit(kpiRows(0, 1000, "unrelated"));
     const oneUnrelated = await one("1,000 events of other experiments' users stored", expKey(55 % EXPERIMENTS));
     await pipeline.submit(kpiRows(0, 1000, "unrelated2"));
-    const unrelated = await pass("after 1,000 events of user group 0 only: nothing relevant for 90 of them");
+    const unrelated = await pass(`after 1,000 events of user group 0 only: nothing relevant for ${EXPERIMENTS - Math.ceil(EXPERIMENTS / 10)} of them`);
 
     // the payload scan of the stored-rows listener, on a drain-sized payload
     const big = serializeRows([...kpiRows(1, 90_000, "scan"), ...exposureRows(1, 10_000, "scan")]);
@@ -144,12 +150,17 @@ async function main(): Promise<void> {
     // busy: exp-000 gets new exposures and its users' KPI events every 100 ms
     let busy = true;
     const busyLatencies: number[] = [];
+    let busySampled = 0;
+    const busyWaits: Promise<unknown>[] = [];
     const busyLoop = (async () => {
       let i = 0;
       while (busy) {
         const sent = Date.now();
         await pipeline.submit([...exposureRows(0, 50, `busy${i}`), ...kpiRows(0, 450, `busyk${i}`)]);
-        if (i % 10 === 5) void waitDecision(expKey(0), sent).then((ms) => ms !== null && busyLatencies.push(ms));
+        if (i % 10 === 5) {
+          busySampled++;
+          busyWaits.push(waitDecision(expKey(0), sent).then((ms) => ms !== null && busyLatencies.push(ms)));
+        }
         i++;
         await sleep(100);
       }
@@ -174,15 +185,16 @@ async function main(): Promise<void> {
     say(`burst: all ${EXPERIMENTS} experiments dirty at once → every one evaluated within ${Math.max(...burstDone)} ms (p50 ${pct(burstDone, 0.5)} ms; ${EXPERIMENTS - burstDone.length} missing)`);
     busy = false;
     await busyLoop;
+    await Promise.all(busyWaits); // the last sampled batches (each waits at most 30 s)
     const status = evaluatorStatus();
     await stopEvaluator();
 
     say("");
-    say("== issue 13 evaluator figures (same run) ==");
+    say(`== issue 13 evaluator figures (same run; ingestion mode ${INGEST_MODE}) ==`);
     say(`  full pass over ${EXPERIMENTS} experiments x ${USERS_PER_EXPERIMENT.toLocaleString()} users: cold ${(cold / 1000).toFixed(1)} s, warm ${(warm / 1000).toFixed(1)} s, after unrelated events ${(unrelated / 1000).toFixed(1)} s   (timer 60 s: ${Math.max(warm, unrelated) < 60_000 ? "met" : "MISSED"})`);
-    say(`  one untouched experiment's evaluation: ${oneWarm.toFixed(0)} ms with nothing new, ${oneUnrelated.toFixed(0)} ms after others' events (global rollup watermark)`);
-    say(`  event-driven latency, ack → decision that saw it: busy p50 ${pct(busyLatencies, 0.5)} ms / max ${Math.max(...busyLatencies)} ms (${busyLatencies.length} samples); quiet p50 ${pct(quietLatencies, 0.5)} ms / max ${Math.max(...quietLatencies)} ms (${quietLatencies.length}/8)   target ≤ 2000 ms: ${Math.max(...busyLatencies, ...quietLatencies) <= 2000 ? "met" : "MISSED"}`);
-    say(`  burst of 100 dirty experiments: last evaluated after ${Math.max(...burstDone)} ms`);
+    say(`  one untouched experiment's evaluation: ${oneWarm.toFixed(0)} ms with nothing new, ${oneUnrelated.toFixed(0)} ms after other experiments' users' events`);
+    say(`  event-driven latency, ack → decision that saw it: busy p50 ${pct(busyLatencies, 0.5)} ms / p99 ${pct(busyLatencies, 0.99)} ms (${busyLatencies.length} of ${busySampled} sampled batches seen within 30 s); quiet p50 ${pct(quietLatencies, 0.5)} ms / max ${Math.max(...quietLatencies)} ms (${quietLatencies.length}/8 within 60 s)   target ≤ 2000 ms: ${Math.max(...busyLatencies, ...quietLatencies) <= 2000 ? "met" : "MISSED"}`);
+    say(`  burst of ${EXPERIMENTS} dirty experiments: p50 ${pct(burstDone, 0.5)} ms, last evaluated after ${Math.max(...burstDone)} ms (${EXPERIMENTS - burstDone.length} not within 120 s)`);
     say(`  evaluations by trigger: ${JSON.stringify(status.queue.evaluations)}; KPI→experiment mappings ${status.queue.kpiResolutions} (last ${status.queue.lastKpiResolveMs} ms)`);
     say(`  peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; load average ${loadavg().map((x) => x.toFixed(1)).join(" / ")}`);
   } finally {

@@ -6,9 +6,8 @@
 // one query (TOUCHED_EXPERIMENTS_SQL) map the users with events stored since the last look to the
 // running experiments that exposed them, at most every RESOLVE_INTERVAL_MS (or 4x the last
 // mapping's duration) whatever the event rate. Marking every running experiment on any stored row
-// would not do: the rollup's "anything new" check is global (any event of anyone moves every
-// experiment's watermark), so each of those evaluations would refresh and re-aggregate its rollup
-// (bench/evaluator-scale.ts measures it), and 100 experiments would queue behind each other.
+// would not do: each evaluation costs at least its rollup's "anything new for me" check and a
+// decision row, and 100 experiments would queue behind each other every second.
 import { chQuery } from "@/db/clickhouse/client";
 import { subscribeExperimentChanges } from "@/server/experiments/change";
 import { listExperiments } from "@/server/experiments/list";

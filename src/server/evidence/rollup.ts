@@ -8,7 +8,7 @@
 // first_exposures part of an exposure commits after its events part). Recomputing a user twice is
 // harmless: rows are whole-user values and the newest version wins.
 import { chCommand, chQuery } from "@/db/clickhouse/client";
-import { OPTIMIZE_ROLLUP_SQL, ROLLUP_DEFINITION, ROLLUP_PARTS_SQL, ROLLUP_STATE_SQL, rollupRefreshSql, TOUCHED_ANY_SQL, WRITE_ROLLUP_STATE_SQL } from "./rollup.sql";
+import { OPTIMIZE_ROLLUP_SQL, ROLLUP_DEFINITION, ROLLUP_PARTS_SQL, ROLLUP_STATE_SQL, rollupRefreshSql, TOUCHED_EXPERIMENT_SQL, WRITE_ROLLUP_STATE_SQL } from "./rollup.sql";
 import { processSingleton } from "@/core/process-singleton";
 import { rollupSeriesKey } from "./rollup-series";
 import type { RollupSeries } from "./types";
@@ -41,14 +41,15 @@ async function doRefresh(experiment: string, prePeriodMs: number, series: Rollup
   let kind: RefreshOutcome["kind"] = "full";
   if (state.definition === definition) {
     const since = state.watermark - REFRESH_OVERLAP_MS;
-    const [{ touched }] = await chQuery<{ touched: number }>(TOUCHED_ANY_SQL, { since });
-    if (!touched) return { kind: "none", watermark: state.watermark };
+    const [{ touched }] = await chQuery<{ touched: number }>(TOUCHED_EXPERIMENT_SQL, { experiment, since });
+    if (!Number(touched)) return { kind: "none", watermark: state.watermark };
     kind = "incremental";
     await chCommand(rollupRefreshSql(true, series), { experiment, version: now, prePeriodMs, since, seriesName });
+    await compact(experiment, Number(touched));
   } else {
     await chCommand(rollupRefreshSql(false, series), { experiment, version: now, prePeriodMs, seriesName });
+    await compact(experiment, null);
   }
-  await compact(experiment);
   // Only after the rows are in: a crash before this point repeats the refresh, never skips it.
   await chCommand(WRITE_ROLLUP_STATE_SQL, { experiment, definition, watermark: now, version: now });
   return { kind, watermark: now };
@@ -61,11 +62,24 @@ async function doRefresh(experiment: string, prePeriodMs: number, series: Rollup
  * (a few refreshed users leave most granules untouched, which FINAL reads without merging).
  * Best effort: results stay exact without it (e.g. a cluster, where the table is Distributed).
  */
-async function compact(experiment: string): Promise<void> {
+async function compact(experiment: string, rowsWritten: number | null): Promise<void> {
+  // Asking system.parts after every refresh cost 25–200 ms (it lists every part of the database,
+  // many while ingestion runs): the refresh counts the rows it wrote instead (rowsWritten: the touched
+  // users, null after a full build) and asks only once they may reach the threshold.
+  const w = written.get(experiment);
+  if (w && rowsWritten !== null && (w.rows += rowsWritten) < COMPACT_AT * w.total) return;
   try {
     const [p] = await chQuery<{ parts: number; total: number; outside: number }>(ROLLUP_PARTS_SQL, { experiment });
-    if (p && p.parts > 1 && p.outside >= 0.05 * p.total) await chCommand(OPTIMIZE_ROLLUP_SQL, { experiment });
+    if (!p) return;
+    const merge = p.parts > 1 && p.outside >= COMPACT_AT * p.total;
+    if (merge) await chCommand(OPTIMIZE_ROLLUP_SQL, { experiment });
+    written.set(experiment, { rows: merge ? 0 : Number(p.outside), total: Number(p.total) - (merge ? Number(p.outside) : 0) });
   } catch {
     // FINAL still deduplicates; only read speed is at stake
   }
 }
+
+const COMPACT_AT = 0.05;
+// Per experiment in this process: rows written outside the largest part (an estimate: a refresh's
+// touched users) and the partition's rows. Lost on restart, which only means one system.parts look.
+const written = processSingleton("resultsRollupWritten", () => new Map<string, { rows: number; total: number }>());

@@ -1,0 +1,158 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- summaries are compared field by field */
+// Which users a rollup refresh recomputes is decided per experiment (src/server/evidence/README.md,
+// "Rollup"): events of other experiments' users leave a rollup, its watermark and its stored
+// summaries alone. The house rule for state-building paths: a test interleaves the writes, the
+// refreshes and crashes at random and compares with the from-scratch computation (the per-request
+// pass over the raw events).
+import { beforeAll, describe, expect, it } from "vitest";
+import { chCommand, chInsert, chQuery } from "@/db/clickhouse/client";
+import { builtInMetrics, getMetricSummaries, PRE_PERIOD_MS, type MetricSummaries } from "@/server/evidence";
+import { refreshRollup } from "@/server/evidence/rollup";
+import { rollupRefreshSql } from "@/server/evidence/rollup.sql";
+import { mulberry32 } from "../analysis/testing/random";
+import { setupStores } from "./helpers/app";
+
+const HOUR = 3_600_000;
+const T0 = Date.now() - 2 * 24 * HOUR;
+let seq = 0;
+const ev = (type: string, user: string, at: number, extra: Record<string, unknown> = {}) => ({ id: `d-${++seq}`, type, user_id: user, timestamp: new Date(at).toISOString(), ...extra });
+const variants = [{ key: "control", weight: 0.5 }, { key: "treatment", weight: 0.5 }];
+const METRICS = [...builtInMetrics().map((m) => m.name), "revenue"];
+
+const read = (key: string, source?: "rollup" | "events"): Promise<MetricSummaries> =>
+  getMetricSummaries({ experiment: { key, variants }, metrics: METRICS, cohortFrom: T0 + HOUR, buckets: { origin: T0 - HOUR, width: HOUR, count: 60 }, seriesMetric: "engagement_rate", source });
+
+/** Both sources agree on every number (1e-9 relative); how each was served differs by design. */
+function expectSame(a: unknown, b: unknown, path = "$", top = true): void {
+  if (top && a && b && typeof a === "object" && typeof b === "object") {
+    const { served: _a, ...restA } = a as Record<string, unknown>;
+    const { served: _b, ...restB } = b as Record<string, unknown>;
+    [a, b] = [restA, restB];
+  }
+  if (typeof a === "number" && typeof b === "number") {
+    if (a !== b) expect(Math.abs(a - b), `${path}: ${a} vs ${b}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(a), Math.abs(b)));
+    return;
+  }
+  if (a && b && typeof a === "object" && typeof b === "object") {
+    expect(Object.keys(a as object).sort(), path).toEqual(Object.keys(b as object).sort());
+    for (const k of Object.keys(a as object)) expectSame((a as any)[k], (b as any)[k], `${path}.${k}`, false);
+    return;
+  }
+  expect(a, path).toEqual(b);
+}
+
+/** Rows stored an hour ago (inserted_at is server-set; only a test may write it): outside every refresh's overlap. */
+async function insertStoredAnHourAgo(rows: any[]): Promise<void> {
+  for (const r of rows) {
+    await chCommand(
+      `INSERT INTO events (id, type, user_id, experiment, variant, value, timestamp, inserted_at) SETTINGS insert_allow_materialized_columns = 1
+       SELECT {id:String}, {type:String}, {user:String}, {experiment:String}, {variant:String}, {value:Float64}, parseDateTime64BestEffort({at:String}, 3, 'UTC'), now64(3) - INTERVAL 1 HOUR`,
+      { id: r.id, type: r.type, user: r.user_id, experiment: r.experiment ?? "", variant: r.variant ?? "", value: r.value ?? 1, at: r.timestamp },
+    );
+  }
+}
+
+/** A state row written by an older version of the rollup: the next refresh or batch build rebuilds. */
+const staleDefinition = (key: string) =>
+  chCommand("INSERT INTO results_rollup_state (experiment, definition, watermark, version) SELECT {key:String}, 'older', now64(3), toUnixTimestamp64Milli(now64(3))", { key });
+
+beforeAll(async () => {
+  await setupStores();
+});
+
+describe("rollup dirty tracking per experiment", () => {
+  it("an event of another experiment's user leaves a rollup and its stored summaries as they are; a shared user's refreshes both", async () => {
+    const [a, b, c] = ["dirty-a", "dirty-b", "dirty-c"];
+    const old: any[] = [];
+    for (let u = 0; u < 6; u++) {
+      old.push(ev("exposure", `da${u}`, T0, { experiment: a, variant: u % 2 ? "treatment" : "control" }), ev("request", `da${u}`, T0 + HOUR));
+      old.push(ev("exposure", `db${u}`, T0, { experiment: b, variant: u % 2 ? "treatment" : "control" }), ev("request", `db${u}`, T0 + HOUR));
+    }
+    old.push(ev("exposure", "dc0", T0, { experiment: c, variant: "control" }), ev("engagement", "dc0", T0 + HOUR));
+    old.push(ev("exposure", "shared", T0, { experiment: a, variant: "control" }), ev("exposure", "shared", T0, { experiment: b, variant: "treatment" }));
+    await insertStoredAnHourAgo(old);
+    expect((await refreshRollup(a, PRE_PERIOD_MS)).kind).toBe("full");
+    expect((await refreshRollup(b, PRE_PERIOD_MS)).kind).toBe("full");
+    const cWatermark = (await refreshRollup(c, PRE_PERIOD_MS)).watermark;
+    await read(b); // computes and stores b's per-variant rows at its watermark
+
+    // a's users only: b finds nothing new (with the global "anything stored?" check it refreshed)
+    await chInsert("events", [ev("error", "da1", T0 + 2 * HOUR), ev("request", "da1", T0 + 2 * HOUR)]);
+    const bWatermark = (await refreshRollup(b, PRE_PERIOD_MS)).watermark;
+    expect(await refreshRollup(b, PRE_PERIOD_MS)).toEqual({ kind: "none", watermark: bWatermark });
+    const bAgain = await read(b);
+    expect(bAgain.served).toEqual({ source: "stored", refresh: "none" });
+    expectSame(bAgain, await read(b, "events"));
+    expect((await refreshRollup(a, PRE_PERIOD_MS)).kind).toBe("incremental");
+    expectSame(await read(a), await read(a, "events"));
+
+    // a user exposed to both: both rollups take the event
+    await chInsert("events", [ev("engagement", "shared", T0 + 3 * HOUR)]);
+    expect((await refreshRollup(b, PRE_PERIOD_MS)).kind).toBe("incremental");
+    expect((await refreshRollup(a, PRE_PERIOD_MS)).kind).toBe("incremental");
+    expectSame(await read(a), await read(a, "events"));
+    expectSame(await read(b), await read(b, "events"));
+
+    // an unexposed user's events touch nobody; a new exposure to b touches b only (c: nothing of its own all along)
+    await chInsert("events", [ev("engagement", "nobody", T0 + 3 * HOUR), ev("exposure", "db-new", T0 + 3 * HOUR, { experiment: b, variant: "control" })]);
+    expect(await refreshRollup(c, PRE_PERIOD_MS)).toEqual({ kind: "none", watermark: cWatermark });
+    expectSame(await read(c), await read(c, "events"));
+    expect((await refreshRollup(b, PRE_PERIOD_MS)).kind).toBe("incremental");
+    const bNow = await read(b);
+    expect(bNow.exposures.control + bNow.exposures.treatment).toBe(8);
+    expectSame(bNow, await read(b, "events"));
+  });
+
+  it("random interleavings of inserts, retries, refreshes, reads, crashed refreshes and definition changes over experiments sharing users match the raw-event pass", async () => {
+    for (const seed of [1, 2, 3]) {
+      const rand = mulberry32(seed);
+      const pick = <T,>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
+      const keys = [0, 1, 2].map((i) => `dirty-r${seed}-${i}`);
+      const users = Array.from({ length: 30 }, (_, u) => `r${seed}-u${u}`);
+      // every user starts exposed to one or two experiments (or none), some only later
+      const initial: any[] = [];
+      for (const user of users.slice(0, 24)) {
+        for (const key of keys) if (rand() < 0.45) initial.push(ev("exposure", user, T0 + Math.floor(rand() * 20 * HOUR), { experiment: key, variant: rand() < 0.5 ? "control" : "treatment" }));
+      }
+      await chInsert("events", initial);
+      const batches: any[][] = [initial];
+      const kpi = (user: string) => {
+        const at = T0 + Math.floor(rand() * 40 * HOUR) - 2 * HOUR;
+        const r = rand();
+        if (r < 0.25) return ev("page_load", user, at, { value: 100 + Math.floor(rand() * 2000) });
+        if (r < 0.45) return ev("request", user, at);
+        if (r < 0.55) return ev("error", user, at);
+        if (r < 0.75) return ev("engagement", user, at);
+        if (r < 0.85) return ev("feedback", user, at, { value: 1 + Math.floor(rand() * 5) });
+        return ev("metric", user, at, { name: "revenue", value: Math.floor(rand() * 40) / 4 });
+      };
+      for (let step = 0; step < 24; step++) {
+        const r = rand();
+        if (r < 0.4) {
+          // a batch: KPI events of a few users (any experiment's, or nobody's), now and then an exposure (late, or to a second variant)
+          const batch = Array.from({ length: 1 + Math.floor(rand() * 5) }, () => kpi(pick(users)));
+          if (rand() < 0.35) batch.push(ev("exposure", pick(users), T0 + Math.floor(rand() * 30 * HOUR), { experiment: pick(keys), variant: rand() < 0.5 ? "control" : "treatment" }));
+          await chInsert("events", batch);
+          batches.push(batch);
+        } else if (r < 0.5) {
+          await chInsert("events", pick(batches)); // a client's retry of an earlier batch
+        } else if (r < 0.6) {
+          // a refresh that died after writing the rollup rows, before its watermark: the next one must redo it
+          const key = pick(keys);
+          const [{ now }] = await chQuery<{ now: number }>("SELECT toUnixTimestamp64Milli(now64(3)) AS now");
+          const [state] = await chQuery<{ watermark: number }>("SELECT toUnixTimestamp64Milli(max(watermark)) AS watermark FROM results_rollup_state FINAL WHERE experiment = {key:String}", { key });
+          if (Number(state.watermark) > 0) await chCommand(rollupRefreshSql(true, null), { experiment: key, version: Number(now), prePeriodMs: PRE_PERIOD_MS, since: Number(state.watermark) - 5_000, seriesName: "" });
+        } else if (r < 0.66) {
+          // a deploy that changed the rollup's definition: the next refresh rebuilds it from scratch
+          await staleDefinition(pick(keys));
+        } else if (r < 0.75) {
+          await refreshRollup(pick(keys), PRE_PERIOD_MS);
+        } else {
+          const key = pick(keys);
+          expectSame(await read(key), await read(key, "events"), `seed ${seed} step ${step} ${key}`);
+        }
+      }
+      for (const key of keys) expectSame(await read(key), await read(key, "events"), `seed ${seed} end ${key}`);
+    }
+  }, 120_000);
+});
