@@ -12,7 +12,7 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ["analysis/**/*.test.ts", "src/**/*.test.ts", "test/**/*.test.ts"],
+    include: ["test/**/*.test.ts"],
     // chDB binds one data directory per process: every test file runs in its own forked process.
     pool: "forks",
     isolate: true,

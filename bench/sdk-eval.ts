@@ -21,7 +21,7 @@
 import { GrowthBookClient, type ConditionInterface, type FeatureDefinition, type UserContext, type VariationRange } from "@growthbook/growthbook";
 import { pathToFileURL } from "node:url";
 import { compileSnapshot } from "../src/sdk/evaluate";
-import { makeExperiment, makeSnapshot, prng } from "../src/sdk/test-fixtures";
+import { makeExperiment, makeSnapshot, prng } from "../test/helpers/sdk/fixtures";
 import type { Rule, SnapshotExperiment, Unit } from "../src/sdk/types";
 
 type Condition = ConditionInterface;

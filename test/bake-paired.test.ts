@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { chInsert } from "@/db/clickhouse/client";
 import { loadBakeInputs } from "@/server/decisions/bake";
 import type { Experiment } from "@/server/experiments/types";
-import { mulberry32 } from "../analysis/testing/random";
+import { mulberry32 } from "./helpers/analysis/random";
 import { setupStores } from "./helpers/app";
 
 beforeAll(setupStores);

@@ -16,7 +16,7 @@ import { onDecisionEvent, type DecisionEvent } from "@/server/decisions/events";
 import { runEvaluatorTick } from "@/server/decisions/loop";
 import { getDecisionRow, listDecisions, toDecisionView } from "@/server/decisions/record";
 import { getExperiment } from "@/server/experiments/get";
-import { mulberry32 } from "../analysis/testing/random";
+import { mulberry32 } from "./helpers/analysis/random";
 import { call, setupStores, TEST_CLIENT_KEY } from "./helpers/app";
 
 const events: DecisionEvent[] = [];

@@ -12,7 +12,7 @@ import { chInsert } from "@/db/clickhouse/client";
 import { decide } from "@/server/decisions/decide";
 import { onDecisionEvent, type DecisionEvent } from "@/server/decisions/events";
 import { getExperiment } from "@/server/experiments/get";
-import { mulberry32 } from "../analysis/testing/random";
+import { mulberry32 } from "./helpers/analysis/random";
 import { call, setupStores } from "./helpers/app";
 
 const events: DecisionEvent[] = [];

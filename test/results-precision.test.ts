@@ -9,7 +9,7 @@ import { startExperiment } from "@/server/experiments/lifecycle";
 import { CreateExperimentSchema } from "@/server/experiments/schemas";
 import { compareArms } from "@/server/results/compare";
 import { getMetricSummaries, type SummariesSource } from "@/server/evidence";
-import { mulberry32, normalSource } from "../analysis/testing/random";
+import { mulberry32, normalSource } from "./helpers/analysis/random";
 import { setupStores } from "./helpers/app";
 
 const HOUR = 3_600_000;

@@ -9,7 +9,7 @@ import { chCommand, chInsert, chQuery } from "@/db/clickhouse/client";
 import { builtInMetrics, getMetricSummaries, PRE_PERIOD_MS, type MetricSummaries } from "@/server/evidence";
 import { refreshRollup } from "@/server/evidence/rollup";
 import { rollupRefreshSql } from "@/server/evidence/rollup.sql";
-import { mulberry32 } from "../analysis/testing/random";
+import { mulberry32 } from "./helpers/analysis/random";
 import { setupStores } from "./helpers/app";
 
 const HOUR = 3_600_000;

@@ -8,7 +8,7 @@ import { builtInMetrics, getMetricSummaries, PRE_PERIOD_MS, type MetricSummaries
 // internals of the engine under test
 import { refreshRollup } from "@/server/evidence/rollup";
 import { ROLLUP_PARTS_SQL } from "@/server/evidence/rollup.sql";
-import { mulberry32 } from "../analysis/testing/random";
+import { mulberry32 } from "./helpers/analysis/random";
 import { setupStores } from "./helpers/app";
 
 const HOUR = 3_600_000;

@@ -12,7 +12,7 @@ import { createExperiment } from "@/server/experiments/create";
 import { pauseExperiment, startExperiment } from "@/server/experiments/lifecycle";
 import { CreateExperimentSchema } from "@/server/experiments/schemas";
 import { getMetricSummaries } from "@/server/evidence";
-import { mulberry32, normalSource } from "../analysis/testing/random";
+import { mulberry32, normalSource } from "./helpers/analysis/random";
 import { call, setupStores, TEST_CLIENT_KEY } from "./helpers/app";
 
 const MIN = 60_000;
