@@ -1,5 +1,6 @@
 import nextVitals from "eslint-config-next/core-web-vitals";
 import nextTs from "eslint-config-next/typescript";
+import { readdirSync } from "node:fs";
 import { defineConfig, globalIgnores } from "eslint/config";
 
 // Layers point one way: core ← db, sdk ← server ← simulator ← app/components. A zone's `from` is
@@ -31,6 +32,21 @@ const layerZones = [
     target: "./analysis",
     from: ["./src"],
     message: "analysis/ is pure statistics: no imports from src/.",
+  },
+  {
+    // the statistics engine is entered through its face; its files behind it are its own to change
+    target: [
+      "./src/app",
+      "./src/components",
+      "./src/simulator",
+      ...readdirSync("./src/server", { withFileTypes: true })
+        .filter((d) => d.name !== "evidence")
+        .map((d) => `./src/server/${d.name}`),
+    ],
+    from: "./src/server/evidence",
+    // metrics.ts and types.ts import no store, so client components (the experiment form) may read the registry
+    except: ["./index.ts", "./metrics.ts", "./types.ts"],
+    message: "Outside src/server/evidence, import the engine through @/server/evidence (its index.ts).",
   },
 ];
 
