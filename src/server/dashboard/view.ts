@@ -1,6 +1,8 @@
 // What the experiment page shows, as plain serialisable data: built on the server from the results
 // pipeline's summary statistics and the decision store, handed to server and client components alike.
 // Types only, so client components may import it (src/server/dashboard's loaders may not be).
+import type { Direction } from "@/server/evidence/types";
+
 export interface Interval {
   estimate: number;
   lower: number | null;
@@ -15,7 +17,7 @@ export interface MetricRowView {
   label: string;
   role: "primary" | "secondary" | "guardrail" | "other";
   unit: "ms" | "share" | "count" | "score" | null;
-  direction: "higher_is_better" | "lower_is_better";
+  direction: Direction;
   variant: string;
   control: { n: number; value: number | null; variance: number | null };
   treatment: { n: number; value: number | null };
