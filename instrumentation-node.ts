@@ -2,11 +2,15 @@
 // background loops. A store that cannot be reached stops the process with one clear line.
 import { boot } from "./src/server/boot";
 import { env } from "./src/core/env";
+import { demoSeedRunning } from "./src/server/demo/seed";
 
 try {
   const identity = await boot({ background: true });
   for (const line of identity.printed) console.log(`[verdict] ${line}`);
-  console.log(`[verdict] ready: sign in at http://localhost:${env().PORT}/sign-in`);
+  const url = `http://localhost:${env().PORT}/sign-in`;
+  // the seed replays the demo's past days in the background: say so, and it says when it is done
+  if (demoSeedRunning()) console.log(`[verdict] ready: sign in at ${url} (the demo seed is still running in the background: about a minute; a 'demo seed done' line follows)`);
+  else console.log(`[verdict] ready: sign in at ${url}`);
 } catch (e) {
   console.error(`[verdict] startup failed: ${(e as Error).message}`);
   process.exit(1);
