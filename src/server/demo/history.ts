@@ -9,7 +9,8 @@
 import { SYSTEM } from "@/server/auth/principal";
 import { evaluateExperiment } from "@/server/decisions/evaluate";
 import { promoteExperiment } from "@/server/decisions/promote";
-import { getExperiment } from "@/server/experiments/get";
+import { createExperiment } from "@/server/experiments/create";
+import { findExperiment, getExperiment } from "@/server/experiments/get";
 import { startExperiment } from "@/server/experiments/lifecycle";
 import { flushIngestion } from "@/server/ingestion/pipeline";
 import { runSimulation, type Transport } from "@/simulator";
@@ -58,6 +59,7 @@ export async function replayHistory({ transport, hours, newUsers, now }: { trans
     const from = t0 + h * HOUR;
     for (const e of DEMO_EXPERIMENTS) {
       if (startHour(e.key, hours) !== h) continue;
+      if (!(await findExperiment(e.key))) await createExperiment({ actor: SEED_ACTOR, input: e, at: new Date(from - 10 * 60_000) });
       await startExperiment({ actor: SEED_ACTOR, key: e.key, reason: "demo seed", at: new Date(from) });
       running.add(e.key);
     }

@@ -8,7 +8,6 @@ import { SYSTEM } from "@/server/auth/principal";
 import { env } from "@/core/env";
 import { processSingleton } from "@/core/process-singleton";
 import { holdEvaluations } from "@/server/decisions/loop";
-import { createExperiment } from "@/server/experiments/create";
 import { findExperiment } from "@/server/experiments/get";
 import { createApiKey } from "@/server/keys/create";
 import { revokeApiKey } from "@/server/keys/revoke";
@@ -41,7 +40,6 @@ export async function seedDemo({ hours = DEMO_HOURS, newUsers = env().VERDICT_SE
   // A key of its own, revoked afterwards: the traffic is a client's like any other.
   const key = await createApiKey({ actor: ACTOR, input: { name: "demo traffic simulator", kind: "client" } });
   try {
-    for (const input of DEMO_EXPERIMENTS) if (!(await findExperiment(input.key))) await createExperiment({ actor: ACTOR, input });
     if (!(await listWebhooks()).some((w) => w.url === DEMO_WEBHOOK_URL)) {
       await createWebhook({ actor: ACTOR, input: CreateWebhookSchema.parse({ url: DEMO_WEBHOOK_URL }) });
     }
