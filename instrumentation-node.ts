@@ -9,7 +9,7 @@ try {
   for (const line of identity.printed) console.log(`[verdict] ${line}`);
   const url = `http://localhost:${env().PORT}/sign-in`;
   // the seed replays the demo's past days in the background: say so, and it says when it is done
-  if (demoSeedRunning()) console.log(`[verdict] ready: sign in at ${url} (the demo seed is still running in the background: about a minute; a 'demo seed done' line follows)`);
+  if (demoSeedRunning()) console.log(`[verdict] ready: sign in at ${url} (the demo seed is still running in the background: about a minute; a line says when it is done)`);
   else console.log(`[verdict] ready: sign in at ${url}`);
 } catch (e) {
   console.error(`[verdict] startup failed: ${(e as Error).message}`);
