@@ -6,11 +6,12 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { chQuery } from "@/db/clickhouse/client";
 import { listAudit } from "@/server/audit/list";
 import { SYSTEM } from "@/server/auth/principal";
+import { evaluateExperiment } from "@/server/decisions/evaluate";
 import { latestDecisionRow, listDecisions, toDecisionView } from "@/server/decisions/record";
 import { DEMO_AB, DEMO_BLUE_GREEN, DEMO_CANARY, DEMO_ROLLING, DEMO_SLOW_CANARY, DEMO_TOGGLE } from "@/server/demo/experiments";
 import { DEMO_WEBHOOK_URL, seedDemo } from "@/server/demo/seed";
 import { createExperiment } from "@/server/experiments/create";
-import { getExperiment } from "@/server/experiments/get";
+import { findExperiment, getExperiment } from "@/server/experiments/get";
 import { startExperiment } from "@/server/experiments/lifecycle";
 import { CreateExperimentSchema } from "@/server/experiments/schemas";
 import { listExperiments } from "@/server/experiments/list";
@@ -40,6 +41,9 @@ describe("demo seed", () => {
     const seeding = seedDemo({ now });
     await createExperiment({ actor: SYSTEM, input: CreateExperimentSchema.parse({ key: "users-own", name: "User's own", strategy: "ab" }) });
     await startExperiment({ actor: SYSTEM, key: "users-own" });
+    // while the seed replays the past, an evaluation at the real time would break the order of its decisions
+    while (!(await findExperiment(DEMO_CANARY))) await new Promise((r) => setTimeout(r, 20));
+    await expect(evaluateExperiment({ key: DEMO_CANARY, actor: SYSTEM })).rejects.toMatchObject({ code: "conflict" });
     const first = await seeding;
     expect(first).toMatchObject({ seeded: true, hours: 48 });
     expect(first.events).toBeGreaterThan(first.users * 5);
@@ -111,6 +115,8 @@ describe("demo seed", () => {
     const demoKey = (await listApiKeys()).find((k) => k.name === "demo traffic simulator");
     expect(demoKey?.revokedAt).toBeTruthy();
 
+    // released: a person's evaluation works again
+    expect((await evaluateExperiment({ key: DEMO_AB, actor: SYSTEM })).recommendation).toBe("promote");
     const experiments = await listExperiments({});
     expect(await seedDemo()).toMatchObject({ seeded: false });
     expect((await listExperiments({})).length).toBe(experiments.length);

@@ -13,6 +13,7 @@ import { getExperiment } from "@/server/experiments/get";
 import type { Experiment } from "@/server/experiments/types";
 import { decide } from "./decide";
 import { emitDecisionEvent, type DecisionEvent } from "./events";
+import { evaluationsHeld } from "./hold";
 import { loadDecisionInputs } from "./inputs";
 import { resolveParameters } from "./parameters";
 import { promoteExperiment } from "./promote";
@@ -52,6 +53,9 @@ export function evaluateExperiment({ key, actor, trigger = "manual", at }: { key
 }
 
 async function evaluateOnce(key: string, actor: Principal, trigger: EvaluationTrigger, at?: Date): Promise<DecisionView> {
+  if (!at && evaluationsHeld(key)) {
+    throw new AppError("conflict", `'${key}' is being evaluated by the demo seed, which replays its past hours; try again when the seed is done (about a minute after start)`, { key });
+  }
   const experiment = await getExperiment({ key });
   if (!EVALUABLE.includes(experiment.status)) {
     throw new AppError("invalid_transition", `Cannot evaluate experiment '${key}': it is ${experiment.status}`, { status: experiment.status, allowedFrom: EVALUABLE });

@@ -12,6 +12,7 @@ import { isAppError } from "@/core/errors";
 import { listExperiments } from "@/server/experiments/list";
 import { registerHealthSection } from "@/server/health";
 import { evaluateExperiment } from "./evaluate";
+import { evaluationsHeld } from "./hold";
 import { EvaluationScheduler, type Outcome } from "./scheduler";
 import { EventTrigger } from "./triggers";
 
@@ -35,8 +36,6 @@ interface LoopState {
   healthRegistered?: boolean;
   scheduler?: EvaluationScheduler;
   trigger?: EventTrigger;
-  /** experiments someone else evaluates for now (the demo seed replaying past hours) */
-  held?: Set<string>;
 }
 // One evaluator per process even if the bundler duplicates this module.
 const KEY = Symbol.for("verdict.decisions.evaluator");
@@ -47,8 +46,8 @@ function scheduler(): EvaluationScheduler {
     concurrency: EVALUATOR_CONCURRENCY,
     minIntervalMs: MIN_EVALUATION_INTERVAL_MS,
     evaluate: async (key, trigger) => {
-      // an evaluation at the real time, between the seed's back-dated ones, would break their order
-      if (state.held?.has(key)) return null;
+      // the demo seed evaluates these itself, with past hours as the clock (./hold.ts)
+      if (evaluationsHeld(key)) return null;
       try {
         return await evaluateExperiment({ key, actor: SYSTEM, trigger });
       } catch (err) {
@@ -102,15 +101,6 @@ function queueStats() {
     lastEventLatencyMs: s?.lastEventLatencyMs ?? null,
     kpiResolutions: t?.resolutions ?? 0,
     lastKpiResolveMs: t?.resolveMs ?? null,
-  };
-}
-
-/** The evaluator leaves these experiments alone until the returned release is called. */
-export function holdEvaluations(keys: readonly string[]): () => void {
-  const held = (state.held ??= new Set());
-  for (const k of keys) held.add(k);
-  return () => {
-    for (const k of keys) held.delete(k);
   };
 }
 

@@ -7,7 +7,7 @@
 import { SYSTEM } from "@/server/auth/principal";
 import { env } from "@/core/env";
 import { processSingleton } from "@/core/process-singleton";
-import { holdEvaluations } from "@/server/decisions/loop";
+import { holdEvaluations } from "@/server/decisions/hold";
 import { findExperiment } from "@/server/experiments/get";
 import { createApiKey } from "@/server/keys/create";
 import { revokeApiKey } from "@/server/keys/revoke";
