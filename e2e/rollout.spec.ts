@@ -71,7 +71,6 @@ test("metrics fill from simulated traffic, ROLLBACK is recommended, and the rele
   await expect(page.getByTestId("planner-table")).toBeVisible();
 
   await shoot(page, "experiment-detail");
-  if (process.env.VERDICT_UPDATE_SCREENSHOTS === "1") await shoot(page, "experiment", "docs/screenshots/experiment.png");
   await page.emulateMedia({ colorScheme: "dark" });
   await shoot(page, "experiment-detail-dark");
   await page.emulateMedia({ colorScheme: "light" });

@@ -1,6 +1,6 @@
 // The whole server process: `next start` on a fresh data directory with the demo seed on. The seed
-// must fill the dashboard's experiment within seconds of start (in the background, through the
-// route handlers bundled into the server), the simulator CLI drives more traffic over HTTP with the
+// must fill the dashboard's experiment within seconds of start and finish (in the background,
+// through the route handlers bundled into the server), the simulator CLI drives more traffic over HTTP with the
 // client key, an evaluation runs over HTTP, and /api/metrics shows all of it to a scraper.
 import { spawn } from "node:child_process";
 import { join } from "node:path";
@@ -47,6 +47,9 @@ describe("next start with the demo seed, the simulator CLI and /api/metrics", ()
     expect(byVariant.control, server.output()).toBeGreaterThan(0);
     expect(byVariant.treatment).toBeGreaterThan(0);
     expect(server.output()).not.toMatch(/demo seed failed/);
+    // the seed replays past hours with its own clock: the traffic and evaluation below come after it
+    while (Date.now() - started < 240_000 && !/\[verdict\] demo seed (done|failed)/.test(server.output())) await new Promise((r) => setTimeout(r, 500));
+    expect(server.output()).toMatch(/\[verdict\] demo seed done/);
 
     const cli = await simulateCli(["--experiment", "realtime-tracking", "--users", "400", "--treatment-error-rate", "2x", "--engagement-lift", "10%", "--base-url", server.url, "--client-key", TEST_CLIENT_KEY, "--seed", "9"]);
     expect(cli.code, cli.output).toBe(0);
@@ -55,7 +58,9 @@ describe("next start with the demo seed, the simulator CLI and /api/metrics", ()
     const decision = await api("/api/v1/experiments/realtime-tracking/evaluate", { method: "POST", body: "{}" });
     expect(decision.status).toBe(200);
     expect(["promote", "hold", "rollback"]).toContain(decision.body.recommendation);
-    expect(decision.body.action).toBeNull(); // the demo is manual: recommend only
+    // the demo canary is auto-rollback: it acts on a rollback only, never promotes by itself
+    if (decision.body.recommendation === "rollback") expect(decision.body.action).toMatch(/rolled back/);
+    else expect(decision.body.action).toBeNull();
 
     const metrics = await api("/api/metrics");
     expect(metrics.status).toBe(200);

@@ -56,8 +56,9 @@ const EnvSchema = z.object({
     .default("")
     .transform((v) => v.split(",").map((e) => e.trim().toLowerCase()).filter(Boolean))
     .pipe(z.array(z.string().refine(isAllowEntry, "entries must be host names, IP addresses or CIDR ranges such as 10.0.0.0/8"))),
-  // demo seed: simulated users sent through the public API in the background after boot
-  VERDICT_SEED_DEMO_USERS: z.coerce.number().int().min(0).default(3000),
+  // demo seed: new simulated users over the replayed past days (plus a few regulars each hour),
+  // sent through the public API in the background after boot
+  VERDICT_SEED_DEMO_USERS: z.coerce.number().int().min(0).default(24000),
   VERDICT_SECURE_COOKIES: bool.default(false),
   // server.ts: how long a client may take to send its request headers, and its whole request
   // (headers and body; the response may take as long as it needs: streams are not cut), and how

@@ -46,5 +46,5 @@ async function startBackground(): Promise<void> {
   monitoring(); // from now on, ClickHouse latencies feed /api/metrics
   startWebhookDelivery(subscribeWebhooksToDecisions);
   startEvaluator();
-  startDemoSeed(); // in the background: startup is not delayed
+  await startDemoSeed(); // one look-up, then in the background: startup is not delayed
 }

@@ -40,6 +40,11 @@ export interface SimulationOptions {
   onlyExposed?: boolean;
   /** concurrent POST /api/v1/events calls */
   concurrency?: number;
+  /**
+   * The time of a batch's events (ms since the epoch), asked once per batch; default now. The demo
+   * seed replays past hours: exposures and traffic get that hour's times.
+   */
+  clock?: () => number;
   /** after each batch is sent; return "stop" to end the run early */
   onBatch?: (progress: SimulationReport) => Promise<void | "stop"> | void | "stop";
 }
@@ -102,7 +107,7 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
     for (const part of chunk(units, MAX_UNITS_PER_ASSIGN)) results.push(...(await opts.transport.assign(part, !logOurselves)));
     // Explicit times at or after the exposure /assign just logged: chunks sent concurrently may
     // arrive in any order, and an event counts only from its user's first exposure on.
-    const timestamp = Date.now();
+    const timestamp = opts.clock?.() ?? Date.now();
     const events: object[] = [];
     units.forEach((unit, k) => {
       const id = (unit.userId ?? unit.instanceId)!;

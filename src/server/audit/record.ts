@@ -10,6 +10,8 @@ export interface AuditEntry {
   after?: unknown;
   reason?: string | null;
   decisionId?: string | null;
+  /** when it happened; default now (the demo seed replays past days with their own times) */
+  at?: Date;
 }
 
 type Tx = Pick<Db, "insert">;
@@ -26,5 +28,6 @@ export async function recordAudit(tx: Tx, actor: Principal, entry: AuditEntry): 
     after: entry.after ?? null,
     reason: entry.reason ?? null,
     decisionId: entry.decisionId ?? null,
+    ...(entry.at ? { at: entry.at } : {}),
   });
 }

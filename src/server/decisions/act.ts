@@ -21,6 +21,8 @@ export interface ActionRequest {
   expectVersion?: number;
   patch: (current: Experiment) => Patch & { summary: string };
   event?: DecisionEventType;
+  /** when the action happens; default now (the demo seed replays past days with their own clock) */
+  at?: Date;
 }
 
 export interface ActionResult {
@@ -42,6 +44,7 @@ export async function applyAction(req: ActionRequest): Promise<ActionResult> {
     from: req.from,
     reason: req.reason ?? null,
     decisionId: decision?.id ?? null,
+    at: req.at,
     mutate: (current) => {
       if (req.expectVersion !== undefined && current.version !== req.expectVersion) {
         throw new AppError("conflict", `'${req.key}' changed since it was evaluated (version ${req.expectVersion} → ${current.version}); not acting on a stale decision`, {
@@ -61,7 +64,7 @@ export async function applyAction(req: ActionRequest): Promise<ActionResult> {
       type: req.event,
       experiment,
       decision,
-      occurredAt: new Date().toISOString(),
+      occurredAt: (req.at ?? new Date()).toISOString(),
       text: `${req.key}: ${summary}${req.reason ? ` — ${req.reason}` : ""} (by ${req.actor.name})`,
       data: {
         action: req.action,

@@ -13,6 +13,7 @@ import { getExperiment } from "@/server/experiments/get";
 import type { Experiment } from "@/server/experiments/types";
 import { decide } from "./decide";
 import { emitDecisionEvent, type DecisionEvent } from "./events";
+import { evaluationsHeld } from "./hold";
 import { loadDecisionInputs } from "./inputs";
 import { resolveParameters } from "./parameters";
 import { promoteExperiment } from "./promote";
@@ -26,7 +27,9 @@ const BREACH_CODES = new Set(["guardrail_harm", "absolute_limit_breached", "load
 
 // Decisions of one experiment are ordered by evaluatedAt: never hand out the same millisecond twice.
 let lastEvaluatedAt = 0;
-function evaluationTime(): Date {
+function evaluationTime(at?: Date): Date {
+  // a given clock (the demo seed replaying past hours) is taken as is: those evaluations run one by one
+  if (at) return at;
   lastEvaluatedAt = Math.max(Date.now(), lastEvaluatedAt + 1);
   return new Date(lastEvaluatedAt);
 }
@@ -38,9 +41,9 @@ function summarize(reasons: Reason[]): string {
 // The evaluation in progress per experiment (the tail of its chain).
 const inflight = processSingleton("decisionsEvaluating", () => new Map<string, Promise<unknown>>());
 
-export function evaluateExperiment({ key, actor, trigger = "manual" }: { key: string; actor: Principal; trigger?: EvaluationTrigger }): Promise<DecisionView> {
+export function evaluateExperiment({ key, actor, trigger = "manual", at }: { key: string; actor: Principal; trigger?: EvaluationTrigger; at?: Date }): Promise<DecisionView> {
   const previous = inflight.get(key) ?? Promise.resolve();
-  const run = previous.catch(() => undefined).then(() => evaluateOnce(key, actor, trigger));
+  const run = previous.catch(() => undefined).then(() => evaluateOnce(key, actor, trigger, at));
   const tail = run.catch(() => undefined);
   inflight.set(key, tail);
   void tail.then(() => {
@@ -49,7 +52,10 @@ export function evaluateExperiment({ key, actor, trigger = "manual" }: { key: st
   return run;
 }
 
-async function evaluateOnce(key: string, actor: Principal, trigger: EvaluationTrigger): Promise<DecisionView> {
+async function evaluateOnce(key: string, actor: Principal, trigger: EvaluationTrigger, at?: Date): Promise<DecisionView> {
+  if (!at && evaluationsHeld(key)) {
+    throw new AppError("conflict", `'${key}' is being evaluated by the demo seed, which replays its past hours; try again when the seed is done (about a minute after start)`, { key });
+  }
   const experiment = await getExperiment({ key });
   if (!EVALUABLE.includes(experiment.status)) {
     throw new AppError("invalid_transition", `Cannot evaluate experiment '${key}': it is ${experiment.status}`, { status: experiment.status, allowedFrom: EVALUABLE });
@@ -57,14 +63,14 @@ async function evaluateOnce(key: string, actor: Principal, trigger: EvaluationTr
   const previousRow = await latestDecisionRow(key);
   const carried = (previousRow?.outputs as DecisionOutputs | null)?.carry ?? {};
   const parameters = resolveParameters(experiment);
-  const inputs = await loadDecisionInputs(experiment, parameters, evaluationTime(), carried);
+  const inputs = await loadDecisionInputs(experiment, parameters, evaluationTime(at), carried);
   const decision = decide(inputs, parameters);
   const stored = { inputs, parameters, decision, codeVersion: codeVersion(), trigger };
   const same = previousRow !== null && sameDecision(previousRow, stored, wantsAction(experiment, decision.recommendation) !== null);
   const row = same ? await refreshDecision(previousRow.id, stored) : await storeDecision(stored);
   const view = toDecisionView(row, { full: true });
 
-  const action = await act(experiment, view, actor, trigger);
+  const action = await act(experiment, view, actor, trigger, at);
   if (action) {
     await setDecisionAction(view.id, action);
     view.action = action;
@@ -83,11 +89,11 @@ function wantsAction(e: Experiment, recommendation: DecisionView["recommendation
 }
 
 /** What the automation mode allows; returns the action taken (stored with the decision) or null. */
-async function act(e: Experiment, d: DecisionView, requestedBy: Principal, trigger: EvaluationTrigger): Promise<string | null> {
+async function act(e: Experiment, d: DecisionView, requestedBy: Principal, trigger: EvaluationTrigger, at?: Date): Promise<string | null> {
   const wants = wantsAction(e, d.recommendation);
   if (!wants) return null;
   const wantsRollback = wants === "rollback";
-  const common = { actor: SYSTEM, key: e.key, decisionId: d.id, expectVersion: e.version };
+  const common = { actor: SYSTEM, key: e.key, decisionId: d.id, expectVersion: e.version, at };
   const by = requestedBy.kind === "system" ? `evaluator, on ${trigger === "events" ? "new events" : "its timer"}` : `evaluation requested by ${requestedBy.name}`;
   try {
     if (wantsRollback) {

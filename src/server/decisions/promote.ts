@@ -11,6 +11,8 @@ export interface PromoteRequest {
   acknowledgeIncompatibleDatabase?: boolean;
   decisionId?: string | null;
   expectVersion?: number;
+  /** default now */
+  at?: Date;
 }
 
 /** Canary / rolling / toggle: next stage (completed at the end); ab: ship a variant; blue_green: switch live to the candidate. */
@@ -31,6 +33,7 @@ export async function promoteExperiment(req: PromoteRequest): Promise<ActionResu
     decisionId: req.decisionId,
     expectVersion: req.expectVersion,
     event: "experiment.promoted",
-    patch: (e) => promotePatch(e, { variant: e.strategy === "ab" ? variant : undefined, acknowledgeIncompatibleDatabase: req.acknowledgeIncompatibleDatabase, now: new Date() }),
+    at: req.at,
+    patch: (e) => promotePatch(e, { variant: e.strategy === "ab" ? variant : undefined, acknowledgeIncompatibleDatabase: req.acknowledgeIncompatibleDatabase, now: req.at ?? new Date() }),
   });
 }

@@ -3,7 +3,7 @@ import { applyAction, type ActionResult } from "./act";
 import { ROLLBACKABLE, rollbackPatch } from "./transitions";
 
 /** Everyone back to the old version at the next evaluation (per strategy: transitions.ts). A reason is required. */
-export async function rollbackExperiment(req: { actor: Principal; key: string; reason: string; decisionId?: string | null; expectVersion?: number }): Promise<ActionResult> {
+export async function rollbackExperiment(req: { actor: Principal; key: string; reason: string; decisionId?: string | null; expectVersion?: number; at?: Date }): Promise<ActionResult> {
   return applyAction({
     actor: req.actor,
     key: req.key,
@@ -13,6 +13,7 @@ export async function rollbackExperiment(req: { actor: Principal; key: string; r
     decisionId: req.decisionId,
     expectVersion: req.expectVersion,
     event: "experiment.rolled_back",
-    patch: (e) => rollbackPatch(e, new Date()),
+    at: req.at,
+    patch: (e) => rollbackPatch(e, req.at ?? new Date()),
   });
 }

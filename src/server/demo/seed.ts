@@ -1,70 +1,83 @@
 // The demo seed: on a fresh install (VERDICT_SEED_DEMO, no `realtime-tracking` yet) the server
-// creates the demo experiments, starts them, and sends simulated users through the public API
-// in-process, so the dashboard shows data within seconds of `npm start`. Runs in the background
+// creates the demo experiments and replays the past days hour by hour (./history.ts): each hour's
+// simulated users go through the public API in-process with that hour's timestamps, then the
+// decision engine evaluates with that hour as its clock, so stages, decisions, rollbacks and the
+// audit trail carry past times and the charts have days of hourly buckets. Runs in the background
 // after boot and never takes the server down: any failure is one log line.
 import { SYSTEM } from "@/server/auth/principal";
 import { env } from "@/core/env";
-import { createExperiment } from "@/server/experiments/create";
+import { processSingleton } from "@/core/process-singleton";
+import { holdEvaluations } from "@/server/decisions/hold";
 import { findExperiment } from "@/server/experiments/get";
-import { startExperiment } from "@/server/experiments/lifecycle";
 import { createApiKey } from "@/server/keys/create";
 import { revokeApiKey } from "@/server/keys/revoke";
-import { runSimulation } from "@/simulator";
+import { createWebhook } from "@/server/webhooks/create";
+import { listWebhooks } from "@/server/webhooks/list";
+import { CreateWebhookSchema } from "@/server/webhooks/schemas";
 import { inProcessTransport } from "@/simulator/in-process";
-import { DEMO_CANARY, DEMO_EFFECTS, DEMO_EXPERIMENTS } from "./experiments";
+import { DEMO_CANARY, DEMO_EXPERIMENTS } from "./experiments";
+import { replayHistory, type HistoryReport } from "./history";
 
 const ACTOR = { ...SYSTEM, name: "demo seed" };
-/** lighter than the default profile: the seed goes through the per-key rate limit like any client */
-const DEMO_PROFILE = { sessionsPerUser: 2, pageViewsPerSession: 2, requestsPerPageView: 1.5 };
-const ROLES = ["staff", "beta", "customer"] as const;
+/** The past the demo replays. */
+export const DEMO_HOURS = 48;
+/**
+ * The demo's chat channel: `.invalid` never resolves (RFC 2606), so its deliveries fail and retry
+ * visibly, and no request leaves the machine. A loopback receiver would need
+ * VERDICT_WEBHOOK_ALLOWED_HOSTS opened up, which a fresh install must not do for a demo.
+ */
+export const DEMO_WEBHOOK_URL = "https://releases-channel.example.invalid/verdict";
 
-export interface DemoSeedResult {
+export interface DemoSeedResult extends HistoryReport {
   seeded: boolean;
-  users: number;
-  events: number;
 }
 
-export async function seedDemo({ users = env().VERDICT_SEED_DEMO_USERS }: { users?: number } = {}): Promise<DemoSeedResult> {
-  if (await findExperiment(DEMO_CANARY)) return { seeded: false, users: 0, events: 0 };
-  for (const input of DEMO_EXPERIMENTS) {
-    if (await findExperiment(input.key)) continue;
-    await createExperiment({ actor: ACTOR, input });
-    await startExperiment({ actor: ACTOR, key: input.key, reason: "demo seed" });
-  }
+const NOT_SEEDED: DemoSeedResult = { seeded: false, hours: 0, users: 0, events: 0 };
+
+export async function seedDemo({ hours = DEMO_HOURS, newUsers = env().VERDICT_SEED_DEMO_USERS, now = Date.now() }: { hours?: number; newUsers?: number; now?: number } = {}): Promise<DemoSeedResult> {
+  if (await findExperiment(DEMO_CANARY)) return NOT_SEEDED;
+  const release = holdEvaluations(DEMO_EXPERIMENTS.map((e) => e.key));
   // A key of its own, revoked afterwards: the traffic is a client's like any other.
   const key = await createApiKey({ actor: ACTOR, input: { name: "demo traffic simulator", kind: "client" } });
   try {
-    const report = await runSimulation({
-      transport: inProcessTransport({ clientKey: key.token }),
-      experiment: DEMO_CANARY,
-      users,
-      effects: DEMO_EFFECTS[DEMO_CANARY],
-      otherEffects: DEMO_EFFECTS,
-      // demo traffic feeds demo experiments only, whatever a user starts meanwhile
-      experiments: DEMO_EXPERIMENTS.map((e) => e.key),
-      profile: DEMO_PROFILE,
-      seed: 2026,
-      userPrefix: "demo-user-",
-      batchSize: 250,
-      attributes: (_i, rng) => {
-        const r = rng.next();
-        return { role: r < 0.03 ? ROLES[0] : r < 0.15 ? ROLES[1] : ROLES[2], platform: rng.next() < 0.55 ? "ios" : "android" };
-      },
-    });
-    return { seeded: true, users: report.users, events: report.eventsSent };
+    if (!(await listWebhooks()).some((w) => w.url === DEMO_WEBHOOK_URL)) {
+      await createWebhook({ actor: ACTOR, input: CreateWebhookSchema.parse({ url: DEMO_WEBHOOK_URL }) });
+    }
+    const report = await replayHistory({ transport: inProcessTransport({ clientKey: key.token }), hours, newUsers, now });
+    return { seeded: true, ...report };
   } finally {
+    release();
     await revokeApiKey({ actor: ACTOR, id: key.id });
   }
 }
 
-/** Server start: seed in the background; log one line either way, never throw. */
-export function startDemoSeed(): void {
+const progress = processSingleton("demoSeed", () => ({ running: false }));
+
+/** Whether the background seed is still replaying (the startup's `ready` line says so). */
+export function demoSeedRunning(): boolean {
+  return progress.running;
+}
+
+/**
+ * Server start: resolves once it is known whether to seed (one look-up), then seeds in the
+ * background; logs one line either way, never throws.
+ */
+export async function startDemoSeed(): Promise<void> {
   if (!env().VERDICT_SEED_DEMO) return;
+  try {
+    if (await findExperiment(DEMO_CANARY)) return;
+  } catch {
+    // seedDemo looks again and logs the failure
+  }
   const started = Date.now();
-  seedDemo().then(
-    (r) => {
-      if (r.seeded) console.log(`[verdict] demo seed: ${r.users} simulated users, ${r.events} events in ${((Date.now() - started) / 1000).toFixed(1)} s (experiment '${DEMO_CANARY}')`);
-    },
-    (e) => console.error(`[verdict] demo seed failed (the server runs on): ${(e as Error).message}`),
-  );
+  progress.running = true;
+  void seedDemo()
+    .then(
+      (r) => {
+        const took = ((Date.now() - started) / 1000).toFixed(1);
+        if (r.seeded) console.log(`[verdict] demo seed done: ${r.hours} h of history, ${r.users} simulated users, ${r.events} events in ${took} s (start with '${DEMO_CANARY}')`);
+      },
+      (e) => console.error(`[verdict] demo seed failed (the server runs on): ${(e as Error).message}`),
+    )
+    .finally(() => (progress.running = false));
 }

@@ -24,6 +24,8 @@ export interface ChangeRequest {
   from?: readonly Experiment["status"][];
   /** returns the columns to update; may throw AppError */
   mutate: (current: Experiment) => Patch;
+  /** when the change happens; default now (the demo seed replays past days with their own clock) */
+  at?: Date;
 }
 
 export async function changeExperiment(req: ChangeRequest): Promise<Experiment> {
@@ -41,7 +43,7 @@ export async function changeExperiment(req: ChangeRequest): Promise<Experiment> 
     const patch = req.mutate(before);
     const [updated] = await tx
       .update(experiments)
-      .set({ ...patch, version: sql`${experiments.version} + 1`, updatedAt: new Date() })
+      .set({ ...patch, version: sql`${experiments.version} + 1`, updatedAt: req.at ?? new Date() })
       .where(eq(experiments.key, req.key))
       .returning();
     const after = toExperiment(updated);
@@ -53,6 +55,7 @@ export async function changeExperiment(req: ChangeRequest): Promise<Experiment> 
       after,
       reason: req.reason ?? null,
       decisionId: req.decisionId ?? null,
+      at: req.at,
     });
     // Delivered on commit to every process listening on the config store (other instances' SDK
     // snapshot caches and streams); never for a change that rolls back.

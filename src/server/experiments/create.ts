@@ -15,7 +15,8 @@ export function newSalt(): string {
   return randomBytes(6).toString("hex");
 }
 
-export async function createExperiment({ actor, input }: { actor: Principal; input: z.output<typeof CreateExperimentSchema> }): Promise<Experiment> {
+/** `at`: when it was created, default now (the demo seed replays past days with their own clock). */
+export async function createExperiment({ actor, input, at }: { actor: Principal; input: z.output<typeof CreateExperimentSchema>; at?: Date }): Promise<Experiment> {
   const def = normalizeDefinition(input);
   const db = await getDb();
   return db.transaction(async (tx) => {
@@ -49,10 +50,11 @@ export async function createExperiment({ actor, input }: { actor: Principal; inp
         rollbackPlan: { target: input.rollbackPlan.target ?? def.control, ...input.rollbackPlan },
         salt: newSalt(),
         createdBy: actor.name,
+        ...(at ? { createdAt: at, updatedAt: at } : {}),
       })
       .returning();
     const created = toExperiment(row);
-    await recordAudit(tx, actor, { action: "experiment.created", entityType: "experiment", entityKey: created.key, after: created });
+    await recordAudit(tx, actor, { action: "experiment.created", entityType: "experiment", entityKey: created.key, after: created, at });
     return created;
   });
 }

@@ -4,11 +4,12 @@ import type { Principal } from "@/server/auth/principal";
 import { changeExperiment } from "./change";
 import type { Experiment } from "./types";
 
-export async function startExperiment({ actor, key, reason }: { actor: Principal; key: string; reason?: string }): Promise<Experiment> {
-  const now = new Date();
+export async function startExperiment({ actor, key, reason, at }: { actor: Principal; key: string; reason?: string; at?: Date }): Promise<Experiment> {
+  const now = at ?? new Date();
   return changeExperiment({
     actor,
     key,
+    at,
     action: "experiment.started",
     reason,
     from: ["draft"],
