@@ -1,5 +1,6 @@
 // The rollout timeline: audit entries of the experiment (every human and automatic change, with the
 // state before and after) merged with the evaluations of the decision engine.
+import { SYSTEM } from "@/server/auth/principal";
 import { listAudit } from "@/server/audit/list";
 import type { DecisionView, TimelineEntry } from "./view";
 
@@ -38,7 +39,9 @@ export async function experimentTimeline(key: string, decisions: DecisionView[])
     kind: "audit",
     title: humanize(e.action),
     actor: e.actor,
-    automatic: e.actorKind === "system",
+    // the evaluator's own actions are "automatic"; another system actor (the demo seed playing a
+    // release manager) is named, so a back-dated manual promotion does not read as automation
+    automatic: e.actorKind === "system" && e.actor === SYSTEM.name,
     reason: e.reason,
     detail: changes(e.before as Snapshot, e.after as Snapshot),
     tone: TONE[e.action] ?? "grey",
