@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   const { runEvaluatorTick, startEvaluator, stopEvaluator, evaluatorStatus } = await import("../src/server/decisions/loop");
   const { latestDecisionRow } = await import("../src/server/decisions/record");
   const { scanPayload } = await import("../src/server/decisions/triggers");
-  const { serializeRows } = await import("../src/server/ingestion/pipeline");
+  const { serializeRows } = await import("../src/server/ingestion/rows");
   type Row = Parameters<typeof serializeRows>[0][number];
   const lines: string[] = [];
   const say = (s: string) => {

@@ -125,7 +125,7 @@ async function post(url: string, body: string): Promise<void> {
 async function directChild(seconds: number): Promise<void> {
   const { migrateEventStore } = await import("../src/db/clickhouse/migrate");
   const { getClickHouse, getPayloadInserter } = await import("../src/db/clickhouse/client");
-  const { serializeRows } = await import("../src/server/ingestion/pipeline");
+  const { serializeRows } = await import("../src/server/ingestion/rows");
   const { validateEvents } = await import("../src/server/ingestion/validate");
   await migrateEventStore();
   const client = await getClickHouse();

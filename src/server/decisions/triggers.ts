@@ -11,7 +11,7 @@
 import { chQuery } from "@/db/clickhouse/client";
 import { subscribeExperimentChanges } from "@/server/experiments/change";
 import { listExperiments } from "@/server/experiments/list";
-import { onRowsStored } from "@/server/ingestion/pipeline";
+import { onRowsStored } from "@/server/ingestion/rows";
 import { SERVER_NOW_SQL, TOUCHED_EXPERIMENTS_SQL } from "./triggers.sql";
 
 /** KPI events are mapped to experiments at most this often (ms). */

@@ -1,6 +1,6 @@
 // The stored-rows scan of the event trigger on real serializeRows payloads (no stores).
 import { describe, expect, it } from "vitest";
-import { serializeRows } from "@/server/ingestion/pipeline";
+import { serializeRows } from "@/server/ingestion/rows";
 import type { EventRow } from "@/server/ingestion/schemas";
 import { scanPayload } from "@/server/decisions/triggers";
 
