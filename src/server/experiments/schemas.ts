@@ -175,6 +175,10 @@ export type UpdateExperimentInput = z.infer<typeof UpdateExperimentSchema>;
 
 export const ExperimentKeyParams = z.object({ key: slug });
 
+export const ResultsQuery = z.object({
+  segment: segmentAttribute.optional().describe("a segment attribute the experiment declares: adds `segments` (per value: exposures, SRM, metrics; Benjamini–Hochberg-adjusted p across the breakdown)"),
+});
+
 export const ListExperimentsQuery = z.object({
   status: z.enum(STATUSES).optional(),
   strategy: z.enum(STRATEGIES).optional(),
