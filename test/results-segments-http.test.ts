@@ -13,6 +13,10 @@ import { createExperiment } from "@/server/experiments/create";
 import { startExperiment } from "@/server/experiments/lifecycle";
 import { CreateExperimentSchema } from "@/server/experiments/schemas";
 import { flushIngestion } from "@/server/ingestion/pipeline";
+import { getExperiment } from "@/server/experiments/get";
+import { decide } from "@/server/decisions/decide";
+import { loadDecisionInputs } from "@/server/decisions/inputs";
+import { resolveParameters } from "@/server/decisions/parameters";
 import { mulberry32 } from "../analysis/testing/random";
 import { call, setupStores, TEST_CLIENT_KEY } from "./helpers/app";
 
@@ -86,6 +90,20 @@ describe("results by segment", () => {
     expect(apac.exposures.total).toBeLessThan(60);
     for (const c of metric(apac.metrics, "error_rate").comparisons) expect(c).toMatchObject({ status: "insufficient_data", significant: false, adjustedPValue: null });
     expect(apac.srm.mismatch).toBeNull();
+  });
+
+  it("feeds the decision engine per segment from the store: the rollback names platform=android, not ios", async () => {
+    const e = await getExperiment({ key: KEY });
+    const params = resolveParameters(e);
+    const inputs = await loadDecisionInputs(e, params, new Date(), {});
+    expect(inputs.segments?.map((s) => s.attribute)).toEqual(["platform", "region"]);
+    const android = inputs.segments![0].values.find((v) => v.value === "android")!;
+    expect(android.exposures.control + android.exposures.treatment).toBe(800);
+    const d = decide(inputs, params);
+    expect(d.recommendation).toBe("rollback");
+    const segments = d.reasons.filter((r) => r.segment).map((r) => `${r.metric}@${r.segment}`);
+    expect(segments).toContain("error_rate@platform=android");
+    expect(segments.some((s) => s.includes("platform=ios"))).toBe(false);
   });
 
   it("refuses an attribute the experiment does not declare with 400", async () => {
