@@ -74,7 +74,8 @@ describe("decide() with segments", () => {
     expect(rollout(new SegmentedSim(SPECS, androidHarm, 7), params, 16).rolledBack).toBe(false);
   });
 
-  it("A/A with 3 segment attributes: false rollbacks ≤ α over 200 canary rollouts", () => {
+  // ~50 s on a loaded 2-core box: 200 rollouts × 12 looks × 18 simulated arms
+  it("A/A with 3 segment attributes: false rollbacks ≤ α over 200 canary rollouts", { timeout: 240_000 }, () => {
     const params = resolveParameters(experimentFixture({ strategy: "canary", segments: SPECS.map((s) => s.attribute) }));
     const ROLLOUTS = 200;
     let rollbacks = 0;
