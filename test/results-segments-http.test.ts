@@ -17,7 +17,7 @@ import { getExperiment } from "@/server/experiments/get";
 import { decide } from "@/server/decisions/decide";
 import { loadDecisionInputs } from "@/server/decisions/inputs";
 import { resolveParameters } from "@/server/decisions/parameters";
-import { mulberry32 } from "../analysis/testing/random";
+import { mulberry32 } from "./helpers/analysis/random";
 import { call, setupStores, TEST_CLIENT_KEY } from "./helpers/app";
 
 const KEY = "seg-http";

@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { chInsert, chQuery } from "@/db/clickhouse/client";
 import { getMetricSummaries, getSegmentSummaries, type SegmentSummaries } from "@/server/evidence";
-import { mulberry32 } from "../analysis/testing/random";
+import { mulberry32 } from "./helpers/analysis/random";
 import { setupStores } from "./helpers/app";
 
 const HOUR = 3_600_000;

@@ -13,14 +13,25 @@ export const NO_SEGMENT = "(none)";
 // a string value as is, a number or boolean as its JSON text ("3", "true"); '' when absent
 const VALUE = `if(JSONType(p, {segment:String}) = 'String', JSONExtractString(p, {segment:String}), if(JSONHas(p, {segment:String}), JSONExtractRaw(p, {segment:String}), ''))`;
 
+// Per unit: each stored row finalized (its own first exposure's properties and time), the earliest
+// row's value kept; grouped by the unit's hash (numeric keys, like firstExposuresSql).
 const RAW_VALUES = `
-    SELECT cityHash64(user_id) AS uh, ${VALUE} AS v
-    FROM (SELECT user_id, argMinMerge(properties) AS p FROM exposure_attributes WHERE experiment = {experiment:String} GROUP BY user_id)`;
+    SELECT uh, argMin(v, t) AS v
+    FROM (SELECT cityHash64(user_id) AS uh, finalizeAggregation(properties) AS p, ${VALUE} AS v, first_at AS t
+          FROM exposure_attributes WHERE experiment = {experiment:String})
+    GROUP BY uh`;
 
-/** Per unit hash (uh): sv, the unit's segment value ('' = none; callers map a missing row to '' too). */
+/**
+ * Per unit hash (uh): sv, the unit's segment value ('' = none; callers map a missing row to '' too).
+ * One pass over the units: their (uh, value) pairs and the count per value are collected together,
+ * the 20 most frequent values (ties by value) keep their name, and the pairs are unrolled again.
+ */
 export const SEGMENT_VALUES_SQL = `
-  WITH (SELECT groupArray(v) FROM (SELECT v, count() AS c FROM (${RAW_VALUES}) GROUP BY v ORDER BY c DESC, v LIMIT ${SEGMENT_TOP_VALUES})) AS top
-  SELECT uh, if(has(top, v), v, '${OTHER_SEGMENT}') AS sv FROM (${RAW_VALUES})`;
+  SELECT x.1 AS uh, if(has(top, x.2), x.2, '${OTHER_SEGMENT}') AS sv
+  FROM (SELECT groupArray((uh, v)) AS pairs, sumMap([v], [toUInt64(1)]) AS counts,
+               arrayMap(c -> c.1, arraySlice(arraySort(c -> (-toInt64(c.2), c.1), arrayZip(counts.1, counts.2)), 1, ${SEGMENT_TOP_VALUES})) AS top
+        FROM (${RAW_VALUES}))
+  ARRAY JOIN pairs AS x`;
 
 /** The segment label of a joined row: '' (no attribute, or no row) is NO_SEGMENT. */
 export const SEG_LABEL = (col: string) => `if(${col} = '', '${NO_SEGMENT}', ${col})`;
