@@ -13,7 +13,7 @@ test.beforeAll(async ({ request, baseURL }) => {
   await createExperiment(request, { key: KEY, name: "Segmented A/B", strategy: "ab", segments: ["platform", "region"], automation: "manual" });
   const t = httpTransport({ baseUrl: baseURL!, clientKey: CLIENT_KEY });
   const units = Array.from({ length: 1200 }, (_, i) => ({ userId: `seg-e2e-${i}`, attributes: { platform: i % 2 ? "android" : "ios", region: i % 3 ? "eu" : "us" } }));
-  const results = await t.assign(units, true);
+  const results = [...(await t.assign(units.slice(0, 600), true)), ...(await t.assign(units.slice(600), true))];
   const events: Record<string, unknown>[] = [];
   let n = 0;
   let seed = 16;
@@ -23,7 +23,7 @@ test.beforeAll(async ({ request, baseURL }) => {
     if (!a?.exposed) return;
     const p = units[i].attributes.platform === "android" && a.variant === "treatment" ? 0.3 : 0.05;
     for (let k = 0; k < 10; k++) {
-      const at = new Date(Date.now() - 1000 + k).toISOString();
+      const at = new Date(Date.now() + 1000 + k).toISOString(); // after the exposure /assign just logged
       events.push({ id: `seg-e2e-r${++n}`, type: "request", userId: units[i].userId, timestamp: at });
       if (rand() < p) events.push({ id: `seg-e2e-e${++n}`, type: "error", userId: units[i].userId, timestamp: at });
     }
@@ -47,4 +47,5 @@ test("the experiment page breaks the results down by a declared segment, with th
   await expect(table.locator('tr[data-segment="android"][data-metric="error_rate"]')).toHaveAttribute("data-verdict", "harm");
   await expect(table.locator('tr[data-segment="ios"][data-metric="error_rate"]')).not.toHaveAttribute("data-verdict", "harm");
   await expect(selector.getByRole("link", { name: "platform" })).toHaveAttribute("aria-current", "page");
+  await breakdown.screenshot({ path: test.info().outputPath("segment-breakdown.png") });
 });

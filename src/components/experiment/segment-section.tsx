@@ -166,10 +166,10 @@ function ForestPlot({ label, points }: { label: string; points: { value: string;
         <text x={x(-span)} y={h - 2} fill="currentColor" opacity={0.7}>
           {`${(-span * 100).toFixed(0)} %`}
         </text>
-        <text x={x(0) - 6} y={h - 2} fill="currentColor" opacity={0.7}>
+        <text x={x(0)} y={h - 2} textAnchor="middle" fill="currentColor" opacity={0.7}>
           0
         </text>
-        <text x={x(span) - 28} y={h - 2} fill="currentColor" opacity={0.7}>
+        <text x={W - 2} y={h - 2} textAnchor="end" fill="currentColor" opacity={0.7}>
           {`+${(span * 100).toFixed(0)} %`}
         </text>
       </svg>
