@@ -10,6 +10,7 @@ const KEY = "segmented-ab";
 
 test.beforeAll(async ({ request, baseURL }) => {
   await ensureUser(request, "sara", "viewer");
+  await ensureUser(request, "seth", "release_manager");
   await createExperiment(request, { key: KEY, name: "Segmented A/B", strategy: "ab", segments: ["platform", "region"], automation: "manual" });
   const t = httpTransport({ baseUrl: baseURL!, clientKey: CLIENT_KEY });
   const units = Array.from({ length: 1200 }, (_, i) => ({ userId: `seg-e2e-${i}`, attributes: { platform: i % 2 ? "android" : "ios", region: i % 3 ? "eu" : "us" } }));
@@ -48,4 +49,19 @@ test("the experiment page breaks the results down by a declared segment, with th
   await expect(table.locator('tr[data-segment="ios"][data-metric="error_rate"]')).not.toHaveAttribute("data-verdict", "harm");
   await expect(selector.getByRole("link", { name: "platform" })).toHaveAttribute("aria-current", "page");
   await breakdown.screenshot({ path: test.info().outputPath("segment-breakdown.png") });
+});
+
+test("segments are edited in the form: a bad attribute name is shown next to the field, a good list saved", async ({ page }) => {
+  await signIn(page, "seth");
+  await page.goto(`/experiments/${KEY}/edit`);
+  const field = page.getByLabel("Segments");
+  await expect(field).toHaveValue("platform, region");
+  await field.fill("platform, region, has space");
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await expect(page.getByTestId("error-segments")).toContainText("must be an attribute name");
+  await expect(field).toHaveAttribute("aria-invalid", "true");
+  await field.fill("platform, region, appVersion");
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await expect(page).toHaveURL(new RegExp(`/experiments/${KEY}$`));
+  await expect(page.getByTestId("segment-selector").getByRole("link", { name: "appVersion" })).toBeVisible();
 });
