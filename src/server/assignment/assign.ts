@@ -3,6 +3,7 @@
 // (detached: the response does not wait for the exposures' fsync; ingest.ts says why that is safe).
 import { recordServerEvents } from "@/server/ingestion/ingest";
 import { LIMITS, type EventRow } from "@/server/ingestion/schemas";
+import { exposureProperties } from "@/sdk/exposure-properties";
 import { fnv1aUtf8 } from "@/sdk/hash";
 import { compileSnapshot } from "@/sdk/evaluate";
 import type { Assignment, Unit } from "@/sdk/types";
@@ -26,25 +27,6 @@ function exposureId(experiment: string, variant: string, unit: string): string {
   return `x_${hi.toString(16).padStart(8, "0")}${lo.toString(16).padStart(8, "0")}`;
 }
 
-/**
- * The unit's attributes as the exposure's properties (issue 16: segment values are a unit's
- * attributes at first exposure), within the ingestion endpoint's bounds on properties, so that a
- * logged exposure is never bigger than an SDK could send: at most LIMITS.maxProperties entries,
- * longer names are left out, longer string values cut.
- */
-export function exposureProperties(unit: Unit): string {
-  const out: Record<string, string | number | boolean> = {};
-  let count = 0;
-  for (const [k, v] of Object.entries(unit.attributes ?? {})) {
-    if (count >= LIMITS.maxProperties) break;
-    if (k.length === 0 || k.length > LIMITS.maxPropertyKeyLength) continue;
-    if (typeof v === "number" && !Number.isFinite(v)) continue;
-    out[k] = typeof v === "string" ? v.slice(0, LIMITS.maxPropertyValueLength) : v;
-    count++;
-  }
-  return count === 0 ? "{}" : JSON.stringify(out);
-}
-
 export async function assign({ input }: { input: AssignInput }) {
   const { snapshot } = await getSnapshot();
   const compiled = compileSnapshot(snapshot);
@@ -63,7 +45,7 @@ export async function assign({ input }: { input: AssignInput }) {
         const id = unitId(unit, compiled.get(a.experiment)!.source.hashAttribute);
         // the ingestion endpoint's bound on user ids (longer attribute values are not stored)
         if (!id || id.length > LIMITS.maxUserIdLength) continue;
-        rows.push({ id: exposureId(a.experiment, a.variant, id), type: "exposure", name: "", user_id: id, experiment: a.experiment, variant: a.variant, value: 1, properties: (properties ??= exposureProperties(unit)), timestamp: now, received_at: now });
+        rows.push({ id: exposureId(a.experiment, a.variant, id), type: "exposure", name: "", user_id: id, experiment: a.experiment, variant: a.variant, value: 1, properties: (properties ??= JSON.stringify(exposureProperties(unit.attributes) ?? {})), timestamp: now, received_at: now });
       }
     });
     await recordServerEvents(rows);
