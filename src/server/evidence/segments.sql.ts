@@ -10,8 +10,12 @@ export const SEGMENT_TOP_VALUES = 20;
 export const OTHER_SEGMENT = "other";
 export const NO_SEGMENT = "(none)";
 
-// a string value as is, a number or boolean as its JSON text ("3", "true"); '' when absent
-const VALUE = `if(JSONType(p, {segment:String}) = 'String', JSONExtractString(p, {segment:String}), if(JSONHas(p, {segment:String}), JSONExtractRaw(p, {segment:String}), ''))`;
+// a string value as is, a number or boolean as its JSON text ("3", "true"); '' when absent. The
+// simpleJSON (visitParam) functions scan for the key instead of parsing the document (the per-unit
+// pass ~0.7 → ~0.4 s at 1M units); exact for the flat maps properties are (ingestion, /assign and the
+// SDK store no nesting).
+const RAW = "simpleJSONExtractRaw(p, {segment:String})";
+const VALUE = `if(startsWith(${RAW}, '"'), simpleJSONExtractString(p, {segment:String}), ${RAW})`;
 
 // Per unit: each stored row finalized (its own first exposure's properties and time), the earliest
 // row's value kept; grouped by the unit's hash (numeric keys, like firstExposuresSql).
