@@ -45,6 +45,11 @@ export interface ResultsBenchFigures {
   ratio: number;
   /** getResults right after 10,000 new events (1,000 new users): an incremental rollup refresh, then the read */
   incrementalMs?: number;
+  /** getResults?segment=platform (a 5-valued attribute at first exposure; issue 16), warm and with the stored rows cleared */
+  segmentedMs: number[];
+  /** unsegmented warm reads, each right before a segmented one */
+  pairedMs: number[];
+  segmentedRecomputeMs: number[];
   mergedResultsMs?: number[];
   mergedBareScanMs?: number[];
   mergedRecomputeMs?: number[];
@@ -89,7 +94,7 @@ export async function run(opts: { users?: number; events?: number; repeats?: num
     const now = Date.now();
     const t0 = now - 8 * 86_400_000;
     const span = 5 * 86_400_000;
-    await createExperiment({ actor: SYSTEM, input: CreateExperimentSchema.parse({ key, name: "Results benchmark", strategy: "ab", metrics: { ...(opts.primary ? { primary: opts.primary } : {}), secondary: ["orders_placed"] } }) });
+    await createExperiment({ actor: SYSTEM, input: CreateExperimentSchema.parse({ key, name: "Results benchmark", strategy: "ab", segments: ["platform"], metrics: { ...(opts.primary ? { primary: opts.primary } : {}), secondary: ["orders_placed"] } }) });
     await startExperiment({ actor: SYSTEM, key });
     await (await getDb()).update(experiments).set({ startedAt: new Date(t0) }).where(eq(experiments.key, key));
 
@@ -97,8 +102,10 @@ export async function run(opts: { users?: number; events?: number; repeats?: num
     log(`generating ${users.toLocaleString()} users / ${events.toLocaleString()} events in ClickHouse…`);
     const p = { key, t0, span, users, other: events - users - Math.floor(users * 0.002) };
     await chCommand(
-      `INSERT INTO events (id, type, user_id, experiment, variant, value, timestamp)
+      // each exposure carries the unit's platform (5 values, unequal shares): the segment of issue 16
+      `INSERT INTO events (id, type, user_id, experiment, variant, value, properties, timestamp)
        SELECT concat('x', toString(number)), 'exposure', concat('u', toString(number)), {key:String}, if(number % 2 = 0, 'control', 'treatment'), 1,
+              concat('{"platform":"', arrayElement(['ios', 'android', 'android', 'web', 'web', 'web', 'ipad', 'tv'], 1 + intHash64(number + 7) % 8), '"}'),
               fromUnixTimestamp64Milli(toInt64({t0:Int64} + intHash64(number) % {span:Int64}), 'UTC')
        FROM numbers({users:UInt64})`,
       p,
@@ -138,10 +145,11 @@ export async function run(opts: { users?: number; events?: number; repeats?: num
       await chQuery("SELECT variant, count() AS n FROM events GROUP BY variant");
       return performance.now() - s;
     };
-    const results = async () => {
+    const results = async (segment?: string) => {
       const s = performance.now();
-      const r = await getResults({ key });
+      const r = await getResults({ key, segment });
       if (r.exposures.total === 0) throw new Error("benchmark experiment has no exposures");
+      if (segment && r.segments?.values.length !== 5) throw new Error(`expected 5 segment values, got ${r.segments?.values.length}`);
       return performance.now() - s;
     };
     let coldMs = 0;
@@ -163,6 +171,19 @@ export async function run(opts: { users?: number; events?: number; repeats?: num
       return { resultsMs, bareScanMs, recomputeMs };
     };
     const fresh = await timeBoth("unmerged");
+    // the same read broken down by platform: the top level plus one segmented pass (stored like any other)
+    log(`segmented warm-up (untimed; computes and stores the segmented rows): ${(await results("platform")).toFixed(0)} ms`);
+    // paired with an unsegmented warm read right before each: the shared machine's load moves both alike
+    const pairedMs: number[] = [];
+    const segmentedMs: number[] = [];
+    const segmentedRecomputeMs: number[] = [];
+    for (let i = 0; i < repeats; i++) {
+      pairedMs.push(await results());
+      segmentedMs.push(await results("platform"));
+      await chCommand("TRUNCATE TABLE results_summaries");
+      segmentedRecomputeMs.push(await results("platform"));
+      log(`segmented run ${i + 1}: getResults ${pairedMs[i].toFixed(0)} ms, then getResults?segment=platform ${segmentedMs[i].toFixed(0)} ms, with the stored rows cleared ${segmentedRecomputeMs[i].toFixed(0)} ms`);
+    }
     const figures: ResultsBenchFigures = {
       users,
       primary: opts.primary ?? "engagement_rate",
@@ -170,6 +191,9 @@ export async function run(opts: { users?: number; events?: number; repeats?: num
       generateSeconds,
       coldMs,
       ...fresh,
+      segmentedMs,
+      pairedMs,
+      segmentedRecomputeMs,
       ratio: median(fresh.resultsMs) / median(fresh.bareScanMs),
       peakRssMb: 0,
       loadAverage: [],
@@ -273,6 +297,7 @@ export function format(f: ResultsBenchFigures): string {
   if (f.mergedResultsMs && f.mergedBareScanMs) {
     lines.push(`  after OPTIMIZE FINAL: getResults ${ms(f.mergedResultsMs)}${f.mergedRecomputeMs ? `, with the stored rows cleared ${ms(f.mergedRecomputeMs)}` : ""}, bare scan ${ms(f.mergedBareScanMs)}, ratio ${(median(f.mergedResultsMs) / median(f.mergedBareScanMs)).toFixed(1)}x`);
   }
+  lines.push(`  getResults?segment=platform (5 values; warm, stored rows reused): ${ms(f.segmentedMs)}; unsegmented right before each: ${ms(f.pairedMs)}`, `  getResults?segment=platform with the stored rows cleared: ${ms(f.segmentedRecomputeMs)}`);
   if (f.incrementalMs !== undefined) lines.push(`  getResults after 10,000 new events (incremental refresh + read): ${f.incrementalMs.toFixed(0)} ms`);
   if (f.dedupMs) lines.push(`  dedup methods (per-user sums over all KPI events): ${Object.entries(f.dedupMs).map(([k, v]) => `${k} ${v.toFixed(0)} ms`).join(", ")}`);
   if (f.endpoint) lines.push(`  GET /api/v1/experiments/{key}/results on the production server (warm, cache off): ${ms(f.endpoint.ms)}`);
@@ -288,6 +313,10 @@ export function format(f: ResultsBenchFigures): string {
     `  a read that must aggregate the rollup again (stored rows cleared): ${median(f.recomputeMs).toFixed(0)} ms, ${(median(f.recomputeMs) / median(f.bareScanMs)).toFixed(1)}x`,
     ...(f.incrementalMs !== undefined ? [`  a read after 10,000 new events (refresh + aggregate): ${f.incrementalMs.toFixed(0)} ms`] : []),
     `  peak RSS:        ${f.peakRssMb.toFixed(0)} MB (the bench process with the in-process chDB, while generating and reading)${f.endpoint ? `; server ${f.endpoint.peakRssMb.toFixed(0)} MB (process group)` : ""}`,
+    "",
+    "== issue 16 figures (segment breakdown by a 5-valued attribute, in-process getResults) ==",
+    `  segmented warm read: ${median(f.segmentedMs).toFixed(0)} ms vs unsegmented ${median(f.pairedMs).toFixed(0)} ms (paired runs): ${(median(f.segmentedMs) / median(f.pairedMs)).toFixed(1)}x   target ≤ 3x: ${verdict(median(f.segmentedMs) / median(f.pairedMs) <= 3)}`,
+    `  segmented read with the stored rows cleared: ${median(f.segmentedRecomputeMs).toFixed(0)} ms vs unsegmented ${median(f.recomputeMs).toFixed(0)} ms: ${(median(f.segmentedRecomputeMs) / median(f.recomputeMs)).toFixed(1)}x`,
   );
   return lines.join("\n");
 }

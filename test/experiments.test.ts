@@ -37,6 +37,22 @@ describe("experiments API", () => {
     expect(paths).toEqual(expect.arrayContaining(["key", "name", "strategy"]));
   });
 
+  it("declares segment attributes on create and update: at most 5, unique, attribute names (issue 16)", async () => {
+    const created = await call(collection.POST, { body: { key: "seg-1", name: "Segments", strategy: "canary", segments: ["platform", "region"] } });
+    expect(created.status).toBe(201);
+    expect(created.body.segments).toEqual(["platform", "region"]);
+    expect((await call(collection.POST, { body: { key: "seg-0", name: "No segments", strategy: "canary" } })).body.segments).toEqual([]);
+    const updated = await call(item.PATCH, { params: { key: "seg-1" }, body: { segments: ["platform", "appVersion", "region"] } });
+    expect(updated.status).toBe(200);
+    expect(updated.body.segments).toEqual(["platform", "appVersion", "region"]);
+    for (const segments of [["a", "b", "c", "d", "e", "f"], ["platform", "platform"], ["has space"], [""]]) {
+      const bad = await call(item.PATCH, { params: { key: "seg-1" }, body: { segments } });
+      expect(bad.status, JSON.stringify(segments)).toBe(400);
+      expect(bad.body.error.details[0].path).toMatch(/^segments/);
+    }
+    expect((await call(item.GET, { params: { key: "seg-1" } })).body.segments).toEqual(["platform", "appVersion", "region"]);
+  });
+
   it("refuses weights that do not sum to 1, and a duplicate key", async () => {
     const bad = await call(collection.POST, { body: { key: "ab-1", name: "AB", strategy: "ab", variants: [{ key: "a", weight: 0.5 }, { key: "b", weight: 0.6 }] } });
     expect(bad.status).toBe(400);

@@ -57,6 +57,8 @@ export interface ExposureEvent {
   experiment: string;
   variant: string;
   timestamp: string;
+  /** the unit's attributes (bounded: ./exposure-properties.ts) */
+  properties?: Record<string, string | number | boolean>;
 }
 
 export interface ClientStats {

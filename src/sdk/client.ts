@@ -7,6 +7,7 @@
  * (browsers, Node >= 18) or an injected one.
  */
 import { compileSnapshot, type CompiledSnapshot } from "./evaluate";
+import { exposureProperties } from "./exposure-properties";
 import { BoundedQueue, utf8Length } from "./queue";
 import { attributeOf } from "./targeting";
 import { runSnapshotStream, type EventSourceConstructor } from "./stream";
@@ -149,7 +150,7 @@ export class VerdictClient {
     if (experiment === undefined) return null;
     const merged = this.withDefaults(unit);
     const detailed = experiment.evaluateDetailed(merged);
-    if (detailed.assignment.exposed) this.logExposure(detailed.assignment, attributeOf(merged, experiment.source.hashAttribute || "userId"));
+    if (detailed.assignment.exposed) this.logExposure(detailed.assignment, attributeOf(merged, experiment.source.hashAttribute || "userId"), merged);
     return detailed;
   }
 
@@ -160,7 +161,7 @@ export class VerdictClient {
     const merged = this.withDefaults(unit);
     const all = compiled.evaluateAll(merged);
     for (let i = 0; i < all.length; i++) {
-      if (all[i].exposed) this.logExposure(all[i], attributeOf(merged, compiled.experiments[i].source.hashAttribute || "userId"));
+      if (all[i].exposed) this.logExposure(all[i], attributeOf(merged, compiled.experiments[i].source.hashAttribute || "userId"), merged);
     }
     return all;
   }
@@ -202,7 +203,7 @@ export class VerdictClient {
     return { ...unit, attributes: unit.attributes === undefined ? defaults : { ...defaults, ...unit.attributes } };
   }
 
-  private logExposure(assignment: Assignment, unitId: AttributeValue | undefined): void {
+  private logExposure(assignment: Assignment, unitId: AttributeValue | undefined, unit: Unit): void {
     if (unitId === undefined) return;
     const userId = String(unitId);
     const key = `${userId}\u0000${assignment.experiment}\u0000${assignment.variant}`;
@@ -215,7 +216,9 @@ export class VerdictClient {
     }
     this.seenExposures.add(key);
     this.counters.exposuresLogged++;
-    const event: ExposureEvent = { id: randomId(), type: "exposure", userId, experiment: assignment.experiment, variant: assignment.variant, timestamp: new Date().toISOString() };
+    // the unit's attributes travel with the exposure: segment breakdowns read them at first exposure
+    const properties = exposureProperties(unit.attributes);
+    const event: ExposureEvent = { id: randomId(), type: "exposure", userId, experiment: assignment.experiment, variant: assignment.variant, timestamp: new Date().toISOString(), ...(properties ? { properties } : {}) };
     this.enqueue(event);
   }
 

@@ -14,7 +14,7 @@ import { RolloutFields } from "./rollout-fields";
 import { TargetingBuilder } from "./targeting-builder";
 import { VariantsField } from "./variants-field";
 
-const PLACED = [/^key$/, /^name$/, /^hypothesis$/, /^variants/, /^control$/, /^treatment$/, /^rollout\./, /^targeting/, /^metrics\.(primary|guardrails|alpha)/, /^automation$/, /^rollbackPlan/];
+const PLACED = [/^key$/, /^name$/, /^hypothesis$/, /^variants/, /^control$/, /^treatment$/, /^rollout\./, /^targeting/, /^metrics\.(primary|guardrails|alpha)/, /^segments/, /^automation$/, /^rollbackPlan/];
 
 export function ExperimentForm({ mode, initial, running }: { mode: "create" | "edit"; initial?: FormState; running?: boolean }) {
   const router = useRouter();
@@ -69,6 +69,8 @@ export function ExperimentForm({ mode, initial, running }: { mode: "create" | "e
   }
 
   const strategies = Object.keys(STRATEGY_INFO) as Strategy[];
+  // "segments" (too many, not unique) or "segments.2" (one bad name)
+  const segmentErrors = Object.entries(errors).flatMap(([k, v]) => (k === "segments" || k.startsWith("segments.") ? v : []));
   return (
     <form ref={formRef} onSubmit={submit} noValidate className="space-y-6" aria-label={mode === "create" ? "New experiment" : "Edit experiment"}>
       {summary && (
@@ -131,6 +133,14 @@ export function ExperimentForm({ mode, initial, running }: { mode: "create" | "e
           </label>
         </div>
         <GuardrailsField state={state} set={set} errors={errors} />
+        <Field
+          id="segments"
+          label="Segments"
+          help="Up to 5 unit attributes (e.g. platform, region, appVersion), comma-separated: results are broken down by each unit's value at its first exposure, and a guardrail breach within one segment rolls back."
+          errors={segmentErrors}
+        >
+          <input id="segments" value={state.segments} onChange={(e) => set({ segments: e.target.value })} placeholder="platform, region" className={`${inputClass} font-mono`} {...invalidProps("segments", segmentErrors)} />
+        </Field>
       </section>
 
       <section className={`${cardClass} grid gap-4 md:grid-cols-2`}>

@@ -61,6 +61,8 @@ export interface FormState {
   primary: string;
   guardrails: GuardrailRow[];
   alpha: string;
+  /** segment attributes, comma-separated (≤ 5) */
+  segments: string;
   safetyRollout: boolean;
   automation: Automation;
   databaseBackwardCompatible: boolean;
@@ -125,6 +127,7 @@ export function emptyForm(): FormState {
       primary: "engagement_rate",
       guardrails: DEFAULT_GUARDRAILS,
       alpha: "0.05",
+      segments: "",
       safetyRollout: true,
       automation: "auto-rollback",
       databaseBackwardCompatible: true,
@@ -165,6 +168,7 @@ export function fromExperiment(e: Experiment): FormState {
     primary: e.metrics.primary,
     guardrails: e.metrics.guardrails.map((g) => ({ metric: g.metric, tolerance: str(g.tolerance), promotionMargin: str(g.promotionMargin), limit: str(g.limit) })),
     alpha: str(e.metrics.alpha),
+    segments: (e.segments ?? []).join(", "),
     safetyRollout: e.metrics.safetyRollout ?? defaultSafetyRollout(e.strategy),
     automation: e.automation,
     databaseBackwardCompatible: e.rollbackPlan.databaseBackwardCompatible,
@@ -250,6 +254,7 @@ export function toPayload(s: FormState, mode: "create" | "edit"): Record<string,
       srmThreshold: 0.001,
       safetyRollout: s.safetyRollout,
     },
+    segments: list(s.segments),
     automation: s.automation,
     rollbackPlan: { databaseBackwardCompatible: s.databaseBackwardCompatible, notes: s.rollbackNotes },
   };

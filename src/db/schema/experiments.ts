@@ -25,6 +25,8 @@ export const experiments = pgTable(
     // rollout state that changes while running (stage, exposure, live pointer, kill switch)
     state: jsonb("state").notNull(),
     metrics: jsonb("metrics").notNull(),
+    // segment attribute names (issue 16), validated by SegmentsSchema
+    segments: jsonb("segments").notNull().default([]),
     automation: text("automation", { enum: AUTOMATION_MODES }).notNull().default("auto-rollback"),
     rollbackPlan: jsonb("rollback_plan").notNull(),
     salt: text("salt").notNull(),

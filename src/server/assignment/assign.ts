@@ -3,6 +3,7 @@
 // (detached: the response does not wait for the exposures' fsync; ingest.ts says why that is safe).
 import { recordServerEvents } from "@/server/ingestion/ingest";
 import { LIMITS, type EventRow } from "@/server/ingestion/schemas";
+import { exposureProperties } from "@/sdk/exposure-properties";
 import { fnv1aUtf8 } from "@/sdk/hash";
 import { compileSnapshot } from "@/sdk/evaluate";
 import type { Assignment, Unit } from "@/sdk/types";
@@ -38,12 +39,13 @@ export async function assign({ input }: { input: AssignInput }) {
     const rows: EventRow[] = [];
     units.forEach((unit, i) => {
       if (probes?.has(i)) return;
+      let properties: string | undefined;
       for (const a of results[i].assignments) {
         if (!a.exposed) continue;
         const id = unitId(unit, compiled.get(a.experiment)!.source.hashAttribute);
         // the ingestion endpoint's bound on user ids (longer attribute values are not stored)
         if (!id || id.length > LIMITS.maxUserIdLength) continue;
-        rows.push({ id: exposureId(a.experiment, a.variant, id), type: "exposure", name: "", user_id: id, experiment: a.experiment, variant: a.variant, value: 1, properties: "{}", timestamp: now, received_at: now });
+        rows.push({ id: exposureId(a.experiment, a.variant, id), type: "exposure", name: "", user_id: id, experiment: a.experiment, variant: a.variant, value: 1, properties: (properties ??= JSON.stringify(exposureProperties(unit.attributes) ?? {})), timestamp: now, received_at: now });
       }
     });
     await recordServerEvents(rows);

@@ -17,32 +17,7 @@ export function toResultsView(r: R, e: Experiment): ResultsView {
   const variants = r.experiment.variants.length ? r.experiment.variants : e.variants.map((v) => v.key);
   const weight = new Map(e.variants.map((v) => [v.key, v.weight]));
   const srm = r.dataQuality.srm;
-  const metrics: MetricRowView[] = r.metrics.flatMap((m) =>
-    m.comparisons.map((c) => ({
-      metric: m.name,
-      label: m.label,
-      role: m.role,
-      unit: (UNITS.has(m.unit ?? "") ? m.unit : null) as MetricRowView["unit"],
-      direction: m.direction,
-      variant: c.variant,
-      control: { n: c.control.n ?? 0, value: c.control.mean, variance: c.control.variance },
-      treatment: { n: c.treatment.n ?? 0, value: c.treatment.mean },
-      absolute: interval(c.absolute),
-      relative: c.relativeUndefined ? null : interval(c.relative),
-      pValue: c.adjustedPValue ?? c.pValue,
-      alwaysValidP: c.alwaysValid?.pValue ?? null,
-      significant: c.significant,
-      verdict: c.status === "insufficient_data" ? "insufficient" : c.outcome === "better" ? "good" : c.outcome === "worse" ? "harm" : "inconclusive",
-      cupedReduction: c.cuped?.varianceReduction ?? null,
-      note:
-        [m.role === "primary" ? "primary" : m.role === "guardrail" ? "guardrail" : null, c.adjustedPValue !== null ? "Holm-adjusted p" : null, c.status === "insufficient_data" ? c.statusReason : c.degenerate ? `(${c.degenerate})` : null]
-          .filter(Boolean)
-          .join(" · ") || null,
-    })),
-  );
-  // order: primary, guardrails, secondary, then the rest
-  const rank = new Map(r.metrics.map((m) => [m.name, { primary: 0, guardrail: 1, secondary: 2, other: 3 }[m.role]]));
-  metrics.sort((a, b) => (rank.get(a.metric) ?? 9) - (rank.get(b.metric) ?? 9));
+  const metrics = metricRows(r.metrics, "Holm-adjusted p");
 
   const buckets = r.timeseries.buckets;
   const treatment = r.experiment.treatment;
@@ -72,6 +47,37 @@ export function toResultsView(r: R, e: Experiment): ResultsView {
     pageLoad: histogramView(r, variants),
     beforeAfter: beforeAfterView(r),
   };
+}
+
+/** The table rows of a set of metric results (the whole experiment, or one segment value); `adjusted` names the correction behind adjustedPValue. */
+export function metricRows(metrics: R["metrics"], adjusted: string): MetricRowView[] {
+  const rows: MetricRowView[] = metrics.flatMap((m) =>
+    m.comparisons.map((c) => ({
+      metric: m.name,
+      label: m.label,
+      role: m.role,
+      unit: (UNITS.has(m.unit ?? "") ? m.unit : null) as MetricRowView["unit"],
+      direction: m.direction,
+      variant: c.variant,
+      control: { n: c.control.n ?? 0, value: c.control.mean, variance: c.control.variance },
+      treatment: { n: c.treatment.n ?? 0, value: c.treatment.mean },
+      absolute: interval(c.absolute),
+      relative: c.relativeUndefined ? null : interval(c.relative),
+      pValue: c.adjustedPValue ?? c.pValue,
+      alwaysValidP: c.alwaysValid?.pValue ?? null,
+      significant: c.significant,
+      verdict: c.status === "insufficient_data" ? "insufficient" : c.outcome === "better" ? "good" : c.outcome === "worse" ? "harm" : "inconclusive",
+      cupedReduction: c.cuped?.varianceReduction ?? null,
+      note:
+        [m.role === "primary" ? "primary" : m.role === "guardrail" ? "guardrail" : null, c.adjustedPValue !== null ? adjusted : null, c.status === "insufficient_data" ? c.statusReason : c.degenerate ? `(${c.degenerate})` : null]
+          .filter(Boolean)
+          .join(" · ") || null,
+    })),
+  );
+  // order: primary, guardrails, secondary, then the rest
+  const rank = new Map(metrics.map((m) => [m.name, { primary: 0, guardrail: 1, secondary: 2, other: 3 }[m.role]]));
+  rows.sort((a, b) => (rank.get(a.metric) ?? 9) - (rank.get(b.metric) ?? 9));
+  return rows;
 }
 
 function beforeAfterView(r: R): ResultsView["beforeAfter"] {

@@ -107,3 +107,17 @@ export interface DrillView {
   performedBy: string;
   summary: string | null;
 }
+
+/** The results broken down by one declared segment attribute (issue 16). */
+export interface SegmentView {
+  attribute: string;
+  /** how adjustedPValue was corrected (Benjamini–Hochberg over the breakdown), for the page's note */
+  correction: string;
+  comparisons: number;
+  values: {
+    value: string;
+    exposures: Record<string, number>;
+    srm: { checked: boolean; mismatch: boolean; pValue: number | null };
+    rows: MetricRowView[];
+  }[];
+}

@@ -35,9 +35,9 @@ export interface FamilyTest {
   reason: (adjusted: number) => Reason;
 }
 
-const pct = (x: number | null) => (x === null ? "n/a" : `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)} %`);
-const num = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toPrecision(3));
-const pv = (p: number) => (p < 1e-4 ? p.toExponential(1) : p.toFixed(4));
+export const pct = (x: number | null) => (x === null ? "n/a" : `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)} %`);
+export const num = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toPrecision(3));
+export const pv = (p: number) => (p < 1e-4 ? p.toExponential(1) : p.toFixed(4));
 
 export function etaMinutes(units: number | null, ctx: Ctx): number | null {
   if (units === null || !ctx.unitsPerHour) return null;
@@ -72,12 +72,12 @@ export function pairFor(ctx: Ctx, metric: string, variant: string): { base: ArmE
   return { base, cand, direction: m.direction };
 }
 
-function carriedMin(ctx: Ctx, key: string, p: number): number {
+export function carriedMin(ctx: Ctx, key: string, p: number): number {
   const prev = ctx.inputs.carried[key];
   return typeof prev === "number" && prev < p ? prev : p;
 }
 
-function always(c: Contrast, ctx: Ctx, alternative: "greater" | "less"): number {
+export function always(c: Contrast, ctx: Ctx, alternative: "greater" | "less"): number {
   return sequentialFromEstimate({ estimate: c.estimate, standardError: c.standardError, n: c.n }, { alpha: ctx.params.alpha, alternative, tuning: ctx.params.sequentialTuning }).pValue;
 }
 

@@ -2,8 +2,9 @@
 // a stored decision can be replayed from its inputs and parameters and give the same answer.
 //   rollback  a guardrail shows harm beyond its tolerance, an absolute limit is crossed, the A/B
 //             primary metric is significantly worse (one-sided at alpha/2: its p-value enters
-//             doubled), or a rolling batch loads slower (Holm over all of these tests × variants:
-//             the family-wise error stays ≤ alpha, at every look)
+//             doubled), or a rolling batch loads slower, or a guardrail shows such harm within one
+//             value of a declared segment (./segments.ts) (Holm over all of these tests × variants ×
+//             segments: the family-wise error stays ≤ alpha, at every look)
 //   hold      SRM (always, even over a rollback: the data cannot be trusted), too few exposures or
 //             too little time in the stage, empty or constant arms, a guardrail that has not yet
 //             ruled out harm beyond its promotion margin, an A/B primary without a winner
@@ -12,6 +13,7 @@
 import { adjustPValues } from "@analysis";
 import { etaText, guardrailChecks, primaryChecks, rollingLoadTimeCheck, srmCheck, type Ctx, type FamilyTest } from "./checks";
 import { finite } from "./estimates";
+import { segmentGuardrailTests } from "./segments";
 import { decideSpecial, finishDecision } from "./strategies";
 import type { Decision, DecisionInputs, DecisionParameters, Reason, TestResult } from "./types";
 
@@ -82,7 +84,7 @@ function gates(ctx: Ctx, stageMinutes: number | null): Reason[] {
 }
 
 /**
- * Holm over every test that can roll back: the family-wise error over guardrails × variants ≤ alpha.
+ * Holm over every test that can roll back: the family-wise error over guardrails × variants × segments ≤ alpha.
  * A test with weight w enters with w·p (the A/B primary's "worse" half: w = 2, i.e. at α/2).
  */
 function rejectFamily(family: FamilyTest[], alpha: number): { reasons: Reason[]; tests: TestResult[] } {
@@ -108,7 +110,7 @@ export function decide(inputs: DecisionInputs, params: DecisionParameters): Deci
 
   const srm = srmCheck(ctx);
   const guardrails = guardrailChecks(ctx);
-  const family: FamilyTest[] = [...guardrails.family];
+  const family: FamilyTest[] = [...guardrails.family, ...segmentGuardrailTests(ctx)];
   const primary = params.primary ? primaryChecks(ctx, params.primary) : null;
   if (primary) family.push(...primary.family);
   const holds: Reason[] = gates(ctx, stageMinutes);

@@ -5,11 +5,11 @@
 import { chQuery } from "@/db/clickhouse/client";
 import type { Experiment } from "@/server/experiments/types";
 import { countServed } from "@/server/monitoring/served";
-import { armInput, getMetricSummaries, metricDefinition, type ArmInput } from "@/server/evidence";
+import { armInput, getMetricSummaries, getSegmentSummaries, metricDefinition, type ArmInput, type MetricSummaries } from "@/server/evidence";
 import { loadBakeInputs } from "./bake";
 import { loadBeforeAfter } from "./before-after";
 import { INSTANCE_LOAD_TIMES_SQL } from "./instances.sql";
-import type { DecisionInputs, DecisionParameters, MetricInput } from "./types";
+import type { DecisionInputs, DecisionParameters, MetricInput, SegmentInputs } from "./types";
 
 /** Metrics the decision needs: the guardrails, the A/B primary, and requests for rolling gates. */
 export function metricsNeeded(params: DecisionParameters): string[] {
@@ -24,16 +24,7 @@ export async function loadDecisionInputs(e: Experiment, params: DecisionParamete
   const names = metricsNeeded(params);
   const summaries = await getMetricSummaries({ experiment: e, metrics: names, cohortFrom: stageStartedAt ? Date.parse(stageStartedAt) : 0 });
   countServed(summaries.served);
-  const metrics: Record<string, MetricInput> = {};
-  for (const name of names) {
-    const def = metricDefinition(name);
-    const arms: Record<string, ArmInput> = {};
-    for (const [variant, stats] of Object.entries(summaries.metrics[name] ?? {})) {
-      const arm = armInput(stats);
-      if (arm) arms[variant] = arm;
-    }
-    if (def) metrics[name] = { direction: def.direction, arms };
-  }
+  const metrics = metricInputs(names, summaries);
   const inputs: DecisionInputs = {
     experiment: {
       key: e.key,
@@ -56,6 +47,15 @@ export async function loadDecisionInputs(e: Experiment, params: DecisionParamete
     metrics,
     carried,
   };
+  // declared segments: the guardrails' cells join the rollback family (./segments.ts)
+  const segments: SegmentInputs[] = [];
+  const guarded = [...new Set(params.guardrails.map((g) => g.metric))].filter((n) => metricDefinition(n) !== null);
+  for (const attribute of guarded.length > 0 ? (params.segments ?? []) : []) {
+    const breakdown = await getSegmentSummaries({ experiment: e, metrics: guarded, cohortFrom: stageStartedAt ? Date.parse(stageStartedAt) : 0, segment: attribute });
+    countServed(breakdown.served);
+    segments.push({ attribute, values: breakdown.values.map((v) => ({ value: v.value, exposures: v.summaries.exposures, metrics: metricInputs(guarded, v.summaries) })) });
+  }
+  if (segments.length > 0) inputs.segments = segments;
   const bake = await loadBakeInputs(e, now);
   if (bake) inputs.bake = bake;
   const beforeAfter = await loadBeforeAfter(e, now);
@@ -65,4 +65,18 @@ export async function loadDecisionInputs(e: Experiment, params: DecisionParamete
     inputs.loadTimePerInstance = Object.fromEntries(rows.map((r) => [r.variant, r.means.map(Number)]));
   }
   return inputs;
+}
+
+function metricInputs(names: string[], summaries: MetricSummaries): Record<string, MetricInput> {
+  const metrics: Record<string, MetricInput> = {};
+  for (const name of names) {
+    const def = metricDefinition(name);
+    const arms: Record<string, ArmInput> = {};
+    for (const [variant, stats] of Object.entries(summaries.metrics[name] ?? {})) {
+      const arm = armInput(stats);
+      if (arm) arms[variant] = arm;
+    }
+    if (def) metrics[name] = { direction: def.direction, arms };
+  }
+  return metrics;
 }

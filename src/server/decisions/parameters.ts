@@ -54,6 +54,7 @@ export function resolveParameters(e: Experiment): DecisionParameters {
     minUnitsForTests: MIN_UNITS_FOR_TESTS,
     rolling: { minInstancesPerArm: 2, minRequestsPerArm: e.rollout.minExposuresPerArm ?? 100 },
     explainUnfillable: true,
+    ...(e.segments?.length ? { segments: [...e.segments] } : {}),
     ...(e.strategy === "toggle" ? { holdback: toggleHoldback(e) / 100 } : {}),
     ...(e.strategy === "blue_green" ? { blueGreen: { verificationShare: verificationShare(e) / 100, targeted: e.targeting !== null, bakeMinutes: bakeMinutes(e) } } : {}),
   };

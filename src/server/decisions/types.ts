@@ -44,6 +44,13 @@ export interface DecisionInputs {
   bake?: BakeInputs;
   /** toggle with holdback 0: the "on" users before and after they got it (./before-after.ts) */
   beforeAfter?: BeforeAfterInputs;
+  /** per declared segment attribute, the same metrics per value at first exposure (./segments.ts); absent before issue 16 */
+  segments?: SegmentInputs[];
+}
+
+export interface SegmentInputs {
+  attribute: string;
+  values: { value: string; exposures: Record<string, number>; metrics: Record<string, MetricInput> }[];
 }
 
 export interface BeforeAfterInputs {
@@ -112,6 +119,8 @@ export interface DecisionParameters {
   holdback?: number;
   /** holds say when an arm cannot fill, without ETAs (./feasibility.ts); absent in decisions stored before, so they replay as they were */
   explainUnfillable?: boolean;
+  /** segment attributes whose cells join the rollback family (Holm over guardrails × variants × segments); absent in decisions stored before issue 16 = none */
+  segments?: string[];
   /** blue_green: verification traffic before the switch, bake after it */
   blueGreen?: { verificationShare: number; targeted: boolean; bakeMinutes: number };
 }
@@ -150,6 +159,8 @@ export interface Reason {
   message: string;
   metric?: string;
   variant?: string;
+  /** "attribute=value" when the reason is about one segment's units */
+  segment?: string;
   evidence?: Record<string, unknown>;
 }
 
@@ -169,6 +180,8 @@ export interface TestResult {
   /** always-valid upper bound of the harm, in the guardrail's unit (relative share or absolute) */
   harmUpperBound?: number | null;
   rejected?: boolean;
+  /** a test on one segment's units ("attribute=value") */
+  segment?: string;
 }
 
 export interface Decision {

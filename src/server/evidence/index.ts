@@ -8,3 +8,4 @@ export { checkSrm, planSrm, SRM_MIN_PER_ARM, type SrmCheck, type SrmPlan } from 
 export { getMetricSummaries, PRE_PERIOD_MS, seriesArmStats, type SummariesRequest } from "./summaries";
 export { REFRESH_OVERLAP_MS } from "./rollup";
 export type * from "./types";
+export { getSegmentSummaries, NO_SEGMENT, OTHER_SEGMENT, SEGMENT_TOP_VALUES } from "./segments";

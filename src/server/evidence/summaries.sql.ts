@@ -21,6 +21,7 @@
 //
 // Values travel only as {name:Type} parameters. The only constants spliced into SQL come from code
 // (quantile levels, histogram bin layout, column lists), never from a request.
+import { SEG_ARM_KEY, SEG_LABEL, SEGMENT_VALUES_SQL } from "./segments.sql";
 import type { Family, SeriesSpec, SummariesSource } from "./types";
 
 /** Event types read by each metric family. */
@@ -52,6 +53,12 @@ export function firstExposuresSql(opts: { userIds?: boolean; where?: string } = 
   GROUP BY uh`;
 }
 const FIRST_EXPOSURES = firstExposuresSql();
+
+/** Segmented requests (./segments.sql.ts): `inner` (a query with uh and `cols`) with each unit's segment value as `seg`. */
+function withSegment(inner: string, cols: string[]): string {
+  return `SELECT ${cols.map((c) => `x.${c} AS ${c}`).join(", ")}, ${SEG_LABEL("s.sv")} AS seg
+  FROM (${inner}) AS x LEFT JOIN (${SEGMENT_VALUES_SQL}) AS s ON x.uh = s.uh`;
+}
 
 /** Variant name of a hash, from the names the caller knows ({variants}); '' if unknown. */
 const VARIANT_NAME = `transform(vh, arrayMap(x -> ${VH("x")}, {variants:Array(String)}), {variants:Array(String)}, '')`;
@@ -104,26 +111,29 @@ export function quantileGrid(levels: readonly number[]): number[] {
  * single-variant units. Grouping by (arm, bin) keeps both keys numeric; the exact quantile states
  * of an arm's bins are merged afterwards. Params: experiment, variants.
  */
-export function percentilesSql(levels: readonly number[], source: "events" | "rollup" = "events"): string {
+export function percentilesSql(levels: readonly number[], source: "events" | "rollup" = "events", segmented = false): string {
   const grid = quantileGrid(levels).join(", ");
+  const seg = segmented ? "seg, " : "";
+  const rollupUsers = "SELECT uh, vh, multi, pl_values FROM results_user_rollup FINAL WHERE experiment = {experiment:String}";
+  const eventUsers = `SELECT uh, vh, first_at FROM (${FIRST_EXPOSURES}) WHERE NOT multi`;
   // rollup: each single-variant user's post-exposure page-load values, one array per user
   const inner =
     source === "rollup"
-      ? `SELECT vh, ${BIN_SQL} AS bin, count() AS views, quantilesExactState(${grid})(value) AS qs
-  FROM (SELECT vh, multi, pl_values FROM results_user_rollup FINAL WHERE experiment = {experiment:String}) ARRAY JOIN pl_values AS value
+      ? `SELECT ${seg}vh, ${BIN_SQL} AS bin, count() AS views, quantilesExactState(${grid})(value) AS qs
+  FROM (${segmented ? withSegment(rollupUsers, ["vh", "multi", "pl_values"]) : rollupUsers}) ARRAY JOIN pl_values AS value
   WHERE NOT multi
-  GROUP BY vh, bin`
-      : `SELECT f.vh AS vh, ${BIN_SQL.replace(/value/g, "ev.value")} AS bin, count() AS views, quantilesExactState(${grid})(ev.value) AS qs
+  GROUP BY ${seg}vh, bin`
+      : `SELECT ${segmented ? "f.seg AS seg, " : ""}f.vh AS vh, ${BIN_SQL.replace(/value/g, "ev.value")} AS bin, count() AS views, quantilesExactState(${grid})(ev.value) AS qs
   FROM (SELECT user_id, value, timestamp FROM events FINAL WHERE type = 'page_load') AS ev
-  INNER JOIN (SELECT uh, vh, first_at FROM (${FIRST_EXPOSURES}) WHERE NOT multi) AS f ON cityHash64(ev.user_id) = f.uh
+  INNER JOIN (${segmented ? withSegment(eventUsers, ["uh", "vh", "first_at"]) : eventUsers}) AS f ON cityHash64(ev.user_id) = f.uh
   WHERE ev.timestamp >= f.first_at
-  GROUP BY vh, bin`;
+  GROUP BY ${seg}vh, bin`;
   return `
-SELECT vh, ${VARIANT_NAME} AS variant, quantilesExactMerge(${grid})(qs) AS pl_quantiles, sumMap([bin], [views]) AS pl_histogram
+SELECT ${segmented ? `seg, ${SEG_ARM_KEY} AS pk, ` : ""}vh, ${VARIANT_NAME} AS variant, quantilesExactMerge(${grid})(qs) AS pl_quantiles, sumMap([bin], [views]) AS pl_histogram
 FROM (
   ${inner}
 )
-GROUP BY vh`;
+GROUP BY ${seg}vh`;
 }
 
 export interface SummariesSqlOptions {
@@ -133,6 +143,8 @@ export interface SummariesSqlOptions {
   series: SeriesSpec | null;
   /** number of custom metric names in the {custom} parameter */
   customCount: number;
+  /** group by each unit's segment value too (`seg`, ./segments.sql.ts; the attribute in {segment}); the percentile thresholds are then keyed by SEG_ARM_KEY */
+  segmented?: boolean;
 }
 
 export const BUCKET_SQL = `toUInt32(least(greatest(intDiv(toUnixTimestamp64Milli(ev.timestamp) - {origin:Int64}, {width:Int64}), 0), {buckets:UInt32} - 1))`;
@@ -229,6 +241,7 @@ const ROLLUP_USER: typeof EVENT_USER = {
 export function metricSummariesSql(o: SummariesSqlOptions, source: SummariesSource = "events"): string {
   const f = o.families;
   const u = source === "rollup" ? ROLLUP_USER : EVENT_USER;
+  const seg = o.segmented ? "seg, " : "";
   const perUser: string[] = [];
   const perVariant: string[] = [
     "count() AS units",
@@ -260,7 +273,7 @@ export function metricSummariesSql(o: SummariesSqlOptions, source: SummariesSour
       // per user: views at or below the arm's quantile estimate q̂ of each level (clustered indicator)
       const ks = Array.from({ length: o.percentileCount }, (_, k) => k + 1);
       for (const k of ks) {
-        thresholds.push(`arrayElement(arrayElement({plq:Array(Array(Float64))}, indexOf({plv:Array(UInt64)}, vh)), ${k}) AS q${k}`);
+        thresholds.push(`arrayElement(arrayElement({plq:Array(Array(Float64))}, indexOf({plv:Array(UInt64)}, ${o.segmented ? SEG_ARM_KEY : "vh"})), ${k}) AS q${k}`);
         perUser.push(`${u.plInd(k)} AS pl_i${k}`);
       }
       perVariant.push(
@@ -294,31 +307,32 @@ export function metricSummariesSql(o: SummariesSqlOptions, source: SummariesSour
     perUser.push(...s.perUser);
     perVariant.push(...s.perVariant);
   }
-  const head = `${shifts.length > 0 ? `WITH ${shifts.join(",\n     ")}\n` : ""}SELECT vh, multi, ${VARIANT_NAME} AS variant, ${perVariant.join(",\n       ")}`;
+  const head = `${shifts.length > 0 ? `WITH ${shifts.join(",\n     ")}\n` : ""}SELECT ${seg}vh, multi, ${VARIANT_NAME} AS variant, ${perVariant.join(",\n       ")}`;
   if (source === "rollup") {
     // one row per exposed user already: no join, no per-user grouping
     return `${head}
 FROM (
-  SELECT ${["vh", "first_at", "multi", ...thresholds, ...perUser].join(",\n         ")}
-  FROM results_user_rollup FINAL WHERE experiment = {experiment:String}
+  SELECT ${["vh", "first_at", "multi", ...(o.segmented ? [`${SEG_LABEL("s.sv")} AS seg`] : []), ...thresholds, ...perUser].join(",\n         ")}
+  ${o.segmented ? `FROM results_user_rollup AS r FINAL LEFT JOIN (${SEGMENT_VALUES_SQL}) AS s ON r.uh = s.uh WHERE r.experiment = {experiment:String}` : "FROM results_user_rollup FINAL WHERE experiment = {experiment:String}"}
 )
-GROUP BY vh, multi`;
+GROUP BY ${seg}vh, multi${o.segmented ? "\nSETTINGS join_use_nulls = 0" : ""}`;
   }
   const customFilter = f.has("custom") ? `(type != 'metric' OR name IN {custom:Array(String)})` : "1";
   // post: at/after the first exposure; pre: the CUPED window before it. A user without events has
   // one row with default event columns (timestamp 1970, type ''), which matches neither.
   const post = "ev.timestamp >= f.first_at";
   const pre = "(ev.timestamp < f.first_at AND ev.timestamp >= f.first_at - toIntervalMillisecond({prePeriodMs:Int64}))";
-  const firstExposures = thresholds.length > 0 ? `SELECT *, ${thresholds.join(", ")} FROM (${FIRST_EXPOSURES})` : FIRST_EXPOSURES;
+  const exposed = o.segmented ? withSegment(FIRST_EXPOSURES, ["uh", "vh", "first_at", "multi"]) : FIRST_EXPOSURES;
+  const firstExposures = thresholds.length > 0 ? `SELECT *, ${thresholds.join(", ")} FROM (${exposed})` : exposed;
   return `${head}
 FROM (
-  SELECT f.uh AS uh, any(f.vh) AS vh, any(f.first_at) AS first_at, any(f.multi) AS multi,
+  SELECT f.uh AS uh, any(f.vh) AS vh, any(f.first_at) AS first_at, any(f.multi) AS multi,${o.segmented ? " any(f.seg) AS seg," : ""}
          ${perUser.join(",\n         ").replace(/\bpost\b/g, post).replace(/\bpre\b/g, pre)}
   FROM (SELECT type, name, user_id, value, timestamp FROM events FINAL WHERE type IN {types:Array(String)} AND ${customFilter}) AS ev
   RIGHT JOIN (${firstExposures}) AS f ON cityHash64(ev.user_id) = f.uh
   GROUP BY uh
 )
-GROUP BY vh, multi
+GROUP BY ${seg}vh, multi
 SETTINGS join_use_nulls = 0, query_plan_join_swap_table = 0`;
 }
 

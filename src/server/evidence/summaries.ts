@@ -52,6 +52,15 @@ function seriesSpec(def: MetricDefinition, custom: string[]): SeriesSpec | null 
 
 /** Summary statistics per metric and variant for an experiment. Raw events never leave ClickHouse. */
 export async function getMetricSummaries(req: SummariesRequest): Promise<MetricSummaries> {
+  const plan = planRequest(req, null);
+  const { rows, percentileRows, served } = await requestRows(req, plan);
+  return assemble(plan, rows, percentileRows, served);
+}
+
+/** What a request asks ClickHouse for (shared by getMetricSummaries and ./segments.ts). */
+export type RequestPlan = ReturnType<typeof planRequest>;
+
+export function planRequest(req: SummariesRequest, segment: string | null) {
   const defs = resolveMetrics(req.metrics);
   const seriesDef = req.seriesMetric && req.buckets ? resolveMetrics([req.seriesMetric])[0] : null;
   const all = seriesDef ? [...defs, seriesDef] : defs;
@@ -72,12 +81,19 @@ export async function getMetricSummaries(req: SummariesRequest): Promise<MetricS
     origin: buckets.origin,
     width: buckets.width,
     buckets: buckets.count,
+    ...(segment !== null ? { segment } : {}),
   };
   const rollupSeries = rollupSeriesOf(req.experiment);
   const servable = rollupServesSeries(series, rollupSeries, custom, buckets);
   if (req.source === "rollup" && !servable) throw new Error(`the rollup of '${req.experiment.key}' does not hold the series of ${req.seriesMetric}`);
   const source: SummariesSource = req.source ?? (servable ? "rollup" : "events");
-  const query = { families, levels, series, custom, source, params };
+  const query: SummaryQuery = { families, levels, series, custom, source, params, segmented: segment !== null };
+  return { defs, seriesDef, families, custom, levels, buckets, variants, query, rollupSeries, requestedBuckets: req.buckets !== undefined };
+}
+
+export async function requestRows(req: SummariesRequest, plan: RequestPlan): Promise<SummaryRows & { served: Served }> {
+  const { query, rollupSeries } = plan;
+  const { source, params } = query;
   let rows: Row[];
   let percentileRows: Row[];
   let served: Served;
@@ -92,6 +108,13 @@ export async function getMetricSummaries(req: SummariesRequest): Promise<MetricS
     served = { source: "events", refresh: null };
   }
   await nameVariants([...rows, ...percentileRows], req.experiment.key);
+  return { rows, percentileRows, served };
+}
+
+/** Per-variant rows (of one segment value, when segmented) → the engine's summaries. */
+export function assemble(plan: RequestPlan, rows: Row[], percentileRows: Row[], served: Served): MetricSummaries {
+  const { defs, seriesDef, families, custom, levels, buckets } = plan;
+  const variants = [...plan.variants];
 
   const exposures: Record<string, number> = Object.fromEntries(variants.map((v) => [v, 0]));
   const cohort: Record<string, number> = Object.fromEntries(variants.map((v) => [v, 0]));
@@ -125,10 +148,10 @@ export async function getMetricSummaries(req: SummariesRequest): Promise<MetricS
     multipleExposures,
     metrics,
     histogram: families.has("page_load") ? Object.fromEntries(variants.map((v) => [v, histogram(metricRows.get(v))])) : null,
-    series: req.buckets
+    series: plan.requestedBuckets
       ? {
           metric: seriesDef?.name ?? null,
-          buckets: req.buckets,
+          buckets,
           arms: Object.fromEntries(variants.map((v) => [v, seriesArm(metricRows.get(v), exposuresByBucket[v] ?? new Array(buckets.count).fill(0), buckets.count)])),
         }
       : null,
@@ -154,15 +177,17 @@ interface SummaryQuery {
   custom: string[];
   source: SummariesSource;
   params: Record<string, unknown>;
+  /** group by the segment value too (attribute in params.segment) */
+  segmented: boolean;
 }
 
 const wantsPercentiles = (q: SummaryQuery) => q.families.has("page_load") && q.levels.length > 0;
 const mainSql = (q: SummaryQuery, withThresholds: boolean) =>
-  metricSummariesSql({ families: q.families, percentileCount: withThresholds ? q.levels.length : 0, series: q.series, customCount: q.custom.length }, q.source);
+  metricSummariesSql({ families: q.families, percentileCount: withThresholds ? q.levels.length : 0, series: q.series, customCount: q.custom.length, segmented: q.segmented }, q.source);
 
 /** The SQL a request runs (percentile thresholds counted as present): part of its stored-rows signature. */
 function summarySql(q: SummaryQuery): string[] {
-  return [wantsPercentiles(q) ? percentilesSql(q.levels, q.source) : "", mainSql(q, wantsPercentiles(q))];
+  return [wantsPercentiles(q) ? percentilesSql(q.levels, q.source, q.segmented) : "", mainSql(q, wantsPercentiles(q))];
 }
 
 /**
@@ -174,9 +199,9 @@ async function summaryRows(q: SummaryQuery): Promise<SummaryRows> {
   const params = { ...q.params };
   let percentileRows: Row[] = [];
   if (wantsPercentiles(q)) {
-    percentileRows = await chQuery<Row>(percentilesSql(q.levels, q.source), params);
+    percentileRows = await chQuery<Row>(percentilesSql(q.levels, q.source, q.segmented), params);
     const at = q.levels.map((p) => quantileGrid(q.levels).indexOf(Math.round(p * 1e6) / 1e6));
-    params.plv = percentileRows.map((r) => r.vh);
+    params.plv = percentileRows.map((r) => (q.segmented ? r.pk : r.vh));
     params.plq = percentileRows.map((r) => at.map((i) => num(arr(r.pl_quantiles)[i])));
   }
   const rows = q.families.size > 0 || q.source === "rollup" ? await chQuery<Row>(mainSql(q, percentileRows.length > 0), params) : await chQuery<Row>(EXPOSURES_SQL, params);

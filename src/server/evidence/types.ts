@@ -118,3 +118,16 @@ export interface MetricSummaries {
   series: { metric: string | null; buckets: BucketSpec; arms: Record<string, SeriesArm> } | null;
   served: Served;
 }
+
+/** One value of a segment attribute and the summaries of its units (./segments.ts). */
+export interface SegmentValueSummaries {
+  value: string;
+  summaries: MetricSummaries;
+}
+
+/** Summaries broken down by a segment attribute: one entry per kept value (top 20, 'other', '(none)'). */
+export interface SegmentSummaries {
+  attribute: string;
+  values: SegmentValueSummaries[];
+  served: Served;
+}

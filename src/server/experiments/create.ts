@@ -46,6 +46,7 @@ export async function createExperiment({ actor, input, at }: { actor: Principal;
           stageStartedAt: null,
         },
         metrics: { ...input.metrics, safetyRollout: input.metrics.safetyRollout ?? defaultSafetyRollout(def.strategy) },
+        segments: input.segments,
         automation: input.automation,
         rollbackPlan: { target: input.rollbackPlan.target ?? def.control, ...input.rollbackPlan },
         salt: newSalt(),

@@ -79,6 +79,20 @@ export const MetricsSchema = z.object({
   safetyRollout: z.boolean().optional(),
 });
 
+/** Segment attributes (issue 16): results and guardrails are broken down by each unit's value of
+ *  these attributes at its first exposure. Names as an SDK sends attribute keys; at most 5, unique. */
+export const MAX_SEGMENTS = 5;
+export const segmentAttribute = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, "must be an attribute name: letters, digits, '_', '.' or '-', starting with a letter or '_'");
+export const SegmentsSchema = z
+  .array(segmentAttribute)
+  .max(MAX_SEGMENTS)
+  .refine((xs) => new Set(xs).size === xs.length, { message: "segment attributes must be unique" })
+  .describe("attributes (at first exposure) by which results and guardrails are broken down; at most 5");
+
 const percent = z.number().gt(0).max(100);
 
 export const RolloutSchema = z
@@ -132,6 +146,7 @@ export const CreateExperimentSchema = z
     layer: LayerSchema.nullable().default(null),
     rollout: RolloutSchema.default({ minExposuresPerArm: 100, minDurationMinutes: 60 }),
     metrics: MetricsSchema.default(MetricsSchema.parse({})),
+    segments: SegmentsSchema.default([]),
     automation: z.enum(AUTOMATION_MODES).default("auto-rollback"),
     rollbackPlan: RollbackPlanSchema.default({ databaseBackwardCompatible: true, notes: "" }),
   })
@@ -148,6 +163,7 @@ export const UpdateExperimentSchema = z
     layer: LayerSchema.nullable(),
     rollout: RolloutSchema,
     metrics: MetricsSchema,
+    segments: SegmentsSchema,
     automation: z.enum(AUTOMATION_MODES),
     rollbackPlan: RollbackPlanSchema,
     /** required to change variant weights of a running experiment: re-rolls the salt (fresh randomisation) */
@@ -158,6 +174,10 @@ export const UpdateExperimentSchema = z
 export type UpdateExperimentInput = z.infer<typeof UpdateExperimentSchema>;
 
 export const ExperimentKeyParams = z.object({ key: slug });
+
+export const ResultsQuery = z.object({
+  segment: segmentAttribute.optional().describe("a segment attribute the experiment declares: adds `segments` (per value: exposures, SRM, metrics; Benjamini–Hochberg-adjusted p across the breakdown)"),
+});
 
 export const ListExperimentsQuery = z.object({
   status: z.enum(STATUSES).optional(),

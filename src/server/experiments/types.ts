@@ -20,6 +20,8 @@ export interface Experiment {
   rollout: Rollout & { stages: number[] };
   state: RolloutState;
   metrics: Metrics;
+  /** segment attributes the results and guardrails are broken down by (issue 16) */
+  segments: string[];
   automation: Row["automation"];
   rollbackPlan: { target?: string; databaseBackwardCompatible: boolean; notes: string };
   salt: string;
@@ -48,6 +50,7 @@ export function toExperiment(row: Row): Experiment {
     rollout: row.rollout as Experiment["rollout"],
     state: row.state as RolloutState,
     metrics: row.metrics as Metrics,
+    segments: (row.segments as string[] | null) ?? [],
     automation: row.automation,
     rollbackPlan: row.rollbackPlan as Experiment["rollbackPlan"],
     salt: row.salt,

@@ -45,6 +45,7 @@ export async function updateExperiment({ actor, key, input }: { actor: Principal
         targeting: input.targeting === undefined ? undefined : input.targeting,
         layer: input.layer === undefined ? undefined : input.layer,
         metrics: input.metrics && { ...input.metrics, safetyRollout: input.metrics.safetyRollout ?? current.metrics.safetyRollout ?? defaultSafetyRollout(current.strategy) },
+        segments: input.segments,
         automation: input.automation,
         rollbackPlan: input.rollbackPlan,
         salt: input.rerandomize ? newSalt() : undefined,

@@ -3,7 +3,7 @@ import { AssignSchema } from "@/server/assignment/schemas";
 import { ListAuditQuery } from "@/server/audit/list";
 import { IngestEnvelopeSchema } from "@/server/ingestion/schemas";
 import { LoginSchema } from "@/server/auth/login";
-import { CreateExperimentSchema, ExperimentKeyParams, ListExperimentsQuery, ReasonBody, UpdateExperimentSchema } from "@/server/experiments/schemas";
+import { CreateExperimentSchema, ExperimentKeyParams, ListExperimentsQuery, ReasonBody, ResultsQuery, UpdateExperimentSchema } from "@/server/experiments/schemas";
 import { CreateKeySchema, KeyIdParams, UpdateKeySchema } from "@/server/keys/schemas";
 import { CreateUserSchema, ResetPasswordSchema, UpdateUserSchema, UserIdParams } from "@/server/users/schemas";
 import { CreateWebhookSchema, ListDeliveriesQuery, WebhookIdParams } from "@/server/webhooks/schemas";
@@ -92,7 +92,12 @@ registerOperations(
     access: "viewer",
     tag: "results",
     params: key,
-    responses: { 200: "Results; every comparison has status ok | insufficient_data (with statusReason: too few units or a degenerate variance; never better or worse)", 404: "Unknown key" },
+    query: ResultsQuery,
+    responses: {
+      200: "Results; every comparison has status ok | insufficient_data (with statusReason: too few units or a degenerate variance; never better or worse). With ?segment=<attribute>: segments { attribute, correction, values: [{ value, exposures, multipleExposures, srm, metrics }] } by the unit's attribute at first exposure (20 most frequent values, the rest 'other', '(none)' without it), adjustedPValue there Benjamini–Hochberg over the breakdown, also stated in correction.segments",
+      400: "segment is not an attribute the experiment declares",
+      404: "Unknown key",
+    },
   },
   { method: "get", path: "/api/v1/audit", summary: "Audit log, newest first", access: "viewer", tag: "audit", query: ListAuditQuery },
   { method: "get", path: "/api/v1/keys", summary: "API keys (never their tokens)", access: "admin", tag: "admin" },

@@ -24,6 +24,7 @@ export function experimentFixture(input: Record<string, unknown>): Experiment {
     rollout: def.rollout,
     state: { stageIndex: 0, exposure: initialExposure(def.strategy, def.rollout), live: def.strategy === "blue_green" ? def.control : null, enabled: true, shipped: null, stageStartedAt: now },
     metrics: parsed.metrics,
+    segments: parsed.segments,
     automation: parsed.automation,
     rollbackPlan: { target: def.control, ...parsed.rollbackPlan },
     salt: "fixture",

@@ -13,6 +13,15 @@ export interface ArmEffect {
   feedbackMean: number; // mean rating of raters (1–5)
 }
 
+/** One simulated user's data: errors of requests, page-load times, engagement, an optional rating. */
+export interface SimUser {
+  err: number;
+  req: number;
+  loads: number[];
+  engaged: boolean;
+  rating: number | null;
+}
+
 export const HEALTHY: ArmEffect = { errorRate: 0.01, loadMedianMs: 800, engagement: 0.3, feedbackMean: 4 };
 
 const P95_GRID = [-0.04, -0.02, -0.01, -0.005, -0.0025, -0.001, 0, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.04].map((d) => 0.95 + d);
@@ -51,17 +60,29 @@ export class SimArm {
   }
 
   addUser(): void {
+    this.addRecord(this.drawUser());
+  }
+
+  /** One simulated user of this arm's effect, not yet added (segment simulations add it to several arms). */
+  drawUser(): SimUser {
     const e = this.effect;
-    this.users++;
     const req = 1 + this.poisson(7);
     let err = 0;
     for (let r = 0; r < req; r++) if (this.rand() < e.errorRate) err++;
-    add(this.requests, err, req);
     const views = 1 + this.poisson(3);
     const speed = Math.exp(0.25 * this.normal());
+    const loads: number[] = [];
+    for (let v = 0; v < views; v++) loads.push(e.loadMedianMs * speed * Math.exp(0.5 * this.normal()));
+    const engaged = this.rand() < e.engagement;
+    const rating = this.rand() < 0.15 ? Math.min(5, Math.max(1, Math.round(e.feedbackMean + 0.9 * this.normal()))) : null;
+    return { err, req, loads, engaged, rating };
+  }
+
+  addRecord(u: SimUser): void {
+    this.users++;
+    add(this.requests, u.err, u.req);
     let total = 0;
-    for (let v = 0; v < views; v++) {
-      const t = e.loadMedianMs * speed * Math.exp(0.5 * this.normal());
+    for (const t of u.loads) {
       if (this.viewCount === this.views.length) {
         const grown = new Float64Array(this.views.length * 2);
         grown.set(this.views);
@@ -70,15 +91,14 @@ export class SimArm {
       this.views[this.viewCount++] = t;
       total += t;
     }
-    this.viewsPerUser.push(views);
-    this.perUserMeanLoad.push(total / views);
-    add(this.load, total, views);
-    if (this.rand() < e.engagement) this.engaged++;
-    if (this.rand() < 0.15) {
-      const rating = Math.min(5, Math.max(1, Math.round(e.feedbackMean + 0.9 * this.normal())));
+    this.viewsPerUser.push(u.loads.length);
+    this.perUserMeanLoad.push(total / u.loads.length);
+    add(this.load, total, u.loads.length);
+    if (u.engaged) this.engaged++;
+    if (u.rating !== null) {
       this.feedback.n++;
-      this.feedback.sum += rating;
-      this.feedback.sumSquares += rating * rating;
+      this.feedback.sum += u.rating;
+      this.feedback.sumSquares += u.rating * u.rating;
     }
   }
 

@@ -74,6 +74,17 @@ describe("snapshot", () => {
 });
 
 describe("exposures", () => {
+  it("carry the unit's attributes (with the client's defaults) as properties, for segment breakdowns", async () => {
+    const c = client({ attributes: { appVersion: "4.2.0" } });
+    await c.init();
+    c.getVariant("checkout", { userId: "seg-1", attributes: { platform: "android", beta: true } });
+    c.getVariant("checkout", { userId: "seg-2" });
+    await c.flush();
+    const of = (u: string) => server.events.find((e) => e.experiment === "checkout" && e.userId === u);
+    expect(of("seg-1")?.properties).toEqual({ appVersion: "4.2.0", platform: "android", beta: true });
+    expect(of("seg-2")?.properties).toEqual({ appVersion: "4.2.0" });
+  });
+
   it("logs each exposure once per (unit, experiment, variant), and nothing for unexposed units", async () => {
     const c = client();
     await c.init();

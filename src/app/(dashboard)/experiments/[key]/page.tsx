@@ -11,6 +11,7 @@ import { LiveRefresh } from "@/components/experiment/live-refresh";
 import { Readiness } from "@/components/experiment/readiness";
 import { stageText } from "@/components/experiment/stage-text";
 import { ResultsSection, ResultsSkeleton } from "@/components/experiment/results-section";
+import { SegmentSection, SegmentSelector } from "@/components/experiment/segment-section";
 import { Timeline } from "@/components/experiment/timeline";
 import { StatusBadge } from "@/components/ui/badge";
 import { buttonClass } from "@/components/ui/styles";
@@ -19,8 +20,9 @@ import { findExperiment } from "@/server/experiments/get";
 
 export const dynamic = "force-dynamic";
 
-export default async function ExperimentPage({ params }: { params: Promise<{ key: string }> }) {
+export default async function ExperimentPage({ params, searchParams }: { params: Promise<{ key: string }>; searchParams: Promise<{ segment?: string | string[] }> }) {
   const { key } = await params;
+  const { segment: asked } = await searchParams;
   const user = await requireUser(`/experiments/${key}`);
   const experiment = await findExperiment(key);
   if (!experiment) notFound();
@@ -28,6 +30,8 @@ export default async function ExperimentPage({ params }: { params: Promise<{ key
   const timeline = await experimentTimeline(key, decisions.history);
   const mayAct = canAct(user);
   const running = experiment.status === "running";
+  // only a declared attribute is a breakdown (anything else shows the page without one)
+  const segment = typeof asked === "string" && experiment.segments.includes(asked) ? asked : null;
 
   return (
     <div className="space-y-4">
@@ -64,6 +68,13 @@ export default async function ExperimentPage({ params }: { params: Promise<{ key
       <Suspense fallback={<ResultsSkeleton />}>
         <ResultsSection experiment={experiment} mayAct={mayAct} />
       </Suspense>
+
+      {experiment.status !== "draft" && <SegmentSelector experiment={experiment} selected={segment} />}
+      {segment && experiment.status !== "draft" && (
+        <Suspense key={segment} fallback={<p role="status" className="text-sm text-slate-500">Computing the breakdown by {segment}…</p>}>
+          <SegmentSection experiment={experiment} segment={segment} />
+        </Suspense>
+      )}
 
       <div className="grid gap-4 lg:grid-cols-2">
         <Timeline entries={timeline} />

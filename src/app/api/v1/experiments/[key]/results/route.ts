@@ -1,5 +1,5 @@
-import { ExperimentKeyParams } from "@/server/experiments/schemas";
+import { ExperimentKeyParams, ResultsQuery } from "@/server/experiments/schemas";
 import { route } from "@/server/http/route";
 import { getResults } from "@/server/results/get";
 
-export const GET = route({ access: "viewer", params: ExperimentKeyParams }, async ({ params }) => getResults(params));
+export const GET = route({ access: "viewer", params: ExperimentKeyParams, query: ResultsQuery }, async ({ params, query }) => getResults({ key: params.key, segment: query.segment }));

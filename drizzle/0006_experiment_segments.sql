@@ -1,0 +1,1 @@
+ALTER TABLE "experiments" ADD COLUMN "segments" jsonb DEFAULT '[]'::jsonb NOT NULL;
