@@ -127,7 +127,8 @@ async function main() {
       if (api?.status === "error") return writePlain(res, plainError(api.error));
       const done = hot ? serveHot(hot, policyFor(key, settings), req, res) : handle(req, res);
       done.catch((err: unknown) => {
-        if (!res.headersSent) writePlain(res, plainError(err)); // logs it as unhandled
+        if (!res.headersSent)
+          writePlain(res, plainError(err)); // logs it as unhandled
         else res.destroy();
       });
     },

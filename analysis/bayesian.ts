@@ -82,7 +82,13 @@ export function bayesianProportions(control: Proportion, treatment: Proportion, 
   const bt = prior.beta + treatment.n - treatment.successes;
   const rangeC = centralRange(ac, bc);
   const rangeT = centralRange(at, bt);
-  const chance = Math.min(1, Math.max(0, expectBeta(at, bt, (x) => betaCdf(x, ac, bc), rangeC)));
+  const chance = Math.min(
+    1,
+    Math.max(
+      0,
+      expectBeta(at, bt, (x) => betaCdf(x, ac, bc), rangeC),
+    ),
+  );
   const lossT = expectBeta(at, bt, (x) => upperPartialMean(ac, bc, x), rangeC);
   const lossC = expectBeta(ac, bc, (x) => upperPartialMean(at, bt, x), rangeT);
   // Interval for the difference: normal approximation to the two Beta posteriors.

@@ -60,19 +60,11 @@ export function pValueFrom(stat: number, alternative: Alternative, cdf: (x: numb
  * alternatives give one-sided intervals (as scipy does), so the interval
  * excludes the null value exactly when the test rejects.
  */
-export function intervalFrom(
-  estimate: number,
-  se: number,
-  alpha: number,
-  alternative: Alternative,
-  quantile: (p: number) => number,
-): { estimate: number; lower: number; upper: number } {
+export function intervalFrom(estimate: number, se: number, alpha: number, alternative: Alternative, quantile: (p: number) => number): { estimate: number; lower: number; upper: number } {
   if (alternative === "two-sided") {
     const c = quantile(1 - alpha / 2);
     return { estimate, lower: estimate - c * se, upper: estimate + c * se };
   }
   const c = quantile(1 - alpha);
-  return alternative === "greater"
-    ? { estimate, lower: estimate - c * se, upper: Infinity }
-    : { estimate, lower: -Infinity, upper: estimate + c * se };
+  return alternative === "greater" ? { estimate, lower: estimate - c * se, upper: Infinity } : { estimate, lower: -Infinity, upper: estimate + c * se };
 }

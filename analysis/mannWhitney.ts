@@ -13,11 +13,7 @@ function checkSample(xs: number[], field: string): void {
   for (let i = 0; i < xs.length; i++) requireFinite(xs[i], `${field}[${i}]`);
 }
 
-export function mannWhitneyU(
-  control: number[],
-  treatment: number[],
-  opts?: { alternative?: Alternative; continuityCorrection?: boolean },
-): MannWhitneyResult {
+export function mannWhitneyU(control: number[], treatment: number[], opts?: { alternative?: Alternative; continuityCorrection?: boolean }): MannWhitneyResult {
   checkSample(control, "control");
   checkSample(treatment, "treatment");
   const { alternative } = resolveOptions({ alternative: opts?.alternative });
@@ -32,7 +28,7 @@ export function mannWhitneyU(
   const n = n1 + n2;
   let rankSumT = 0;
   let tieTerm = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i;
     while (j + 1 < n && pooled[j + 1].v === pooled[i].v) j++;
     const midrank = (i + j) / 2 + 1;

@@ -43,8 +43,7 @@ export function ratioTest(control: Ratio, treatment: Ratio, opts?: Options): Com
   const o = resolveOptions(opts);
   const ec = ratioEstimate(control, "control");
   const et = ratioEstimate(treatment, "treatment");
-  const arm = (e: RatioEstimate | null, n: number): ArmSummary =>
-    e ? { n, mean: e.ratio, variance: e.unitVariance } : { n, mean: 0, variance: 0 };
+  const arm = (e: RatioEstimate | null, n: number): ArmSummary => (e ? { n, mean: e.ratio, variance: e.unitVariance } : { n, mean: 0, variance: 0 });
   const c = arm(ec, control.n);
   const t = arm(et, treatment.n);
   if (control.n === 0 || treatment.n === 0) return degenerateComparison(c, t, "empty-arm");

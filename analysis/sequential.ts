@@ -112,8 +112,7 @@ function sequentialCore(estimate: number, se: number, n: number, nullValue: numb
   const oriented = o.alternative === "greater" ? statistic : -statistic;
   const pValue = Math.min(1, Math.exp(-logMixture(oriented, a, true)));
   const half = se * oneSidedCritical(a, o.alpha);
-  const interval =
-    o.alternative === "greater" ? { estimate, lower: estimate - half, upper: Infinity } : { estimate, lower: -Infinity, upper: estimate + half };
+  const interval = o.alternative === "greater" ? { estimate, lower: estimate - half, upper: Infinity } : { estimate, lower: -Infinity, upper: estimate + half };
   return { ...base, statistic, pValue, interval };
 }
 

@@ -33,7 +33,12 @@ function experimentsFor(i: number) {
   const strategy = strategies[i % strategies.length];
   const targeting =
     i % 3 === 0
-      ? { any: [{ attribute: "role", op: "in", values: ["admin", "beta"] }, { attribute: "appVersion", op: "semver_gte", value: "2.4.0" }] }
+      ? {
+          any: [
+            { attribute: "role", op: "in", values: ["admin", "beta"] },
+            { attribute: "appVersion", op: "semver_gte", value: "2.4.0" },
+          ],
+        }
       : i % 3 === 1
         ? { attribute: "region", op: "regex", value: "^eu-" }
         : null;
@@ -69,7 +74,11 @@ async function measure(seconds: number, nextStart: boolean) {
       await fetch(`${server.url}/api/v1/experiments/bench-${i}/start`, { method: "POST", headers: auth, body: "{}" });
     }
     const unit = (i: number) =>
-      JSON.stringify({ userId: `user-${i}`, attributes: { role: ["admin", "beta", "user", "user"][i % 4], appVersion: `2.${i % 7}.0`, region: i % 2 ? "eu-west" : "us-east" }, ...(process.env.BENCH_NO_LOG ? { log: false } : {}) });
+      JSON.stringify({
+        userId: `user-${i}`,
+        attributes: { role: ["admin", "beta", "user", "user"][i % 4], appVersion: `2.${i % 7}.0`, region: i % 2 ? "eu-west" : "us-east" },
+        ...(process.env.BENCH_NO_LOG ? { log: false } : {}),
+      });
     await load(`${server.url}/api/v1/assign`, 3, unit, { authorization: `Bearer ${CLIENT_KEY}` }); // warm-up
     const r = await load(`${server.url}/api/v1/assign`, seconds, unit, { authorization: `Bearer ${CLIENT_KEY}` });
     return { requestsPerSecond: r.requests.average, p50Ms: r.latency.p50, p99Ms: r.latency.p99, non2xx: r.non2xx };
@@ -100,8 +109,12 @@ export async function run(seconds = 20): Promise<AssignBenchResult> {
     baseline: { requestsPerSecond: b.requests.average, p99Ms: b.latency.p99 },
     ratio: assign.requestsPerSecond / b.requests.average,
   };
-  console.log(`assign:   ${out.assign.requestsPerSecond.toFixed(0)} req/s, p50 ${out.assign.p50Ms} ms, p99 ${out.assign.p99Ms} ms, non-2xx ${out.assign.non2xx} (production server, 20 experiments, ${CONNECTIONS} connections, ${seconds} s)`);
-  console.log(`next start: ${out.nextStart.requestsPerSecond.toFixed(0)} req/s, p50 ${out.nextStart.p50Ms} ms, p99 ${out.nextStart.p99Ms} ms (the same route through Next.js's pipeline, for reference)`);
+  console.log(
+    `assign:   ${out.assign.requestsPerSecond.toFixed(0)} req/s, p50 ${out.assign.p50Ms} ms, p99 ${out.assign.p99Ms} ms, non-2xx ${out.assign.non2xx} (production server, 20 experiments, ${CONNECTIONS} connections, ${seconds} s)`,
+  );
+  console.log(
+    `next start: ${out.nextStart.requestsPerSecond.toFixed(0)} req/s, p50 ${out.nextStart.p50Ms} ms, p99 ${out.nextStart.p99Ms} ms (the same route through Next.js's pipeline, for reference)`,
+  );
   console.log(`baseline: ${out.baseline.requestsPerSecond.toFixed(0)} req/s, p99 ${out.baseline.p99Ms} ms (bare node:http, same load generator)`);
   console.log(`ratio assign/baseline: ${out.ratio.toFixed(3)}   target: >= 3,000 req/s with p99 < 50 ms`);
   return out;

@@ -92,7 +92,9 @@ async function measure(url: string, repeats: number, log: (l: string) => void, s
     for (let i = 0; i < repeats; i++) {
       runs.push(await timePage(page, `/experiments/${KEY}`));
       empty.push(await timePage(page, `/experiments/${EMPTY_KEY}`));
-      log(`run ${i + 1}: page interactive ${runs[i].interactiveMs.toFixed(0)} ms, results visible ${runs[i].resultsVisibleMs.toFixed(0)} ms; empty page interactive ${empty[i].interactiveMs.toFixed(0)} ms`);
+      log(
+        `run ${i + 1}: page interactive ${runs[i].interactiveMs.toFixed(0)} ms, results visible ${runs[i].resultsVisibleMs.toFixed(0)} ms; empty page interactive ${empty[i].interactiveMs.toFixed(0)} ms`,
+      );
       const s = performance.now();
       const res = await page.request.get(`/api/v1/experiments/${KEY}/results`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, timeout: 600_000 });
       if (!res.ok()) throw new Error(`results API answered ${res.status()}: ${(await res.text()).slice(0, 300)}`);

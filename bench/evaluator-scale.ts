@@ -74,7 +74,10 @@ async function main(): Promise<void> {
       const key = expKey(e);
       await createExperiment({ actor: SYSTEM, input: CreateExperimentSchema.parse({ key, name: key, strategy: "canary", automation: "manual", rollout: { stages: [50, 100] } }) });
       const x = await startExperiment({ actor: SYSTEM, key });
-      await db.update(experiments).set({ startedAt: new Date(startedAt), state: { ...x.state, stageStartedAt: new Date(startedAt).toISOString() } }).where(eq(experiments.key, key));
+      await db
+        .update(experiments)
+        .set({ startedAt: new Date(startedAt), state: { ...x.state, stageStartedAt: new Date(startedAt).toISOString() } })
+        .where(eq(experiments.key, key));
     }
     let t = performance.now();
     const p = { t0: startedAt + 60_000, span: 100 * 60_000, per: USERS_PER_EXPERIMENT, users: USERS, n: EXPERIMENTS * USERS_PER_EXPERIMENT, kpi: KPI_EVENTS };
@@ -119,10 +122,32 @@ async function main(): Promise<void> {
     const kpiRows = (group: number, n: number, tag: string): Row[] =>
       Array.from({ length: n }, (_, i) => {
         const u = group * USERS_PER_EXPERIMENT + Math.floor(Math.random() * USERS_PER_EXPERIMENT);
-        return { id: `${tag}-${i}-${Math.random()}`, type: i % 10 === 0 ? "error" : "request", name: "", user_id: `u${u}`, experiment: "", variant: "", value: 1, properties: "{}", timestamp: at(), received_at: at() };
+        return {
+          id: `${tag}-${i}-${Math.random()}`,
+          type: i % 10 === 0 ? "error" : "request",
+          name: "",
+          user_id: `u${u}`,
+          experiment: "",
+          variant: "",
+          value: 1,
+          properties: "{}",
+          timestamp: at(),
+          received_at: at(),
+        };
       });
     const exposureRows = (e: number, n: number, tag: string): Row[] =>
-      Array.from({ length: n }, (_, i) => ({ id: `${tag}-${i}-${Math.random()}`, type: "exposure", name: "", user_id: `new-${tag}-${i}`, experiment: expKey(e), variant: i % 2 ? "control" : "treatment", value: 1, properties: "{}", timestamp: at(), received_at: at() }));
+      Array.from({ length: n }, (_, i) => ({
+        id: `${tag}-${i}-${Math.random()}`,
+        type: "exposure",
+        name: "",
+        user_id: `new-${tag}-${i}`,
+        experiment: expKey(e),
+        variant: i % 2 ? "control" : "treatment",
+        value: 1,
+        properties: "{}",
+        timestamp: at(),
+        received_at: at(),
+      }));
 
     // events of user group 0 only (exp-000, exp-010, … exp-090): the other 90 have nothing new
     await pipeline.submit(kpiRows(0, 1000, "unrelated"));
@@ -191,12 +216,20 @@ async function main(): Promise<void> {
 
     say("");
     say(`== issue 13 evaluator figures (same run; ingestion mode ${INGEST_MODE}) ==`);
-    say(`  full pass over ${EXPERIMENTS} experiments x ${USERS_PER_EXPERIMENT.toLocaleString()} users: cold ${(cold / 1000).toFixed(1)} s, warm ${(warm / 1000).toFixed(1)} s, after unrelated events ${(unrelated / 1000).toFixed(1)} s   (timer 60 s: ${Math.max(warm, unrelated) < 60_000 ? "met" : "MISSED"})`);
+    say(
+      `  full pass over ${EXPERIMENTS} experiments x ${USERS_PER_EXPERIMENT.toLocaleString()} users: cold ${(cold / 1000).toFixed(1)} s, warm ${(warm / 1000).toFixed(1)} s, after unrelated events ${(unrelated / 1000).toFixed(1)} s   (timer 60 s: ${Math.max(warm, unrelated) < 60_000 ? "met" : "MISSED"})`,
+    );
     say(`  one untouched experiment's evaluation: ${oneWarm.toFixed(0)} ms with nothing new, ${oneUnrelated.toFixed(0)} ms after other experiments' users' events`);
-    say(`  event-driven latency, ack → decision that saw it: busy p50 ${pct(busyLatencies, 0.5)} ms / p99 ${pct(busyLatencies, 0.99)} ms (${busyLatencies.length} of ${busySampled} sampled batches seen within 30 s); quiet p50 ${pct(quietLatencies, 0.5)} ms / max ${Math.max(...quietLatencies)} ms (${quietLatencies.length}/8 within 60 s)   target ≤ 2000 ms: ${Math.max(...busyLatencies, ...quietLatencies) <= 2000 ? "met" : "MISSED"}`);
+    say(
+      `  event-driven latency, ack → decision that saw it: busy p50 ${pct(busyLatencies, 0.5)} ms / p99 ${pct(busyLatencies, 0.99)} ms (${busyLatencies.length} of ${busySampled} sampled batches seen within 30 s); quiet p50 ${pct(quietLatencies, 0.5)} ms / max ${Math.max(...quietLatencies)} ms (${quietLatencies.length}/8 within 60 s)   target ≤ 2000 ms: ${Math.max(...busyLatencies, ...quietLatencies) <= 2000 ? "met" : "MISSED"}`,
+    );
     say(`  burst of ${EXPERIMENTS} dirty experiments: p50 ${pct(burstDone, 0.5)} ms, last evaluated after ${Math.max(...burstDone)} ms (${EXPERIMENTS - burstDone.length} not within 120 s)`);
     say(`  evaluations by trigger: ${JSON.stringify(status.queue.evaluations)}; KPI→experiment mappings ${status.queue.kpiResolutions} (last ${status.queue.lastKpiResolveMs} ms)`);
-    say(`  peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; load average ${loadavg().map((x) => x.toFixed(1)).join(" / ")}`);
+    say(
+      `  peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; load average ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(" / ")}`,
+    );
   } finally {
     await closeEventStore();
     await closeConfigStore();

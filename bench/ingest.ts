@@ -187,8 +187,12 @@ export function format(r: IngestBenchResult): string {
       `                ratio to direct insert ${(s.eventsPerSecond / r.direct.eventsPerSecond).toFixed(2)} (target >= 0.5), target >= 100,000 events/s: ${s.eventsPerSecond >= 100_000 ? "met" : "NOT met"}`,
     );
   }
-  lines.push(`  direct client.insert (JSONEachRow, ${DIRECT_BATCH.toLocaleString("en")}-row batches): ${rate(r.direct.eventsPerSecond)} (${r.direct.rows.toLocaleString("en")} rows in ${r.direct.seconds.toFixed(1)} s)`);
-  lines.push(`  direct raw payload insert (the pipeline's own path, same batches): ${rate(r.direct.raw.eventsPerSecond)}; acknowledged/raw ${(r.server[0].eventsPerSecond / r.direct.raw.eventsPerSecond).toFixed(2)}`);
+  lines.push(
+    `  direct client.insert (JSONEachRow, ${DIRECT_BATCH.toLocaleString("en")}-row batches): ${rate(r.direct.eventsPerSecond)} (${r.direct.rows.toLocaleString("en")} rows in ${r.direct.seconds.toFixed(1)} s)`,
+  );
+  lines.push(
+    `  direct raw payload insert (the pipeline's own path, same batches): ${rate(r.direct.raw.eventsPerSecond)}; acknowledged/raw ${(r.server[0].eventsPerSecond / r.direct.raw.eventsPerSecond).toFixed(2)}`,
+  );
   return lines.join("\n");
 }
 

@@ -38,7 +38,12 @@ const rules: Record<string, { verdict: Rule; growthbook: Condition }> = {
   corpEmail: { verdict: { attribute: "email", op: "regex", value: "@(corp|example)\\.com$" }, growthbook: { email: { $regex: "@(corp|example)\\.com$" } } },
   paying: { verdict: { attribute: "plan", op: "in", values: ["pro", "enterprise"] }, growthbook: { plan: { $in: ["pro", "enterprise"] } } },
   adultMobile: {
-    verdict: { all: [{ attribute: "age", op: "gte", value: 18 }, { attribute: "platform", op: "eq", value: "ios" }] },
+    verdict: {
+      all: [
+        { attribute: "age", op: "gte", value: 18 },
+        { attribute: "platform", op: "eq", value: "ios" },
+      ],
+    },
     growthbook: { $and: [{ age: { $gte: 18 } }, { platform: "ios" }] },
   },
   verifier: { verdict: { attribute: "role", op: "eq", value: "verifier" }, growthbook: { role: "verifier" } },
@@ -50,7 +55,19 @@ function abTest(key: string, weights: number[], coverage: number, rule: keyof ty
   const verdict = makeExperiment({ key, variants, exposure: coverage, targeting: rule ? rules[rule].verdict : null, layer: layer && { key: layer[0], start: layer[1], end: layer[2] } });
   const growthbook: FeatureDefinition<string> = {
     defaultValue: "control",
-    rules: [{ key, seed: verdict.seed, hashVersion: 2, hashAttribute: "id", variations: variants.map((v) => v.key), weights, coverage, ...(rule ? { condition: rules[rule].growthbook } : {}), ...(layer ? { namespace: layer } : {}) }],
+    rules: [
+      {
+        key,
+        seed: verdict.seed,
+        hashVersion: 2,
+        hashAttribute: "id",
+        variations: variants.map((v) => v.key),
+        weights,
+        coverage,
+        ...(rule ? { condition: rules[rule].growthbook } : {}),
+        ...(layer ? { namespace: layer } : {}),
+      },
+    ],
   };
   return { verdict, growthbook };
 }

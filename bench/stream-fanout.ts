@@ -116,7 +116,14 @@ async function baseline(n: number, frame: Buffer): Promise<{ p50: number; p99: n
   const child = spawn(process.execPath, ["--import", "tsx", process.argv[1], "--baseline-server", String(port), String(controlPort)], { stdio: "inherit" });
   try {
     for (let i = 0; i < 100; i++) {
-      const ok = await new Promise<boolean>((r) => connect(controlPort, "127.0.0.1").on("connect", function (this: Socket) { this.destroy(); r(true); }).on("error", () => r(false)));
+      const ok = await new Promise<boolean>((r) =>
+        connect(controlPort, "127.0.0.1")
+          .on("connect", function (this: Socket) {
+            this.destroy();
+            r(true);
+          })
+          .on("error", () => r(false)),
+      );
       if (ok) break;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -156,7 +163,14 @@ export async function run(counts = [1000, 10_000]) {
   const dataDir = mkdtempSync(join(tmpdir(), "verdict-bench-stream-"));
   const server = await startNextServer({
     dataDir,
-    env: { VERDICT_ADMIN_TOKEN: ADMIN_TOKEN, VERDICT_CLIENT_KEY: CLIENT_KEY, VERDICT_ADMIN_PASSWORD: "bench-password", VERDICT_SEED_DEMO: "false", VERDICT_EVALUATOR_INTERVAL_SECONDS: "0", VERDICT_STREAM_MAX_CONNECTIONS: "20000" },
+    env: {
+      VERDICT_ADMIN_TOKEN: ADMIN_TOKEN,
+      VERDICT_CLIENT_KEY: CLIENT_KEY,
+      VERDICT_ADMIN_PASSWORD: "bench-password",
+      VERDICT_SEED_DEMO: "false",
+      VERDICT_EVALUATOR_INTERVAL_SECONDS: "0",
+      VERDICT_STREAM_MAX_CONNECTIONS: "20000",
+    },
   });
   const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" };
   const results: Record<number, unknown> = {};
@@ -220,7 +234,10 @@ export async function run(counts = [1000, 10_000]) {
 if (process.argv[2] === "--baseline-server") {
   baselineServer(Number(process.argv[3]), Number(process.argv[4]));
 } else if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const counts = process.argv.slice(2).map(Number).filter((x) => x > 0);
+  const counts = process.argv
+    .slice(2)
+    .map(Number)
+    .filter((x) => x > 0);
   run(counts.length ? counts : undefined).then(
     () => process.exit(0),
     (e) => {

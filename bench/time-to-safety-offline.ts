@@ -47,7 +47,18 @@ async function replay(input: string, experimentFile: string, fromMs: number, toM
   const push = async (until: number) => {
     const start = next;
     while (next < lines.length && lines[next].at <= until) next++;
-    if (next > start) await insert("events", "JSONEachRow", Buffer.from(lines.slice(start, next).map((l) => `${l.line}\n`).join("")), settings);
+    if (next > start)
+      await insert(
+        "events",
+        "JSONEachRow",
+        Buffer.from(
+          lines
+            .slice(start, next)
+            .map((l) => `${l.line}\n`)
+            .join(""),
+        ),
+        settings,
+      );
   };
   await push(fromMs);
   let steps = 0;

@@ -66,7 +66,11 @@ const quantile = (xs: number[], q: number) => {
 const ms = (x: number) => `${Math.round(x)} ms`;
 
 async function api(server: NextServer, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`${server.url}${path}`, { method, headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${server.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const json = (await res.json()) as Record<string, unknown>;
   if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${JSON.stringify(json)}`);
   return json;
@@ -111,10 +115,21 @@ async function run(clients: number, log: (l: string) => void) {
     watchAll(watches);
     const rssMb = peakRssKb(server.pid) / 1024;
 
-    const status = (key: string, s: string): Condition => (snap) => snap.experiments.some((e) => e.key === key && e.status === s);
-    const manual = await fanOut(server, watches, "manual", status("tts-manual", "rolled_back"), () => api(server, "POST", "/api/v1/experiments/tts-manual/rollback", { reason: "bench: manual rollback fan-out" }));
+    const status =
+      (key: string, s: string): Condition =>
+      (snap) =>
+        snap.experiments.some((e) => e.key === key && e.status === s);
+    const manual = await fanOut(server, watches, "manual", status("tts-manual", "rolled_back"), () =>
+      api(server, "POST", "/api/v1/experiments/tts-manual/rollback", { reason: "bench: manual rollback fan-out" }),
+    );
     log(`  manual rollback fan-out: p50 ${ms(manual.p50)}, p99 ${ms(manual.p99)}, missed ${manual.missed}`);
-    const kill = await fanOut(server, watches, "kill", (snap) => snap.experiments.some((e) => e.key === "tts-toggle" && e.enabled === false), () => api(server, "POST", "/api/v1/experiments/tts-toggle/kill", { reason: "bench: kill switch fan-out" }));
+    const kill = await fanOut(
+      server,
+      watches,
+      "kill",
+      (snap) => snap.experiments.some((e) => e.key === "tts-toggle" && e.enabled === false),
+      () => api(server, "POST", "/api/v1/experiments/tts-toggle/kill", { reason: "bench: kill switch fan-out" }),
+    );
     log(`  kill switch fan-out:     p50 ${ms(kill.p50)}, p99 ${ms(kill.p99)}, missed ${kill.missed}`);
 
     // Harm: healthy traffic first, then the treatment's error rate triples at t0.
@@ -148,7 +163,11 @@ async function run(clients: number, log: (l: string) => void) {
     writeFileSync(experimentFile, JSON.stringify(experimentBefore));
     const tsx = join(process.cwd(), "node_modules/.bin/tsx");
     const child = (args: string[], dir: string) => {
-      const r = spawnSync(tsx, ["bench/time-to-safety-offline.ts", ...args], { encoding: "utf8", env: { ...process.env, VERDICT_DATA_DIR: dir, DATABASE_URL: "", CLICKHOUSE_URL: "", VERDICT_SEED_DEMO: "false" }, maxBuffer: 64 << 20 });
+      const r = spawnSync(tsx, ["bench/time-to-safety-offline.ts", ...args], {
+        encoding: "utf8",
+        env: { ...process.env, VERDICT_DATA_DIR: dir, DATABASE_URL: "", CLICKHOUSE_URL: "", VERDICT_SEED_DEMO: "false" },
+        maxBuffer: 64 << 20,
+      });
       if (r.status !== 0) throw new Error(`offline ${args[0]} failed: ${r.stderr.slice(-2000)}`);
       return JSON.parse(r.stdout.trim().split("\n").at(-1)!) as Record<string, number | null>;
     };
@@ -170,7 +189,9 @@ async function run(clients: number, log: (l: string) => void) {
       clientsMissed: watches.length - clientsAt.length,
       overheadMs: p99 - tStat,
     };
-    log(`  t_stat t0 + ${ms(tStat)} (offline replay, 250 ms steps) | t_decided t0 + ${ms(tDecided)} | t_clients p50 t0 + ${ms(result.tClientsP50Ms)}, p99 t0 + ${ms(p99)} (missed ${result.clientsMissed})`);
+    log(
+      `  t_stat t0 + ${ms(tStat)} (offline replay, 250 ms steps) | t_decided t0 + ${ms(tDecided)} | t_clients p50 t0 + ${ms(result.tClientsP50Ms)}, p99 t0 + ${ms(p99)} (missed ${result.clientsMissed})`,
+    );
     log(`  overhead t_clients(p99) - t_stat = ${ms(result.overheadMs)} (goal ≤ 2 s); server RSS with ${clients} streams ${result.serverRssMb} MB`);
     for (const w of watches) w.conn.close();
     return result;
@@ -181,7 +202,10 @@ async function run(clients: number, log: (l: string) => void) {
 }
 
 async function main() {
-  const counts = process.argv.slice(2).map(Number).filter((n) => n > 0);
+  const counts = process.argv
+    .slice(2)
+    .map(Number)
+    .filter((n) => n > 0);
   ensureBuilt();
   const results = [];
   for (const n of counts.length ? counts : [1000, 10_000]) {

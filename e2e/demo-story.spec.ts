@@ -42,7 +42,12 @@ async function api(request: APIRequestContext, path: string) {
 
 async function states(request: APIRequestContext) {
   const { experiments } = await api(request, "/api/v1/experiments");
-  return Object.fromEntries((experiments as { key: string; status: string; state: { stageIndex: number; exposure: number; live: string | null } }[]).map((e) => [e.key, { status: e.status, stageIndex: e.state.stageIndex, exposure: e.state.exposure, live: e.state.live }]));
+  return Object.fromEntries(
+    (experiments as { key: string; status: string; state: { stageIndex: number; exposure: number; live: string | null } }[]).map((e) => [
+      e.key,
+      { status: e.status, stageIndex: e.state.stageIndex, exposure: e.state.exposure, live: e.state.live },
+    ]),
+  );
 }
 
 test("ready says the seed is running; then every strategy is in its state, and stays there", async ({ request }) => {
@@ -76,7 +81,11 @@ test("ready says the seed is running; then every strategy is in its state, and s
   expect(deliveries.length).toBeGreaterThan(0);
   // the demo channel's host never resolves: deliveries fail visibly and are retried
   await expect
-    .poll(async () => ((await api(request, `/api/v1/webhooks/${webhooks[0].id}/deliveries`)).deliveries as { attempts: number; lastError: string | null }[]).some((d) => d.attempts >= 1 && d.lastError !== null), { timeout: 60_000 })
+    .poll(
+      async () =>
+        ((await api(request, `/api/v1/webhooks/${webhooks[0].id}/deliveries`)).deliveries as { attempts: number; lastError: string | null }[]).some((d) => d.attempts >= 1 && d.lastError !== null),
+      { timeout: 60_000 },
+    )
     .toBe(true);
 
   // two evaluator passes later nothing has moved on its own

@@ -42,7 +42,10 @@ test("a release manager pauses and resumes from the dashboard", async ({ page })
   await expect(page.getByTestId("action-feedback")).toHaveText("Paused.");
   await expect(page.getByRole("heading", { level: 1 })).toContainText("paused");
   await actions.getByRole("button", { name: "Resume" }).click();
-  await page.getByRole("dialog", { name: `Resume ${KEY}?` }).getByRole("button", { name: "Resume" }).click();
+  await page
+    .getByRole("dialog", { name: `Resume ${KEY}?` })
+    .getByRole("button", { name: "Resume" })
+    .click();
   await expect(page.getByRole("heading", { level: 1 })).toContainText("running");
   await expect(page.getByTestId("timeline")).toContainText("checking the dashboards");
 });

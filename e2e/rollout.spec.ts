@@ -216,7 +216,9 @@ test("a toggle with holdback 0 judges only absolute limits and shows a labelled 
   await traffic("after", Date.now(), 330);
   // until every user's events are stored and the (cached) results have caught up
   await expect
-    .poll(async () => (await adminCall(request, "GET", `/api/v1/experiments/${key}/results`)).body?.beforeAfter?.metrics?.find((m: { metric: string }) => m.metric === "page_load_time")?.pairedUsers, { timeout: 60_000 })
+    .poll(async () => (await adminCall(request, "GET", `/api/v1/experiments/${key}/results`)).body?.beforeAfter?.metrics?.find((m: { metric: string }) => m.metric === "page_load_time")?.pairedUsers, {
+      timeout: 60_000,
+    })
     .toBe(120);
   const evaluated = await adminCall(request, "POST", `/api/v1/experiments/${key}/evaluate`);
   expect(evaluated.status, JSON.stringify(evaluated.body)).toBe(200);

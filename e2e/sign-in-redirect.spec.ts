@@ -25,10 +25,13 @@ test.beforeAll(async ({ request }) => {
 async function trapEvil(page: Page): Promise<string[]> {
   const reached: string[] = [];
   // nothing resolves evil.example here anyway; answering makes a redirect visible instead of an error page
-  await page.route((url) => url.hostname.endsWith("evil.example"), async (route) => {
-    reached.push(route.request().url());
-    await route.fulfill({ status: 200, contentType: "text/html", body: "<h1>phished</h1>" });
-  });
+  await page.route(
+    (url) => url.hostname.endsWith("evil.example"),
+    async (route) => {
+      reached.push(route.request().url());
+      await route.fulfill({ status: 200, contentType: "text/html", body: "<h1>phished</h1>" });
+    },
+  );
   return reached;
 }
 

@@ -20,7 +20,10 @@ test("disable, enable, change role and reset the password of a user", async ({ p
   await page.goto("/users");
   const row = page.getByTestId(`user-row-${USER}`);
   await row.getByRole("button", { name: "Disable" }).click();
-  await page.getByRole("dialog", { name: `Disable ${USER}?` }).getByRole("button", { name: "Disable" }).click();
+  await page
+    .getByRole("dialog", { name: `Disable ${USER}?` })
+    .getByRole("button", { name: "Disable" })
+    .click();
   await expect(row).toContainText("disabled");
 
   // her open session ends at once: the next page is the sign-in page, and she cannot sign in
@@ -32,7 +35,10 @@ test("disable, enable, change role and reset the password of a user", async ({ p
   await expect(dora.getByText("This account is disabled")).toBeVisible();
 
   await row.getByRole("button", { name: "Enable" }).click();
-  await page.getByRole("dialog", { name: `Enable ${USER}?` }).getByRole("button", { name: "Enable" }).click();
+  await page
+    .getByRole("dialog", { name: `Enable ${USER}?` })
+    .getByRole("button", { name: "Enable" })
+    .click();
   await expect(row).toContainText("active");
   await row.getByLabel(`Role of ${USER}`).selectOption("release_manager");
   await expect(row).toContainText("release manager");

@@ -27,8 +27,7 @@ interface EvaluateCase {
   expected: ReturnType<typeof evaluate>;
 }
 const evaluateCases: EvaluateCase[] = [];
-const add = (name: string, experiment: SnapshotExperiment, unit: Unit) =>
-  evaluateCases.push({ name, experiment, unit, expected: { ...evaluate(experiment, unit) } });
+const add = (name: string, experiment: SnapshotExperiment, unit: Unit) => evaluateCases.push({ name, experiment, unit, expected: { ...evaluate(experiment, unit) } });
 
 /** First id "u<n>" whose bucket for this seed falls in [lo, hi). */
 function idIn(seed: string, lo: number, hi: number, prefix = "u"): string {
@@ -43,7 +42,17 @@ function idIn(seed: string, lo: number, hi: number, prefix = "u"): string {
 const ab = makeExperiment({ key: "ab-5050" });
 add("ab 50/50: bucket in control range", ab, { userId: idIn(ab.seed, 0, 0.5) });
 add("ab 50/50: bucket in treatment range", ab, { userId: idIn(ab.seed, 0.5, 1) });
-const ab3 = makeExperiment({ key: "ab-three", exposure: 0.5, variants: [{ key: "a", weight: 0.2 }, { key: "b", weight: 0.3 }, { key: "c", weight: 0.5 }], control: "a", treatment: "b" });
+const ab3 = makeExperiment({
+  key: "ab-three",
+  exposure: 0.5,
+  variants: [
+    { key: "a", weight: 0.2 },
+    { key: "b", weight: 0.3 },
+    { key: "c", weight: 0.5 },
+  ],
+  control: "a",
+  treatment: "b",
+});
 add("ab 3 variants at 50% coverage: range a [0, 0.1)", ab3, { userId: idIn(ab3.seed, 0, 0.1) });
 add("ab 3 variants at 50% coverage: gap [0.1, 0.2) is outside", ab3, { userId: idIn(ab3.seed, 0.1, 0.2) });
 add("ab 3 variants at 50% coverage: range b [0.2, 0.35)", ab3, { userId: idIn(ab3.seed, 0.2, 0.35) });
@@ -67,7 +76,18 @@ for (const pct of [5, 20, 50, 80, 100]) {
 
 // toggle
 const toggleRule: Rule = { attribute: "plan", op: "in", values: ["pro", "enterprise"] };
-const toggle = makeExperiment({ key: "toggle", strategy: "toggle", exposure: 0.3, targeting: toggleRule, variants: [{ key: "off", weight: 0.5 }, { key: "on", weight: 0.5 }], control: "off", treatment: "on" });
+const toggle = makeExperiment({
+  key: "toggle",
+  strategy: "toggle",
+  exposure: 0.3,
+  targeting: toggleRule,
+  variants: [
+    { key: "off", weight: 0.5 },
+    { key: "on", weight: 0.5 },
+  ],
+  control: "off",
+  treatment: "on",
+});
 add("toggle 30%: eligible and inside the percentage", toggle, { userId: idIn(toggle.seed, 0, 0.3), attributes: { plan: "pro" } });
 add("toggle 30%: eligible and outside the percentage", toggle, { userId: idIn(toggle.seed, 0.3, 1), attributes: { plan: "pro" } });
 add("toggle 30%: not eligible", toggle, { userId: idIn(toggle.seed, 0, 0.3), attributes: { plan: "free" } });
@@ -83,10 +103,20 @@ const grouped = makeExperiment({
   strategy: "toggle",
   exposure: 0.1,
   targeting: { any: [staff, beta, { all: [] }] },
-  variants: [{ key: "off", weight: 0.5 }, { key: "on", weight: 0.5 }],
+  variants: [
+    { key: "off", weight: 0.5 },
+    { key: "on", weight: 0.5 },
+  ],
   control: "off",
   treatment: "on",
-  toggle: { holdback: 0.1, groups: [{ targeting: staff, exposure: 1 }, { targeting: beta, exposure: 0.5 }, { targeting: null, exposure: 0.1 }] },
+  toggle: {
+    holdback: 0.1,
+    groups: [
+      { targeting: staff, exposure: 1 },
+      { targeting: beta, exposure: 0.5 },
+      { targeting: null, exposure: 0.1 },
+    ],
+  },
 });
 const gs = grouped.seed;
 add("toggle groups: staff (100 %) below 0.9 is on", grouped, { userId: idIn(gs, 0.5, 0.9), attributes: { role: "staff" } });
@@ -109,7 +139,17 @@ add("blue_green verification share 10 %: bucket above 0.1 gets live", bgShare, {
 add("blue_green verification share: anonymous traffic gets live", bgShare, {});
 
 // rolling
-const rolling = makeExperiment({ key: "rolling", strategy: "rolling", exposure: 0.25, variants: [{ key: "v1", weight: 0.5 }, { key: "v2", weight: 0.5 }], control: "v1", treatment: "v2" });
+const rolling = makeExperiment({
+  key: "rolling",
+  strategy: "rolling",
+  exposure: 0.25,
+  variants: [
+    { key: "v1", weight: 0.5 },
+    { key: "v2", weight: 0.5 },
+  ],
+  control: "v1",
+  treatment: "v2",
+});
 add("rolling 25%: instance in the released batch", rolling, { instanceId: idIn(rolling.seed, 0, 0.25, "i-") });
 add("rolling 25%: instance not yet released", rolling, { instanceId: idIn(rolling.seed, 0.25, 1, "i-") });
 add("rolling: a userId alone is a missing unit", rolling, { userId: "u1" });
@@ -166,10 +206,45 @@ const ruleCases: [string, Rule, Record<string, string | number | boolean>, Recor
   ["regex attribute longer than 1000 characters never matches", { attribute: "k", op: "regex", value: "^a+$" }, { k: "a".repeat(1000) }, { k: "a".repeat(1001) }],
   ["invalid regex: a backreference (RE2 refuses it) never matches", { attribute: "email", op: "regex", value: "^(a)\\1$" }, { email: "aa" }, {}],
   ["invalid regex: a lookahead (RE2 refuses it) never matches", { attribute: "email", op: "regex", value: "^a(?=b)" }, { email: "ab" }, {}],
-  ["all", { all: [{ attribute: "country", op: "eq", value: "FR" }, { attribute: "age", op: "gte", value: 18 }] }, { country: "FR", age: 30 }, { country: "FR", age: 12 }],
-  ["any", { any: [{ attribute: "country", op: "eq", value: "FR" }, { attribute: "country", op: "eq", value: "DE" }] }, { country: "DE" }, { country: "IT" }],
+  [
+    "all",
+    {
+      all: [
+        { attribute: "country", op: "eq", value: "FR" },
+        { attribute: "age", op: "gte", value: 18 },
+      ],
+    },
+    { country: "FR", age: 30 },
+    { country: "FR", age: 12 },
+  ],
+  [
+    "any",
+    {
+      any: [
+        { attribute: "country", op: "eq", value: "FR" },
+        { attribute: "country", op: "eq", value: "DE" },
+      ],
+    },
+    { country: "DE" },
+    { country: "IT" },
+  ],
   ["not", { not: { attribute: "role", op: "eq", value: "bot" } }, { role: "human" }, { role: "bot" }],
-  ["nested groups", { all: [{ any: [{ attribute: "plan", op: "eq", value: "pro" }, { attribute: "beta", op: "eq", value: true }] }, { not: { attribute: "region", op: "in", values: ["cn"] } }] }, { beta: true, region: "eu" }, { plan: "pro", region: "cn" }],
+  [
+    "nested groups",
+    {
+      all: [
+        {
+          any: [
+            { attribute: "plan", op: "eq", value: "pro" },
+            { attribute: "beta", op: "eq", value: true },
+          ],
+        },
+        { not: { attribute: "region", op: "in", values: ["cn"] } },
+      ],
+    },
+    { beta: true, region: "eu" },
+    { plan: "pro", region: "cn" },
+  ],
   ["userId is readable by rules", { attribute: "userId", op: "regex", value: "^staff-" }, {}, {}],
 ];
 for (const [name, rule, pass, fail] of ruleCases) {
@@ -182,8 +257,7 @@ for (const [name, rule, pass, fail] of ruleCases) {
 
 const out = {
   description:
-    "Verdict assignment contract, hash version 1. bucket: hash = uint32 second-round FNV-1a, bucket = hash / 2^32. " +
-    "evaluate: expected assignment of unit for experiment. See src/sdk/README.md.",
+    "Verdict assignment contract, hash version 1. bucket: hash = uint32 second-round FNV-1a, bucket = hash / 2^32. " + "evaluate: expected assignment of unit for experiment. See src/sdk/README.md.",
   hashVersion: 1,
   bucket: bucketCases,
   evaluate: evaluateCases,

@@ -90,7 +90,10 @@ async function main(): Promise<void> {
     attributes: attrs.length ? (_i, rng) => Object.fromEntries(attrs.filter((a) => rng.next() < a.share).map((a) => [a.name, a.value])) : undefined,
     onBatch: (r) => {
       if (r.batches % 10 === 0 || r.users === users) {
-        const exposed = Object.entries(r.exposed).map(([v, n]) => `${v} ${n}`).join(", ") || "none";
+        const exposed =
+          Object.entries(r.exposed)
+            .map(([v, n]) => `${v} ${n}`)
+            .join(", ") || "none";
         console.log(`[simulate] ${r.users}/${users} users, ${r.eventsSent} events, exposed: ${exposed}`);
       }
     },

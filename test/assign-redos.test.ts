@@ -57,7 +57,9 @@ describe("regex targeting through /assign", () => {
     ["a lookbehind", "(?<=a)b"],
     ["a JavaScript-only escape", "\\u00e9"],
   ])("refuses %s on write with 400 naming the rule's value", async (_what, value) => {
-    const res = await call(collection.POST, { body: { key: `bad-${Math.random().toString(36).slice(2, 8)}`, name: "bad", strategy: "toggle", targeting: { all: [{ attribute: "email", op: "regex", value }] } } });
+    const res = await call(collection.POST, {
+      body: { key: `bad-${Math.random().toString(36).slice(2, 8)}`, name: "bad", strategy: "toggle", targeting: { all: [{ attribute: "email", op: "regex", value }] } },
+    });
     expect(res.status).toBe(400);
     const details = res.body.error.details as { path: string; message: string }[];
     expect(details, JSON.stringify(details)).toEqual([expect.objectContaining({ path: "targeting.all.0.value", message: expect.stringMatching(/RE2 syntax/) })]);

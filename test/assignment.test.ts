@@ -12,7 +12,16 @@ import type { Unit } from "@/sdk/types";
 import { call, setupStores, TEST_CLIENT_KEY } from "./helpers/app";
 
 const EXPERIMENTS = [
-  { key: "ab-test", name: "A/B", strategy: "ab", variants: [{ key: "control", weight: 0.34 }, { key: "a", weight: 0.33 }, { key: "b", weight: 0.33 }] },
+  {
+    key: "ab-test",
+    name: "A/B",
+    strategy: "ab",
+    variants: [
+      { key: "control", weight: 0.34 },
+      { key: "a", weight: 0.33 },
+      { key: "b", weight: 0.33 },
+    ],
+  },
   { key: "canary-1", name: "Canary", strategy: "canary" },
   { key: "bg-1", name: "Blue-green", strategy: "blue_green", targeting: { attribute: "internal", op: "eq", value: true } },
   { key: "rolling-1", name: "Rolling", strategy: "rolling" },
@@ -20,7 +29,12 @@ const EXPERIMENTS = [
     key: "toggle-1",
     name: "Toggle",
     strategy: "toggle",
-    targeting: { any: [{ attribute: "role", op: "in", values: ["admin", "beta"] }, { attribute: "appVersion", op: "semver_gte", value: "2.4.0" }] },
+    targeting: {
+      any: [
+        { attribute: "role", op: "in", values: ["admin", "beta"] },
+        { attribute: "appVersion", op: "semver_gte", value: "2.4.0" },
+      ],
+    },
     forced: { "qa-user": "on" },
   },
 ];
@@ -77,7 +91,19 @@ describe("assignment", () => {
     }
     expect(compared).toBe(10_000);
     // every strategy produced both of its arms, so the comparison covered real splits
-    for (const k of ["ab-test:a:true", "ab-test:b:true", "canary-1:treatment:true", "canary-1:control:true", "canary-1:control:false", "bg-1:blue:true", "bg-1:green:true", "rolling-1:new:true", "rolling-1:stable:true", "toggle-1:on:true", "toggle-1:off:false"]) {
+    for (const k of [
+      "ab-test:a:true",
+      "ab-test:b:true",
+      "canary-1:treatment:true",
+      "canary-1:control:true",
+      "canary-1:control:false",
+      "bg-1:blue:true",
+      "bg-1:green:true",
+      "rolling-1:new:true",
+      "rolling-1:stable:true",
+      "toggle-1:on:true",
+      "toggle-1:off:false",
+    ]) {
       expect(seen, k).toContain(k);
     }
     await sdk.close();
@@ -89,9 +115,7 @@ describe("assignment", () => {
       expect(res.status).toBe(200);
     }
     await flushIngestion();
-    const rows = await chQuery<{ experiment: string; users: number }>(
-      "SELECT experiment, uniqExact(user_id) AS users, count() AS n FROM first_exposures GROUP BY experiment ORDER BY experiment",
-    );
+    const rows = await chQuery<{ experiment: string; users: number }>("SELECT experiment, uniqExact(user_id) AS users, count() AS n FROM first_exposures GROUP BY experiment ORDER BY experiment");
     const expected = new Map<string, Set<string>>();
     const check = await call(assignRoute.POST, { token: TEST_CLIENT_KEY, body: { units: [unitFor(1), unitFor(2), unitFor(3)], log: false } });
     check.body.results.forEach((r: { assignments: { experiment: string; exposed: boolean }[] }, i: number) => {

@@ -234,4 +234,3 @@ describe("CSRF token comparison", () => {
     expect(csrfMatches(undefined, "abc")).toBe(false);
   });
 });
-

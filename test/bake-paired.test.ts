@@ -21,7 +21,17 @@ function experiment(): Experiment {
     strategy: "blue_green",
     treatment: "green",
     rollout: { bakeMinutes: 30 },
-    state: { stageIndex: 0, exposure: 100, live: "green", enabled: true, shipped: null, stageStartedAt: new Date(SWITCH).toISOString(), phase: "bake", switchedAt: new Date(SWITCH).toISOString(), previousLive: "blue" },
+    state: {
+      stageIndex: 0,
+      exposure: 100,
+      live: "green",
+      enabled: true,
+      shipped: null,
+      stageStartedAt: new Date(SWITCH).toISOString(),
+      phase: "bake",
+      switchedAt: new Date(SWITCH).toISOString(),
+      previousLive: "blue",
+    },
   } as unknown as Experiment;
 }
 
@@ -94,7 +104,10 @@ describe("bake paired sums", () => {
     expect(inputs!.usersBefore).toBe(eligible.length);
     expect(errorRate.n).toBeGreaterThan(10);
     expect(loadTime.n).toBeGreaterThan(10);
-    for (const [name, expected] of [["error_rate", errorRate], ["page_load_time", loadTime]] as const) {
+    for (const [name, expected] of [
+      ["error_rate", errorRate],
+      ["page_load_time", loadTime],
+    ] as const) {
       const got = inputs!.metrics[name];
       expect(got.n, name).toBe(expected.n);
       for (const k of ["sumBefore", "sumAfter", "sumSqBefore", "sumSqAfter", "sumProduct"] as const) expect(got[k], `${name}.${k}`).toBeCloseTo(expected[k], 6);

@@ -52,12 +52,8 @@ describe("ClickHouse migrations", () => {
   });
 
   it("expand engines to their replicated form on a cluster", () => {
-    expect(expandMacros("ENGINE = {{engine:AggregatingMergeTree}}", "prod", "verdict")).toBe(
-      "ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')",
-    );
-    expect(expandMacros("ENGINE = {{engine:ReplacingMergeTree(v)}}", "prod", "verdict")).toBe(
-      "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', v)",
-    );
+    expect(expandMacros("ENGINE = {{engine:AggregatingMergeTree}}", "prod", "verdict")).toBe("ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')");
+    expect(expandMacros("ENGINE = {{engine:ReplacingMergeTree(v)}}", "prod", "verdict")).toBe("ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', v)");
   });
 });
 

@@ -49,7 +49,14 @@ const feedOf = async (key: string) => (await call(feed.GET, { path: `/api/v1/dec
 describe("decisions are recorded when they change", () => {
   it("N evaluations on unchanged data: one row, its last-evaluated time advancing; a change in the data: a new row", async () => {
     const key = "steady-hold";
-    const body = { key, name: key, strategy: "canary", automation: "manual", rollout: { minDurationMinutes: 0, minExposuresPerArm: 100 }, metrics: { guardrails: [{ metric: "error_rate", promotionMargin: 1 }] } };
+    const body = {
+      key,
+      name: key,
+      strategy: "canary",
+      automation: "manual",
+      rollout: { minDurationMinutes: 0, minExposuresPerArm: 100 },
+      metrics: { guardrails: [{ metric: "error_rate", promotionMargin: 1 }] },
+    };
     expect((await call(collection.POST, { body })).status).toBe(201);
     expect((await call(start.POST, { params: { key }, body: {} })).status).toBe(200);
     await plant(key, 0, 60, { control: 0.02, treatment: 0.02 }, 1);
@@ -116,7 +123,14 @@ describe("decisions are recorded when they change", () => {
 
   it("a decision that acts is always a row of its own, never refreshed afterwards", async () => {
     const key = "acts-once";
-    const body = { key, name: key, strategy: "canary", automation: "auto", rollout: { stages: [20, 50, 100], minDurationMinutes: 0, minExposuresPerArm: 100 }, metrics: { guardrails: [{ metric: "error_rate", promotionMargin: 2 }] } };
+    const body = {
+      key,
+      name: key,
+      strategy: "canary",
+      automation: "auto",
+      rollout: { stages: [20, 50, 100], minDurationMinutes: 0, minExposuresPerArm: 100 },
+      metrics: { guardrails: [{ metric: "error_rate", promotionMargin: 2 }] },
+    };
     expect((await call(collection.POST, { body })).status).toBe(201);
     expect((await call(start.POST, { params: { key }, body: {} })).status).toBe(200);
     await plant(key, 0, 400, { control: 0.05, treatment: 0.05 }, 4);

@@ -60,6 +60,8 @@ describe("event-driven rollback on server.ts", () => {
     expect(health.evaluator).toMatchObject({ intervalSeconds: 60, eventDriven: true, runs: 0 });
     const feed = (await api("/api/v1/decisions?experiment=harm-http")).body.decisions;
     expect(feed.every((d: any) => d.trigger === "events")).toBe(true);
-    console.log(`[decisions-trigger-http] rolled back ${afterMs} ms after the last event was acknowledged; ${feed.reduce((n: number, d: any) => n + d.evaluations, 0)} evaluations in ${feed.length} decisions; last event-triggered latency ${health.evaluator.lastEventLatencyMs} ms`);
+    console.log(
+      `[decisions-trigger-http] rolled back ${afterMs} ms after the last event was acknowledged; ${feed.reduce((n: number, d: any) => n + d.evaluations, 0)} evaluations in ${feed.length} decisions; last event-triggered latency ${health.evaluator.lastEventLatencyMs} ms`,
+    );
   });
 });

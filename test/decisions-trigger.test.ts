@@ -20,7 +20,10 @@ beforeAll(async () => {
   await setupStores();
   // serves nobody the simulator sends; its own users were exposed earlier (straight into ClickHouse) and stay silent
   await createRunning({ key: "quiet", name: "quiet", strategy: "canary", automation: "auto-rollback", targeting: { attribute: "plan", op: "eq", value: "never" } });
-  await chInsert("events", Array.from({ length: 200 }, (_, i) => ({ id: `q-${i}`, type: "exposure", user_id: `q-${i}`, experiment: "quiet", variant: i % 2 ? "control" : "treatment", timestamp: new Date().toISOString() })));
+  await chInsert(
+    "events",
+    Array.from({ length: 200 }, (_, i) => ({ id: `q-${i}`, type: "exposure", user_id: `q-${i}`, experiment: "quiet", variant: i % 2 ? "control" : "treatment", timestamp: new Date().toISOString() })),
+  );
   startEvaluator();
 });
 afterAll(stopEvaluator);
@@ -48,7 +51,11 @@ describe("event-driven evaluation (timer at 60 s)", () => {
     await createRunning(canary("harm-now", "auto-rollback"));
     await runSimulation({ transport: transport(), experiment: "harm-now", users: 3000, batchSize: 500, seed: 7, userPrefix: "hn-", onlyExposed: true, effects: { treatment: { errorRate: 3 } } });
     const ingested = Date.now();
-    const { value: e, waited } = await waitFor(() => getExperiment({ key: "harm-now" }), (x) => x.status !== "running", 20_000);
+    const { value: e, waited } = await waitFor(
+      () => getExperiment({ key: "harm-now" }),
+      (x) => x.status !== "running",
+      20_000,
+    );
     expect(e.status, `waited ${waited} ms`).toBe("rolled_back");
     const d = await latestDecisionRow("harm-now");
     expect(d).toMatchObject({ recommendation: "rollback", trigger: "events" });
@@ -75,29 +82,49 @@ describe("event-driven evaluation (timer at 60 s)", () => {
     const users = (v: string) => Array.from({ length: 500 }, (_, i) => `kpi-${v}-${i}`);
     const ts = new Date(startedAt + 10).toISOString();
     // straight into ClickHouse: no stored-rows notification, so no evaluation yet
-    await chInsert("events", [...users("control").map((u, i) => ({ id: `x-c-${i}`, type: "exposure", user_id: u, experiment: "kpi-only", variant: "control", timestamp: ts })), ...users("treatment").map((u, i) => ({ id: `x-t-${i}`, type: "exposure", user_id: u, experiment: "kpi-only", variant: "treatment", timestamp: ts }))]);
+    await chInsert("events", [
+      ...users("control").map((u, i) => ({ id: `x-c-${i}`, type: "exposure", user_id: u, experiment: "kpi-only", variant: "control", timestamp: ts })),
+      ...users("treatment").map((u, i) => ({ id: `x-t-${i}`, type: "exposure", user_id: u, experiment: "kpi-only", variant: "treatment", timestamp: ts })),
+    ]);
     await new Promise((r) => setTimeout(r, 1500));
     expect(await latestDecisionRow("kpi-only")).toBeNull();
 
     const kpi: object[] = [];
     const at = new Date(startedAt + 1000).toISOString();
-    for (const [v, rate] of [["control", 0.02], ["treatment", 0.1]] as const) {
+    for (const [v, rate] of [
+      ["control", 0.02],
+      ["treatment", 0.1],
+    ] as const) {
       users(v).forEach((u, i) => {
         for (let r = 0; r < 8; r++) kpi.push({ id: `k-${u}-${r}`, type: "request", userId: u, timestamp: at });
         if (i % Math.round(1 / (rate * 8)) === 0) for (let r = 0; r < 2; r++) kpi.push({ id: `k-${u}-e${r}`, type: "error", userId: u, timestamp: at });
       });
     }
     for (let i = 0; i < kpi.length; i += 1000) expect((await call(events.POST, { token: TEST_CLIENT_KEY, body: { events: kpi.slice(i, i + 1000) } })).status).toBe(200);
-    const { value: d, waited } = await waitFor(() => latestDecisionRow("kpi-only"), (x) => x !== null, 10_000);
+    const { value: d, waited } = await waitFor(
+      () => latestDecisionRow("kpi-only"),
+      (x) => x !== null,
+      10_000,
+    );
     expect(d, `waited ${waited} ms`).toMatchObject({ trigger: "events" });
-    const e = await waitFor(() => getExperiment({ key: "kpi-only" }), (x) => x.status !== "running", 10_000);
+    const e = await waitFor(
+      () => getExperiment({ key: "kpi-only" }),
+      (x) => x.status !== "running",
+      10_000,
+    );
     expect(e.value.status).toBe("rolled_back");
   });
 
   it("auto: a healthy canary's events advance it a stage at once", async () => {
-    await createRunning(canary("advance-now", "auto", { rollout: { stages: [20, 50, 100], minExposuresPerArm: 100, minDurationMinutes: 0 }, metrics: { guardrails: [{ metric: "error_rate", promotionMargin: 2 }] } }));
+    await createRunning(
+      canary("advance-now", "auto", { rollout: { stages: [20, 50, 100], minExposuresPerArm: 100, minDurationMinutes: 0 }, metrics: { guardrails: [{ metric: "error_rate", promotionMargin: 2 }] } }),
+    );
     await runSimulation({ transport: transport(), experiment: "advance-now", users: 3000, batchSize: 1000, seed: 8, userPrefix: "adv-", onlyExposed: true });
-    const { value: e } = await waitFor(() => getExperiment({ key: "advance-now" }), (x) => x.state.stageIndex > 0, 15_000);
+    const { value: e } = await waitFor(
+      () => getExperiment({ key: "advance-now" }),
+      (x) => x.state.stageIndex > 0,
+      15_000,
+    );
     expect(e.state.stageIndex).toBeGreaterThan(0);
     const promoted = (await listDecisions({ experiment: "advance-now", limit: 100 })).decisions.filter((d) => d.action?.startsWith("advanced"));
     expect(promoted[0]).toMatchObject({ trigger: "events", recommendation: "promote" });

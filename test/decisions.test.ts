@@ -30,8 +30,7 @@ async function running(body: Record<string, unknown>): Promise<void> {
   expect((await call(start.POST, { params: { key: String(body.key) }, body: {} })).status).toBe(200);
 }
 
-const units = (n: number, attributes: Record<string, unknown> = {}) =>
-  Array.from({ length: n }, (_, i) => ({ userId: `u-${i}`, instanceId: `i-${i}`, attributes: { ...attributes } }));
+const units = (n: number, attributes: Record<string, unknown> = {}) => Array.from({ length: n }, (_, i) => ({ userId: `u-${i}`, instanceId: `i-${i}`, attributes: { ...attributes } }));
 
 /** The assignment of `key` for each unit, via POST /api/v1/assign (not logged). */
 async function assigned(key: string, list: Record<string, unknown>[]): Promise<{ variant: string; exposed: boolean }[]> {
@@ -170,7 +169,15 @@ describe("release actions", () => {
   });
 
   it("A/B promote ships the chosen variant to everyone", async () => {
-    await running({ key: "ab-ship", strategy: "ab", variants: [{ key: "control", weight: 0.34 }, { key: "a", weight: 0.33 }, { key: "b", weight: 0.33 }] });
+    await running({
+      key: "ab-ship",
+      strategy: "ab",
+      variants: [
+        { key: "control", weight: 0.34 },
+        { key: "a", weight: 0.33 },
+        { key: "b", weight: 0.33 },
+      ],
+    });
     expect((await post(promote.POST, "ab-ship", { variant: "zzz" })).status).toBe(400);
     const res = await post(promote.POST, "ab-ship", { variant: "b", reason: "b wins on engagement" });
     expect(res.body.experiment).toMatchObject({ status: "promoted", state: { shipped: "b" } });

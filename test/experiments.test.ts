@@ -54,7 +54,17 @@ describe("experiments API", () => {
   });
 
   it("refuses weights that do not sum to 1, and a duplicate key", async () => {
-    const bad = await call(collection.POST, { body: { key: "ab-1", name: "AB", strategy: "ab", variants: [{ key: "a", weight: 0.5 }, { key: "b", weight: 0.6 }] } });
+    const bad = await call(collection.POST, {
+      body: {
+        key: "ab-1",
+        name: "AB",
+        strategy: "ab",
+        variants: [
+          { key: "a", weight: 0.5 },
+          { key: "b", weight: 0.6 },
+        ],
+      },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.error.details[0].message).toMatch(/sum to 1/);
     const dup = await call(collection.POST, { body: { key: "realtime-tracking", name: "again", strategy: "canary" } });
@@ -78,11 +88,25 @@ describe("experiments API", () => {
     await call(collection.POST, { body: { key: "ab-2", name: "AB", strategy: "ab" } });
     await call(start.POST, { params: { key: "ab-2" }, body: {} });
     const before = (await call(item.GET, { params: { key: "ab-2" } })).body;
-    const refused = await call(item.PATCH, { params: { key: "ab-2" }, body: { variants: [{ key: "control", weight: 0.9 }, { key: "treatment", weight: 0.1 }] } });
+    const refused = await call(item.PATCH, {
+      params: { key: "ab-2" },
+      body: {
+        variants: [
+          { key: "control", weight: 0.9 },
+          { key: "treatment", weight: 0.1 },
+        ],
+      },
+    });
     expect(refused.status).toBe(409);
     const ok = await call(item.PATCH, {
       params: { key: "ab-2" },
-      body: { variants: [{ key: "control", weight: 0.9 }, { key: "treatment", weight: 0.1 }], rerandomize: true },
+      body: {
+        variants: [
+          { key: "control", weight: 0.9 },
+          { key: "treatment", weight: 0.1 },
+        ],
+        rerandomize: true,
+      },
     });
     expect(ok.status).toBe(200);
     expect(ok.body.salt).not.toBe(before.salt);

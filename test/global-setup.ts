@@ -6,7 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 export default async function setup(): Promise<() => void> {
-  const migrations = readdirSync("drizzle").filter((f) => f.endsWith(".sql")).sort();
+  const migrations = readdirSync("drizzle")
+    .filter((f) => f.endsWith(".sql"))
+    .sort();
   const hash = createHash("sha256");
   for (const f of migrations) hash.update(readFileSync(join("drizzle", f)));
   const dir = join(tmpdir(), `verdict-pg-template-${hash.digest("hex").slice(0, 12)}`);

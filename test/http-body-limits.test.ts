@@ -15,13 +15,16 @@ const NO_PARAMS = { params: Promise.resolve({}) };
 /** A body of `total` bytes produced only as it is pulled. */
 function countedBody(total: number) {
   let pulled = 0;
-  const stream = new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (pulled >= total) return controller.close();
-      pulled += 64 * KiB;
-      controller.enqueue(new Uint8Array(64 * KiB).fill(0x61));
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        if (pulled >= total) return controller.close();
+        pulled += 64 * KiB;
+        controller.enqueue(new Uint8Array(64 * KiB).fill(0x61));
+      },
     },
-  }, { highWaterMark: 0 }); // nothing is pulled ahead of a read
+    { highWaterMark: 0 },
+  ); // nothing is pulled ahead of a read
   return { stream, pulled: () => pulled };
 }
 

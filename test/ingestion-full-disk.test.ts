@@ -58,7 +58,9 @@ const post = (evts: unknown[]) => call(events.POST, { method: "POST", path: "/ap
 
 beforeAll(async () => {
   mounted = tryMount();
-  console.log(`[full-disk test] spool on ${mounted ? `a ${FS_BYTES / 1024 / 1024} MiB tmpfs mounted at ${spoolDir}` : "the ordinary disk with a byte budget injected at the spool's write (mount failed, or VERDICT_TEST_NO_MOUNT=1)"}`);
+  console.log(
+    `[full-disk test] spool on ${mounted ? `a ${FS_BYTES / 1024 / 1024} MiB tmpfs mounted at ${spoolDir}` : "the ordinary disk with a byte budget injected at the spool's write (mount failed, or VERDICT_TEST_NO_MOUNT=1)"}`,
+  );
   await setupStores();
   useBudgetIfUnmounted();
   await chCommand("SYSTEM STOP MERGES events");

@@ -35,10 +35,9 @@ const post = (evts: unknown[]) => call(events.POST, { method: "POST", path: "/ap
 
 /** Raw rows (no FINAL, merges stopped) of a prefix, with the insert block each landed in. */
 async function stored(prefix: string) {
-  return chQuery<{ id: string; value: number; block: number }>(
-    "SELECT id, value, toUInt64(splitByChar('_', _part)[2]) AS block FROM events WHERE startsWith(id, {p:String}) ORDER BY block, value",
-    { p: `${prefix}-` },
-  );
+  return chQuery<{ id: string; value: number; block: number }>("SELECT id, value, toUInt64(splitByChar('_', _part)[2]) AS block FROM events WHERE startsWith(id, {p:String}) ORDER BY block, value", {
+    p: `${prefix}-`,
+  });
 }
 
 function expectExactlyOnceInOrder(rows: { id: string; value: number; block: number }[], acked: string[]) {
@@ -102,7 +101,10 @@ describe("ingestion through a store outage", () => {
     }
     await stopIngestion(); // the process "dies" with a full spool
     const dir = join(env().dataDir, "spool");
-    const last = readdirSync(dir).filter((f) => f.endsWith(".seg")).sort().at(-1)!;
+    const last = readdirSync(dir)
+      .filter((f) => f.endsWith(".seg"))
+      .sort()
+      .at(-1)!;
     appendFileSync(join(dir, last), Buffer.from([0x56, 0x53, 0x50, 0x31, 0xff, 0xff, 0, 0, 1, 0])); // half a record header
     fault = "none";
     setIngestionInserterWrapper(faultyInserter(() => fault));
@@ -119,7 +121,10 @@ describe("ingestion through a store outage", () => {
     await expect(flushIngestion()).rejects.toMatchObject({ code: "store_unavailable" });
     fault = "none";
     await flushIngestion();
-    expectExactlyOnceInOrder(await stored("lostack"), b.map((e) => e.id));
+    expectExactlyOnceInOrder(
+      await stored("lostack"),
+      b.map((e) => e.id),
+    );
   });
 
   it("in direct mode inserts before acknowledging, and follows the spool while it is not empty", async () => {
@@ -143,7 +148,10 @@ describe("ingestion through a store outage", () => {
     await p.flush();
     await p.close();
     const got = await stored("direct");
-    expectExactlyOnceInOrder(got, got.map((r) => r.id));
+    expectExactlyOnceInOrder(
+      got,
+      got.map((r) => r.id),
+    );
     expect(got.map((r) => r.value)).toEqual(sent.sort((a, b) => a - b));
   });
 

@@ -26,7 +26,11 @@ const post = (evts: unknown[]) => call(events.POST, { method: "POST", path: "/ap
 const spoolDir = () => ingestionPipeline().spool.dir;
 const deadLetters = (): any[] => {
   try {
-    return readFileSync(join(spoolDir(), "dead-letter.jsonl"), "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    return readFileSync(join(spoolDir(), "dead-letter.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
   } catch {
     return [];
   }
@@ -154,7 +158,11 @@ describe("the drain isolates rows the store refuses", () => {
     const dead = deadLetters();
     expect(dead.map((d) => d.row.id).sort()).toEqual(["bp-bad-exposure", "bp-bad-user"]);
     for (const d of dead) {
-      expect(d).toMatchObject({ kind: "refused", error: expect.stringMatching(/Code: 25/), position: { segment: expect.any(Number), start: expect.any(Number), end: expect.any(Number), row: expect.any(Number) } });
+      expect(d).toMatchObject({
+        kind: "refused",
+        error: expect.stringMatching(/Code: 25/),
+        position: { segment: expect.any(Number), start: expect.any(Number), end: expect.any(Number), row: expect.any(Number) },
+      });
       expect(Date.parse(d.time)).toBeGreaterThan(Date.now() - 60_000);
     }
     expect(dead.find((d) => d.row.id === "bp-bad-user").row.user_id).toBe("\ud800"); // kept exactly as inserted
@@ -204,7 +212,12 @@ describe("the drain isolates rows the store refuses", () => {
     await flushIngestion();
     const counts = await rawCounts("split-");
     const bad = rows.filter((r) => r.user_id !== "u").map((r) => r.id);
-    expect([...counts.keys()].sort()).toEqual(rows.map((r) => r.id).filter((id) => !bad.includes(id)).sort());
+    expect([...counts.keys()].sort()).toEqual(
+      rows
+        .map((r) => r.id)
+        .filter((id) => !bad.includes(id))
+        .sort(),
+    );
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
     expect(new Set(deadLetters().map((d) => d.row.id))).toEqual(new Set(bad));
     clearDeadLetters();
@@ -215,7 +228,12 @@ describe("the drain isolates rows the store refuses", () => {
     await p.submit([row("dm-1"), row("dm-bad", { user_id: "\ud800" }), row("dm-2")]);
     expect(p.stats.spooledRows).toBe(3);
     await p.flush();
-    expect(await rawCounts("dm-")).toEqual(new Map([["dm-1", 1], ["dm-2", 1]]));
+    expect(await rawCounts("dm-")).toEqual(
+      new Map([
+        ["dm-1", 1],
+        ["dm-2", 1],
+      ]),
+    );
     expect(p.stats.deadLetteredRows).toBe(1);
     await p.close();
   });
@@ -226,7 +244,13 @@ describe("the drain isolates rows the store refuses", () => {
     for (const n of [0, 1, 2]) await ingestionPipeline().submit(Array.from({ length: 10 }, (_, i) => row(`crc-${n}-${i}`)));
     await stopIngestion();
     const dir = join(process.env.VERDICT_DATA_DIR!, "spool");
-    const seg = join(dir, readdirSync(dir).filter((f) => f.endsWith(".seg")).sort().at(-1)!);
+    const seg = join(
+      dir,
+      readdirSync(dir)
+        .filter((f) => f.endsWith(".seg"))
+        .sort()
+        .at(-1)!,
+    );
     const data = readFileSync(seg);
     const second = data.indexOf('"crc-1-0"');
     expect(second).toBeGreaterThan(0);

@@ -36,7 +36,11 @@ describe("SIGKILL during load", () => {
       while (!stop) {
         const events = batch(100);
         try {
-          const res = await fetch(`${url}/api/v1/events`, { method: "POST", headers: { authorization: `Bearer ${TEST_CLIENT_KEY}`, "content-type": "application/json" }, body: JSON.stringify({ events }) });
+          const res = await fetch(`${url}/api/v1/events`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${TEST_CLIENT_KEY}`, "content-type": "application/json" },
+            body: JSON.stringify({ events }),
+          });
           const body = (await res.json()) as { accepted?: number };
           if (res.status === 200 && body.accepted === events.length) acked.push(...events.map((e) => e.id));
           else failed++;

@@ -35,7 +35,11 @@ function fillUp(file: string): void {
 }
 
 const payload = (i: number) => Buffer.from(`{"id":"r${i}","pad":"${"x".repeat(3000)}"}\n`);
-const codeOf = async (p: Promise<unknown>) => p.then(() => "ok", (e: { code?: string }) => e.code);
+const codeOf = async (p: Promise<unknown>) =>
+  p.then(
+    () => "ok",
+    (e: { code?: string }) => e.code,
+  );
 
 afterAll(() => {
   for (const m of mounts) execFileSync("umount", ["-l", m], { stdio: "pipe" });

@@ -18,7 +18,13 @@ import { call, setupStores, TEST_ADMIN_TOKEN, TEST_CLIENT_KEY } from "./helpers/
 import { eventBatch } from "./helpers/ingest-events";
 
 const post = (body: unknown, opts: { token?: string | null; path?: string; headers?: Record<string, string> } = {}) =>
-  call(events.POST, { method: "POST", path: opts.path ?? "/api/v1/events", token: opts.token === undefined ? TEST_CLIENT_KEY : opts.token, headers: opts.headers, ...(typeof body === "string" || body instanceof Uint8Array ? { rawBody: body as BodyInit } : { body }) });
+  call(events.POST, {
+    method: "POST",
+    path: opts.path ?? "/api/v1/events",
+    token: opts.token === undefined ? TEST_CLIENT_KEY : opts.token,
+    headers: opts.headers,
+    ...(typeof body === "string" || body instanceof Uint8Array ? { rawBody: body as BodyInit } : { body }),
+  });
 
 const countOf = async (sql: string, params: Record<string, unknown> = {}) => Number((await chQuery<{ n: number }>(sql, params))[0].n);
 
@@ -45,7 +51,15 @@ describe("POST /api/v1/events", () => {
     expect(res.body).toEqual({ accepted: 7, rejected: [] });
     await flushIngestion();
     const rows = await chQuery<any>("SELECT id, type, name, user_id, experiment, variant, value, properties FROM events WHERE id LIKE 'ex-%' ORDER BY id");
-    expect(rows.map((r) => [r.id, r.value])).toEqual([["ex-1", 1], ["ex-2", 812], ["ex-3", 1], ["ex-4", 1], ["ex-5", 1], ["ex-6", 4], ["ex-7", 2]]);
+    expect(rows.map((r) => [r.id, r.value])).toEqual([
+      ["ex-1", 1],
+      ["ex-2", 812],
+      ["ex-3", 1],
+      ["ex-4", 1],
+      ["ex-5", 1],
+      ["ex-6", 4],
+      ["ex-7", 2],
+    ]);
     expect(rows[0]).toMatchObject({ experiment: "realtime-tracking", variant: "treatment" });
     expect(JSON.parse(rows[1].properties)).toEqual({ page: "tracking", region: "eu" });
     expect(rows[4].user_id).toBe("i-7");
@@ -186,7 +200,10 @@ describe("POST /api/v1/events", () => {
 
   it("takes a missing timestamp from a UUIDv7 id, so retries keep their partition", async () => {
     const at = Date.UTC(2026, 0, 31, 23, 59, 59, 500);
-    const id = `${at.toString(16).padStart(12, "0").replace(/^(.{8})(.{4})$/, "$1-$2")}-7abc-8def-0123456789ab`;
+    const id = `${at
+      .toString(16)
+      .padStart(12, "0")
+      .replace(/^(.{8})(.{4})$/, "$1-$2")}-7abc-8def-0123456789ab`;
     expect((await post({ events: [{ id, type: "engagement", userId: "u10" }] })).body.accepted).toBe(1);
     await flushIngestion();
     const [row] = await chQuery<{ t: number }>("SELECT toUnixTimestamp64Milli(timestamp) AS t FROM events WHERE id = {id:String}", { id });

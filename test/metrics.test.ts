@@ -13,7 +13,6 @@ import { runSimulation } from "@/simulator";
 import { call, setupStores, TEST_CLIENT_KEY } from "./helpers/app";
 import { createRunning, evaluateNow, transport } from "./helpers/rollouts";
 
-
 let viewerKey = "";
 
 beforeAll(async () => {

@@ -54,7 +54,13 @@ const CASES: Case[] = [
   [
     "variant description",
     collection.POST,
-    (bad) => experiment({ variants: [{ key: "control", weight: 0.5, description: bad }, { key: "treatment", weight: 0.5 }] }),
+    (bad) =>
+      experiment({
+        variants: [
+          { key: "control", weight: 0.5, description: bad },
+          { key: "treatment", weight: 0.5 },
+        ],
+      }),
     "variants.0.description",
   ],
   ["forced key", collection.POST, (bad) => experiment({ forced: { [bad]: "control" } }), "forced."],
@@ -88,7 +94,10 @@ describe("NUL bytes and unpaired surrogates", () => {
       expect(res.status, JSON.stringify(res.body)).toBe(400);
       expect(res.body.error.code).toBe("validation_failed");
       const paths = (res.body.error.details as { path: string }[]).map((d) => d.path);
-      expect(paths.some((p) => p.startsWith(path)), `${paths.join(", ")} should name ${path}`).toBe(true);
+      expect(
+        paths.some((p) => p.startsWith(path)),
+        `${paths.join(", ")} should name ${path}`,
+      ).toBe(true);
       expect(await fingerprint()).toBe(before);
     });
   }

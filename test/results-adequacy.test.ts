@@ -22,7 +22,10 @@ async function planted(key: string, usersPerArm: [number, number], loadTime: (tr
   await startExperiment({ actor: SYSTEM, key });
   const t0 = Date.now() - 30 * MIN;
   const rows: Record<string, unknown>[] = [];
-  for (const [arm, n] of [["control", usersPerArm[0]], ["treatment", usersPerArm[1]]] as const) {
+  for (const [arm, n] of [
+    ["control", usersPerArm[0]],
+    ["treatment", usersPerArm[1]],
+  ] as const) {
     for (let u = 0; u < n; u++) {
       const user = `${key}-${arm}-${u}`;
       rows.push(ev("exposure", user, t0, { experiment: key, variant: arm }));

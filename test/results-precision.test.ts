@@ -51,7 +51,17 @@ describe("custom metric values around 1.7e9 with sd 10", () => {
   });
 
   it.each(["events", "rollup"] as SummariesSource[])("keeps the variance on the %s path and compares the arms normally", async (source) => {
-    const s = await getMetricSummaries({ experiment: { key: "epoch", variants: [{ key: "control", weight: 0.5 }, { key: "treatment", weight: 0.5 }] }, metrics: ["seen_at"], source });
+    const s = await getMetricSummaries({
+      experiment: {
+        key: "epoch",
+        variants: [
+          { key: "control", weight: 0.5 },
+          { key: "treatment", weight: 0.5 },
+        ],
+      },
+      metrics: ["seen_at"],
+      source,
+    });
     const arms = s.metrics.seen_at;
     for (const v of ["control", "treatment"] as const) {
       const a = arms[v];

@@ -16,7 +16,10 @@ const HOUR = 3_600_000;
 const T0 = Date.now() - 2 * 24 * HOUR;
 let seq = 0;
 const ev = (type: string, user: string, at: number, extra: Record<string, unknown> = {}) => ({ id: `d-${++seq}`, type, user_id: user, timestamp: new Date(at).toISOString(), ...extra });
-const variants = [{ key: "control", weight: 0.5 }, { key: "treatment", weight: 0.5 }];
+const variants = [
+  { key: "control", weight: 0.5 },
+  { key: "treatment", weight: 0.5 },
+];
 const METRICS = [...builtInMetrics().map((m) => m.name), "revenue"];
 
 const read = (key: string, source?: "rollup" | "events"): Promise<MetricSummaries> =>
@@ -106,7 +109,7 @@ describe("rollup dirty tracking per experiment", () => {
   it("random interleavings of inserts, retries, refreshes, reads, crashed refreshes and definition changes over experiments sharing users match the raw-event pass", async () => {
     for (const seed of [1, 2, 3]) {
       const rand = mulberry32(seed);
-      const pick = <T,>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
+      const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
       const keys = [0, 1, 2].map((i) => `dirty-r${seed}-${i}`);
       const users = Array.from({ length: 30 }, (_, u) => `r${seed}-u${u}`);
       // every user starts exposed to one or two experiments (or none), some only later
@@ -141,7 +144,8 @@ describe("rollup dirty tracking per experiment", () => {
           const key = pick(keys);
           const [{ now }] = await chQuery<{ now: number }>("SELECT toUnixTimestamp64Milli(now64(3)) AS now");
           const [state] = await chQuery<{ watermark: number }>("SELECT toUnixTimestamp64Milli(max(watermark)) AS watermark FROM results_rollup_state FINAL WHERE experiment = {key:String}", { key });
-          if (Number(state.watermark) > 0) await chCommand(rollupRefreshSql(true, null), { experiment: key, version: Number(now), prePeriodMs: PRE_PERIOD_MS, since: Number(state.watermark) - 5_000, seriesName: "" });
+          if (Number(state.watermark) > 0)
+            await chCommand(rollupRefreshSql(true, null), { experiment: key, version: Number(now), prePeriodMs: PRE_PERIOD_MS, since: Number(state.watermark) - 5_000, seriesName: "" });
         } else if (r < 0.66) {
           // a deploy that changed the rollup's definition: the next refresh rebuilds it from scratch
           await staleDefinition(pick(keys));

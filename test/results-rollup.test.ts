@@ -15,11 +15,21 @@ const HOUR = 3_600_000;
 const T0 = Date.now() - 2 * 24 * HOUR;
 let seq = 0;
 const ev = (type: string, user: string, at: number, extra: Record<string, unknown> = {}) => ({ id: `r-${++seq}`, type, user_id: user, timestamp: new Date(at).toISOString(), ...extra });
-const variants = [{ key: "control", weight: 0.5 }, { key: "treatment", weight: 0.5 }];
+const variants = [
+  { key: "control", weight: 0.5 },
+  { key: "treatment", weight: 0.5 },
+];
 const METRICS = [...builtInMetrics().map((m) => m.name), "orders_placed", "revenue"];
 
 async function summaries(key: string, source: "rollup" | "events"): Promise<MetricSummaries> {
-  return getMetricSummaries({ experiment: { key, variants }, metrics: METRICS, cohortFrom: T0 + HOUR, buckets: { origin: T0 - HOUR, width: HOUR, count: 60 }, seriesMetric: "engagement_rate", source });
+  return getMetricSummaries({
+    experiment: { key, variants },
+    metrics: METRICS,
+    cohortFrom: T0 + HOUR,
+    buckets: { origin: T0 - HOUR, width: HOUR, count: 60 },
+    seriesMetric: "engagement_rate",
+    source,
+  });
 }
 
 /** Both sources agree on every number (floating sums to 1e-9 relative: summation order differs); how each was served differs by design. */
@@ -79,7 +89,10 @@ describe("results rollup", () => {
   it("matches the per-request pass on mixed data (duplicates, pre-period, multiple exposures, custom metrics)", async () => {
     const rows = mixedRows("rollup-mixed", 5);
     await chInsert("events", rows);
-    await chInsert("events", rows.filter((_, i) => i % 7 === 0)); // client retries
+    await chInsert(
+      "events",
+      rows.filter((_, i) => i % 7 === 0),
+    ); // client retries
     const s = await agree("rollup-mixed");
     expect(s.multipleExposures).toBe(8);
     expect(s.exposures.control + s.exposures.treatment).toBe(392);
@@ -150,10 +163,7 @@ describe("results rollup", () => {
     expect((await refreshRollup(key, PRE_PERIOD_MS)).kind).toBe("full");
     await chInsert("events", [ev("engagement", "i2", T0 + HOUR)]);
     expect((await refreshRollup(key, PRE_PERIOD_MS)).kind).toBe("incremental");
-    const rows = await chQuery<{ user_id: string; version: number }>(
-      "SELECT user_id, version FROM results_user_rollup FINAL WHERE experiment = {key:String} ORDER BY user_id",
-      { key },
-    );
+    const rows = await chQuery<{ user_id: string; version: number }>("SELECT user_id, version FROM results_user_rollup FINAL WHERE experiment = {key:String} ORDER BY user_id", { key });
     // i2 was recomputed by the refresh; i1 (stored before the watermark's overlap) kept the full build's row
     expect(rows.map((r) => r.user_id)).toEqual(["i1", "i2"]);
     expect(rows[1].version).toBeGreaterThan(rows[0].version);
@@ -185,7 +195,17 @@ describe("results rollup", () => {
     const again = await summaries(key, "rollup");
     expect(again.served).toEqual({ source: "stored", refresh: "none" });
     expectSame(again, first);
-    expectSame(again, await getMetricSummaries({ experiment: { key, variants }, metrics: METRICS, cohortFrom: T0 + HOUR, buckets: { origin: T0 - HOUR, width: HOUR, count: 60 }, seriesMetric: "engagement_rate", reuseStored: false }));
+    expectSame(
+      again,
+      await getMetricSummaries({
+        experiment: { key, variants },
+        metrics: METRICS,
+        cohortFrom: T0 + HOUR,
+        buckets: { origin: T0 - HOUR, width: HOUR, count: 60 },
+        seriesMetric: "engagement_rate",
+        reuseStored: false,
+      }),
+    );
 
     // another request (cohort start) at the same watermark is computed, not served another's rows
     const other = await getMetricSummaries({ experiment: { key, variants }, metrics: METRICS, cohortFrom: T0 + 30 * 60_000, buckets: { origin: T0 - HOUR, width: HOUR, count: 60 } });
@@ -204,7 +224,10 @@ describe("results rollup", () => {
     const key = "rollup-series";
     const rows = mixedRows(key, 11);
     await chInsert("events", rows);
-    await chInsert("events", rows.filter((_, i) => i % 5 === 0)); // client retries
+    await chInsert(
+      "events",
+      rows.filter((_, i) => i % 5 === 0),
+    ); // client retries
     const hourly = { origin: Math.floor((T0 - HOUR) / HOUR) * HOUR, width: HOUR, count: 60 };
     const daily = { origin: Math.floor(T0 / (24 * HOUR)) * 24 * HOUR, width: 24 * HOUR, count: 4 };
     const read = (primary: string, buckets: typeof hourly, source?: "events") =>
@@ -216,11 +239,18 @@ describe("results rollup", () => {
         expectSame(fromRollup, await read(primary, buckets, "events"));
         const sums = Object.values(fromRollup.series!.arms.treatment.sums);
         expect(sums.length, primary).toBeGreaterThan(0);
-        expect(sums.some((xs) => xs.at(-1)! > 0), primary).toBe(true);
+        expect(
+          sums.some((xs) => xs.at(-1)! > 0),
+          primary,
+        ).toBe(true);
       }
     }
     // new events of a known user after the rollup ran: refreshed incrementally, the series follows
-    await chInsert("events", [ev("metric", `${key}-1`, T0 + 45 * HOUR, { name: "revenue", value: 7 }), ev("exposure", `${key}-new`, T0 + 46 * HOUR, { experiment: key, variant: "control" }), ev("metric", `${key}-new`, T0 + 47 * HOUR, { name: "revenue", value: 3 })]);
+    await chInsert("events", [
+      ev("metric", `${key}-1`, T0 + 45 * HOUR, { name: "revenue", value: 7 }),
+      ev("exposure", `${key}-new`, T0 + 46 * HOUR, { experiment: key, variant: "control" }),
+      ev("metric", `${key}-new`, T0 + 47 * HOUR, { name: "revenue", value: 3 }),
+    ]);
     expectSame(await read("revenue", hourly), await read("revenue", hourly, "events"));
     // buckets that are not whole hours from an hour-aligned origin: the per-request pass serves them
     expect((await read("revenue", { ...hourly, origin: hourly.origin + 60_000 })).served.source).toBe("events");

@@ -73,7 +73,12 @@ describe("results by segment", () => {
     // every ok comparison of the breakdown is in one Benjamini–Hochberg family
     const family = s.values.flatMap((v: any) => v.metrics.flatMap((m: any) => m.comparisons.filter((c: any) => c.status === "ok")));
     expect(family.length).toBeGreaterThanOrEqual(6);
-    expect(family.map((c: any) => c.adjustedPValue)).toEqual(adjustPValues(family.map((c: any) => c.pValue), "bh"));
+    expect(family.map((c: any) => c.adjustedPValue)).toEqual(
+      adjustPValues(
+        family.map((c: any) => c.pValue),
+        "bh",
+      ),
+    );
     expect(res.body.correction.segments).toMatchObject({ method: "benjamini-hochberg", comparisons: family.length });
     expect(s.correction).toEqual(res.body.correction.segments);
     // the planted harm shows on android only

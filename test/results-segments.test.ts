@@ -13,7 +13,10 @@ const HOUR = 3_600_000;
 const T0 = Date.now() - 2 * 24 * HOUR;
 let seq = 0;
 const ev = (type: string, user: string, at: number, extra: Record<string, unknown> = {}) => ({ id: `s-${++seq}`, type, user_id: user, timestamp: new Date(at).toISOString(), ...extra });
-const variants = [{ key: "control", weight: 0.5 }, { key: "treatment", weight: 0.5 }];
+const variants = [
+  { key: "control", weight: 0.5 },
+  { key: "treatment", weight: 0.5 },
+];
 const METRICS = ["engagement_rate", "engagement_per_user", "error_rate", "page_load_time", "page_load_p95", "feedback_score", "revenue"];
 const PLATFORMS = ["ios", "android", "web"];
 const KEY = "seg-mixed";
@@ -104,7 +107,10 @@ beforeAll(async () => {
   await setupStores();
   const all = rows();
   await chInsert("events", all);
-  await chInsert("events", all.filter((_, i) => i % 9 === 0)); // client retries
+  await chInsert(
+    "events",
+    all.filter((_, i) => i % 9 === 0),
+  ); // client retries
 });
 
 describe("segment breakdowns", () => {

@@ -140,14 +140,29 @@ describe("results pipeline", () => {
       await chInsert("events", rows.slice(2)); // a client retry: same ids, separate insert
       const raw = await chQuery<{ n: number }>("SELECT count() AS n FROM events WHERE user_id IN ('d1', 'd2') AND type = 'engagement'");
       expect(raw[0].n).toBe(8); // duplicates are physically there
-      const s = await getMetricSummaries({ experiment: { key: "dedup", variants: [{ key: "control", weight: 0.5 }, { key: "treatment", weight: 0.5 }] }, metrics: ["engagement_per_user"] });
+      const s = await getMetricSummaries({
+        experiment: {
+          key: "dedup",
+          variants: [
+            { key: "control", weight: 0.5 },
+            { key: "treatment", weight: 0.5 },
+          ],
+        },
+        metrics: ["engagement_per_user"],
+      });
       expect(s.metrics.engagement_per_user.control).toMatchObject({ mean: { n: 1, sum: 1, sumSquares: 1 } });
       expect(s.metrics.engagement_per_user.treatment).toMatchObject({ mean: { n: 1, sum: 2, sumSquares: 4 } });
       // the pre-exposure engagement is the CUPED covariate, not the metric
       expect((s.metrics.engagement_per_user.control as any).cuped.covariateSum).toBe(1);
       // cumulative per-user vectors for a mean metric's time series, also deduplicated
       const ts = await getMetricSummaries({
-        experiment: { key: "dedup", variants: [{ key: "control", weight: 0.5 }, { key: "treatment", weight: 0.5 }] },
+        experiment: {
+          key: "dedup",
+          variants: [
+            { key: "control", weight: 0.5 },
+            { key: "treatment", weight: 0.5 },
+          ],
+        },
         metrics: [],
         buckets: { origin: T0 - HOUR, width: HOUR, count: 3 },
         seriesMetric: "engagement_per_user",

@@ -5,7 +5,6 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { setupStores } from "./helpers/app";
 import { createRunning, rehearse, served, trace } from "./helpers/rollouts";
 
-
 beforeAll(setupStores);
 
 const canary = (key: string) => ({
@@ -24,7 +23,11 @@ describe("canary rollouts with simulated traffic", () => {
     let firstUser = 0;
     // Stage 5 % needs the evidence (guardrails must rule out their promotion margins); later stages
     // keep it (users stay in) and need only their minimum exposures, so their batches are smaller.
-    for (const [stage, batchSize] of [[5, 3000], [20, 1000], [50, 500]] as const) {
+    for (const [stage, batchSize] of [
+      [5, 3000],
+      [20, 1000],
+      [50, 500],
+    ] as const) {
       const run = await rehearse({
         experiment: "healthy-lift",
         users: 150_000,
@@ -54,7 +57,10 @@ describe("canary rollouts with simulated traffic", () => {
       [50, "completed: treatment is the new default"],
     ]);
     expect(decisions.some((d) => d.recommendation === "rollback")).toBe(false);
-    const after = await served("healthy-lift", Array.from({ length: 500 }, (_, i) => `later-${i}`));
+    const after = await served(
+      "healthy-lift",
+      Array.from({ length: 500 }, (_, i) => `later-${i}`),
+    );
     expect(after.every((a) => a.variant === "treatment")).toBe(true);
   });
 });

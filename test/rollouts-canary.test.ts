@@ -6,7 +6,6 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { setupStores } from "./helpers/app";
 import { createRunning, rehearse, served, trace } from "./helpers/rollouts";
 
-
 beforeAll(setupStores);
 
 const canary = (key: string, extra: Record<string, unknown> = {}) => ({
@@ -86,7 +85,10 @@ describe("canary rollouts with simulated traffic", () => {
       until: () => false,
     });
     expect(run.report.users).toBe(20_000);
-    expect(run.decisions.some((d) => d.recommendation === "promote"), trace(run.decisions)).toBe(false);
+    expect(
+      run.decisions.some((d) => d.recommendation === "promote"),
+      trace(run.decisions),
+    ).toBe(false);
     expect(run.experiment).toMatchObject({ status: "running", state: { exposure: 5 } });
     const last = run.decisions.at(-1);
     expect(last.recommendation).toBe("hold");

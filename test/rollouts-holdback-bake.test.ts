@@ -53,7 +53,16 @@ describe("toggle for admins and beta users (default holdback)", () => {
       rollout: { groups: ADMINS_AND_BETA, minExposuresPerArm: 100, minDurationMinutes: 0 },
       metrics: { guardrails: [{ metric: "error_rate" }, { metric: "page_load_time" }] },
     });
-    const run = await rehearse({ experiment: "toggle-harm", users: 30_000, batchSize: 2500, seed: 42, userPrefix: "th-", attributes: people, effects: { on: { loadTime: 1.3 } }, until: (_e, d) => d.recommendation !== "hold" });
+    const run = await rehearse({
+      experiment: "toggle-harm",
+      users: 30_000,
+      batchSize: 2500,
+      seed: 42,
+      userPrefix: "th-",
+      attributes: people,
+      effects: { on: { loadTime: 1.3 } },
+      until: (_e, d) => d.recommendation !== "hold",
+    });
     const last = run.decisions.at(-1);
     expect(last.recommendation, trace(run.decisions)).toBe("rollback");
     expect(run.experiment.status).toBe("rolled_back"); // auto-rollback, the default
@@ -86,7 +95,15 @@ describe("blue-green with verification and bake", () => {
       rollout: { minExposuresPerArm: 100, minDurationMinutes: 0 },
       metrics: { guardrails: [{ metric: "error_rate" }, { metric: "page_load_time" }] },
     });
-    const run = await rehearse({ experiment: "bg-default", users: 40_000, batchSize: 4000, seed: 51, userPrefix: "bgd-", effects: { green: { loadTime: 1.4 } }, until: (_e, d) => d.recommendation !== "hold" });
+    const run = await rehearse({
+      experiment: "bg-default",
+      users: 40_000,
+      batchSize: 4000,
+      seed: 51,
+      userPrefix: "bgd-",
+      effects: { green: { loadTime: 1.4 } },
+      until: (_e, d) => d.recommendation !== "hold",
+    });
     const last = run.decisions.at(-1);
     expect(last.recommendation, trace(run.decisions)).toBe("rollback");
     expect(last.reasons.map((r: any) => r.code)).toEqual(expect.arrayContaining(["guardrail_harm", "verification_failed"]));
@@ -95,7 +112,13 @@ describe("blue-green with verification and bake", () => {
   });
 
   it("without any verification traffic the hold says what to change and promises no ETA", async () => {
-    await createRunning({ key: "bg-idle", name: "Idle never verified", strategy: "blue_green", automation: "manual", rollout: { verificationShare: 0, minExposuresPerArm: 100, minDurationMinutes: 0 } });
+    await createRunning({
+      key: "bg-idle",
+      name: "Idle never verified",
+      strategy: "blue_green",
+      automation: "manual",
+      rollout: { verificationShare: 0, minExposuresPerArm: 100, minDurationMinutes: 0 },
+    });
     const run = await rehearse({ experiment: "bg-idle", users: 60, batchSize: 60, seed: 52, userPrefix: "bgi-", until: () => true });
     const d = run.decisions.at(-1);
     expect(d.recommendation).toBe("hold");
@@ -122,7 +145,15 @@ describe("blue-green with verification and bake", () => {
     expect((await served("bg-bake", ["bgb-1", "bgb-2", "bgb-3", "bgb-4"])).every((a) => a.variant === "green")).toBe(true);
 
     // the same users after the switch, 25 % slower on green
-    const bake = await rehearse({ experiment: "bg-bake", users: 3000, batchSize: 1000, seed: 54, userPrefix: "bgb-", effects: { green: { loadTime: 1.25 } }, until: (_e, d) => d.recommendation !== "hold" });
+    const bake = await rehearse({
+      experiment: "bg-bake",
+      users: 3000,
+      batchSize: 1000,
+      seed: 54,
+      userPrefix: "bgb-",
+      effects: { green: { loadTime: 1.25 } },
+      until: (_e, d) => d.recommendation !== "hold",
+    });
     const breach = bake.decisions.at(-1);
     expect(breach.recommendation, trace(bake.decisions)).toBe("rollback");
     const harm = breach.reasons.find((r: any) => r.code === "guardrail_harm");

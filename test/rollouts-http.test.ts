@@ -15,7 +15,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function api(path: string, init: RequestInit = {}): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function api(path: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
   const res = await fetch(`${server!.url}${path}`, { ...init, headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, "content-type": "application/json", ...init.headers } });
   const text = await res.text();
   return { status: res.status, body: res.headers.get("content-type")?.includes("json") ? JSON.parse(text) : text };
@@ -51,7 +52,22 @@ describe("next start with the demo seed, the simulator CLI and /api/metrics", ()
     while (Date.now() - started < 240_000 && !/\[verdict\] demo seed (done|failed)/.test(server.output())) await new Promise((r) => setTimeout(r, 500));
     expect(server.output()).toMatch(/\[verdict\] demo seed done/);
 
-    const cli = await simulateCli(["--experiment", "realtime-tracking", "--users", "400", "--treatment-error-rate", "2x", "--engagement-lift", "10%", "--base-url", server.url, "--client-key", TEST_CLIENT_KEY, "--seed", "9"]);
+    const cli = await simulateCli([
+      "--experiment",
+      "realtime-tracking",
+      "--users",
+      "400",
+      "--treatment-error-rate",
+      "2x",
+      "--engagement-lift",
+      "10%",
+      "--base-url",
+      server.url,
+      "--client-key",
+      TEST_CLIENT_KEY,
+      "--seed",
+      "9",
+    ]);
     expect(cli.code, cli.output).toBe(0);
     expect(cli.output).toMatch(/\[simulate\] done in .* events accepted .* 0 rejected/);
 

@@ -12,7 +12,6 @@ import { runSimulation } from "@/simulator";
 import { call, setupStores, TEST_CLIENT_KEY } from "./helpers/app";
 import { createRunning, evaluateNow, rehearse, served, trace, transport } from "./helpers/rollouts";
 
-
 beforeAll(setupStores);
 
 async function servedUnits(experiment: string, units: object[]): Promise<{ variant: string; exposed: boolean }[]> {

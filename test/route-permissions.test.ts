@@ -53,9 +53,9 @@ async function storeFingerprint(): Promise<string> {
   const counts: string[] = [];
   for (const t of tables) {
     // last_used_at is usage bookkeeping (written on any authenticated request), not a change a mutation made
-    const res = (await db.execute(sql.raw(`select md5(coalesce(string_agg((to_jsonb(x) - 'last_used_at')::text, ',' order by (to_jsonb(x) - 'last_used_at')::text), '')) as h from ${t} x`))) as unknown as
-      | { rows: { h: string }[] }
-      | { h: string }[];
+    const res = (await db.execute(
+      sql.raw(`select md5(coalesce(string_agg((to_jsonb(x) - 'last_used_at')::text, ',' order by (to_jsonb(x) - 'last_used_at')::text), '')) as h from ${t} x`),
+    )) as unknown as { rows: { h: string }[] } | { h: string }[];
     counts.push(`${t}:${(Array.isArray(res) ? res : res.rows)[0].h}`);
   }
   const [events] = await chQuery<{ c: number }>("SELECT count() AS c FROM events");

@@ -216,9 +216,29 @@ describe("GET /api/v1/sdk/stream", () => {
     const real = await stream();
     await real.nextSnapshot(0);
     let closed = false;
-    hub.add({ buffered: () => 0, write: () => { throw new TypeError("Invalid state: Controller is already closed"); }, close: () => void (closed = true) }, await getSnapshot(), { lastEventId: null, token: null });
+    hub.add(
+      {
+        buffered: () => 0,
+        write: () => {
+          throw new TypeError("Invalid state: Controller is already closed");
+        },
+        close: () => void (closed = true),
+      },
+      await getSnapshot(),
+      { lastEventId: null, token: null },
+    );
     expect(closed).toBe(true);
-    hub.add({ buffered: () => 0, write: (c) => { if (c.length > 10) throw new TypeError("closed"); }, close: () => void (closed = true) }, await getSnapshot(), { lastEventId: (await config()).etag, token: null });
+    hub.add(
+      {
+        buffered: () => 0,
+        write: (c) => {
+          if (c.length > 10) throw new TypeError("closed");
+        },
+        close: () => void (closed = true),
+      },
+      await getSnapshot(),
+      { lastEventId: (await config()).etag, token: null },
+    );
     closed = false;
     await call(pause.POST, { params: { key: "s-two" }, body: {} });
     await real.nextSnapshot(1);

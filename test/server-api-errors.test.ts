@@ -161,7 +161,11 @@ describe("JSON-bodied routes take only application/json", () => {
     const assign = await send("/api/v1/assign", { method: "POST", headers: { authorization: `Bearer ${TEST_CLIENT_KEY}`, "content-type": "text/plain" }, body: '{"userId":"u1"}' });
     expect(assign.status).toBe(415);
     // navigator.sendBeacon posts text/plain with ?key=: documented, and the events route reads its body itself
-    const beacon = await send(`/api/v1/events?key=${TEST_CLIENT_KEY}`, { method: "POST", headers: { "content-type": "text/plain" }, body: JSON.stringify({ events: [{ id: "b1", type: "engagement", userId: "u" }] }) });
+    const beacon = await send(`/api/v1/events?key=${TEST_CLIENT_KEY}`, {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: JSON.stringify({ events: [{ id: "b1", type: "engagement", userId: "u" }] }),
+    });
     expect(beacon.status).toBe(200);
   });
 });

@@ -23,7 +23,11 @@ beforeAll(async () => {
   });
   // Next loads the two client routes, which registers their direct path
   for (const path of ["/api/v1/assign", "/api/v1/events"]) {
-    const res = await fetch(`${server.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${TEST_CLIENT_KEY}`, "content-type": "application/json" }, body: '{"userId":"warm","events":[]}' });
+    const res = await fetch(`${server.url}${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TEST_CLIENT_KEY}`, "content-type": "application/json" },
+      body: '{"userId":"warm","events":[]}',
+    });
     await res.text();
   }
   // and the login route (Next compiles nothing at run time, but loads a route module on first use)
@@ -83,7 +87,11 @@ function upload(opts: { path: string; headers: Record<string, string>; send: num
       resolve({ response, sent, closedAfterMs: Date.now() - started });
     });
     socket.on("connect", async () => {
-      const head = opts.head ?? `POST ${opts.path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${Object.entries({ ...opts.headers, ...(opts.chunked ? { "transfer-encoding": "chunked" } : {}) }).map(([k, v]) => `${k}: ${v}\r\n`).join("")}\r\n`;
+      const head =
+        opts.head ??
+        `POST ${opts.path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${Object.entries({ ...opts.headers, ...(opts.chunked ? { "transfer-encoding": "chunked" } : {}) })
+          .map(([k, v]) => `${k}: ${v}\r\n`)
+          .join("")}\r\n`;
       socket.write(head);
       const chunk = Buffer.alloc(64 * 1024, "a");
       while (sent < opts.send && !closed) {
@@ -143,9 +151,7 @@ describe("memory before authentication", () => {
     let headless: Upload[] = [];
     const peak = await peakRssDuring(async () => {
       [stalled, headless] = await Promise.all([
-        Promise.all(
-          Array.from({ length: 60 }, (_, i) => upload({ path: i % 2 ? "/api/v1/events" : "/api/v1/assign", headers: { ...clientJson, "content-length": String(MiB) }, send: 4 * 1024 })),
-        ),
+        Promise.all(Array.from({ length: 60 }, (_, i) => upload({ path: i % 2 ? "/api/v1/events" : "/api/v1/assign", headers: { ...clientJson, "content-length": String(MiB) }, send: 4 * 1024 }))),
         Promise.all(Array.from({ length: 20 }, () => upload({ path: "/", headers: {}, send: 0, head: "POST /api/v1/assign HTTP/1.1\r\nHost: 127.0.0.1\r\nx-slow: " }))),
       ]);
     });

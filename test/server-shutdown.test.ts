@@ -73,7 +73,11 @@ async function loadThenSigterm(target: NextServer, prefix: string): Promise<stri
     while (!stop) {
       const userId = `${prefix}-${next++}`;
       try {
-        const res = await fetch(`${target.url}/api/v1/assign`, { method: "POST", headers: { authorization: `Bearer ${TEST_CLIENT_KEY}`, "content-type": "application/json" }, body: JSON.stringify({ userId }) });
+        const res = await fetch(`${target.url}/api/v1/assign`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${TEST_CLIENT_KEY}`, "content-type": "application/json" },
+          body: JSON.stringify({ userId }),
+        });
         const body = (await res.json()) as { assignments?: { experiment: string; exposed: boolean }[] };
         if (res.status === 200 && body.assignments?.some((a) => a.experiment === KEY && a.exposed)) answered.push(userId);
       } catch {

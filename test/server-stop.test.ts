@@ -43,7 +43,9 @@ function commandOf(pid: number): string {
 
 /** Every live descendant of pid. */
 function descendants(pid: number): number[] {
-  const all = readdirSync("/proc").filter((n) => /^\d+$/.test(n)).map(Number);
+  const all = readdirSync("/proc")
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number);
   const out: number[] = [];
   let frontier = [pid];
   while (frontier.length) {

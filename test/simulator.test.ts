@@ -10,7 +10,6 @@ import { createRandom, parseMultiplier, parseShare, runSimulation, unitTraffic, 
 import { inProcessTransport } from "@/simulator/in-process";
 import { call, setupStores, TEST_CLIENT_KEY } from "./helpers/app";
 
-
 function totals(users: number, seed: number, effects?: VariantEffects) {
   const rng = createRandom(seed);
   const t = { requests: 0, errors: 0, loads: 0, loadMs: 0, engagements: 0, raters: 0, feedback: 0 };
@@ -100,7 +99,14 @@ describe("simulation through the public API (in-process route handlers)", () => 
   }
 
   it("assigns, logs exposures and sends every event; the stored data shows the planted effect", async () => {
-    const report = await runSimulation({ transport: inProcessTransport({ clientKey: TEST_CLIENT_KEY }), experiment: "sim-ab", users: 3000, seed: 11, userPrefix: "ab-", effects: { treatment: { errorRate: 3 } } });
+    const report = await runSimulation({
+      transport: inProcessTransport({ clientKey: TEST_CLIENT_KEY }),
+      experiment: "sim-ab",
+      users: 3000,
+      seed: 11,
+      userPrefix: "ab-",
+      effects: { treatment: { errorRate: 3 } },
+    });
     expect(report.users).toBe(3000);
     expect(report.eventsRejected).toBe(0);
     expect(report.exposed.control + report.exposed.treatment).toBe(3000);

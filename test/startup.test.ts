@@ -15,7 +15,10 @@ function migrate(env: Record<string, string>) {
     encoding: "utf8",
     timeout: 60_000,
   });
-  const lines = res.stderr.trim().split("\n").filter((l) => l.startsWith("[verdict]"));
+  const lines = res.stderr
+    .trim()
+    .split("\n")
+    .filter((l) => l.startsWith("[verdict]"));
   return { status: res.status, lines, stdout: res.stdout, dataDir };
 }
 

@@ -63,7 +63,11 @@ describe.skipIf(!serverUrl)("two instances sharing a Postgres config store", () 
     const rolled = await fetch(`${a.url}/api/v1/experiments/shared/rollback`, { method: "POST", headers: admin, body: JSON.stringify({ reason: "instance A" }) });
     expect(rolled.status).toBe(200);
     await Promise.all(streams.map((s) => s.until(() => s.events.some((e) => status(e.data) === "rolled_back"), 10_000, "the rollback on instance B")));
-    const res = await fetch(`${b.url}/api/v1/assign`, { method: "POST", headers: { authorization: `Bearer ${TEST_CLIENT_KEY}`, "content-type": "application/json" }, body: JSON.stringify({ userId: "u1", log: false }) });
+    const res = await fetch(`${b.url}/api/v1/assign`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TEST_CLIENT_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({ userId: "u1", log: false }),
+    });
     const body = (await res.json()) as { assignments: { experiment: string; variant: string; exposed: boolean }[] };
     expect(body.assignments.find((x) => x.experiment === "shared")).toMatchObject({ variant: "control", exposed: false });
   });

@@ -19,7 +19,11 @@ beforeAll(async () => {
   ensureBuilt();
   server = await startNextServer({ dataDir, env: { VERDICT_SEED_DEMO: "false" } });
   for (const key of ["fleet-canary", "fleet-toggle"]) {
-    const created = await fetch(`${server.url}/api/v1/experiments`, { method: "POST", headers: admin, body: JSON.stringify({ key, name: key, strategy: key.endsWith("canary") ? "canary" : "toggle" }) });
+    const created = await fetch(`${server.url}/api/v1/experiments`, {
+      method: "POST",
+      headers: admin,
+      body: JSON.stringify({ key, name: key, strategy: key.endsWith("canary") ? "canary" : "toggle" }),
+    });
     expect(created.status).toBe(201);
     expect((await fetch(`${server.url}/api/v1/experiments/${key}/start`, { method: "POST", headers: admin, body: "{}" })).status).toBe(200);
   }
@@ -38,7 +42,11 @@ function statusOf(data: string, key: string): string | undefined {
 describe(`${STREAMS} streams on the production server`, () => {
   it("each stream gets the current snapshot, then the rollback made through the API", async () => {
     for (let i = 0; i < STREAMS; i += 50) {
-      const batch = await Promise.all(Array.from({ length: 50 }, (_, j) => connectSse(`${server.url}/api/v1/sdk/stream${(i + j) % 2 ? `?key=${TEST_CLIENT_KEY}` : ""}`, (i + j) % 2 ? {} : { authorization: `Bearer ${TEST_CLIENT_KEY}` })));
+      const batch = await Promise.all(
+        Array.from({ length: 50 }, (_, j) =>
+          connectSse(`${server.url}/api/v1/sdk/stream${(i + j) % 2 ? `?key=${TEST_CLIENT_KEY}` : ""}`, (i + j) % 2 ? {} : { authorization: `Bearer ${TEST_CLIENT_KEY}` }),
+        ),
+      );
       streams.push(...batch);
     }
     expect(streams.every((s) => s.status === 200)).toBe(true);
@@ -56,7 +64,11 @@ describe(`${STREAMS} streams on the production server`, () => {
     const last = streams.map((s) => s.events[s.events.length - 1]);
     expect(last.every((e) => e.event === "snapshot" && statusOf(e.data, "fleet-canary") === "rolled_back")).toBe(true);
 
-    const assign = await fetch(`${server.url}/api/v1/assign`, { method: "POST", headers: { authorization: `Bearer ${TEST_CLIENT_KEY}`, "content-type": "application/json" }, body: JSON.stringify({ userId: "u1", log: false }) });
+    const assign = await fetch(`${server.url}/api/v1/assign`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TEST_CLIENT_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({ userId: "u1", log: false }),
+    });
     const body = (await assign.json()) as { assignments: { experiment: string; variant: string; exposed: boolean }[] };
     expect(body.assignments.find((a) => a.experiment === "fleet-canary")).toMatchObject({ variant: "control", exposed: false });
     const after = await fetch(`${server.url}/api/v1/sdk/config`, { headers: { authorization: `Bearer ${TEST_CLIENT_KEY}` } });

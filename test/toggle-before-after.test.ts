@@ -103,7 +103,13 @@ describe("toggle with holdback 0", () => {
     expect(d.reasons[0].code).toBe("no_comparison");
     expect(d.reasons[0].message).toMatch(/not randomised/);
     expect(d.reasons[0].message).toMatch(/page_load_time 300 ms → 330 ms \(300 users\)/);
-    expect(d.reasons[0].evidence).toMatchObject({ comparison: "none", holdback: 0, judged: ["error_rate"], notJudged: ["page_load_time"], beforeAfter: { label: "before/after (not randomised)", variant: "on", users: 300 } });
+    expect(d.reasons[0].evidence).toMatchObject({
+      comparison: "none",
+      holdback: 0,
+      judged: ["error_rate"],
+      notJudged: ["page_load_time"],
+      beforeAfter: { label: "before/after (not randomised)", variant: "on", users: 300 },
+    });
     expect(d.reasons[0].evidence.beforeAfter.caveat).toMatch(/not randomised.*time of day/);
     if (d.recommendation === "promote") expect(d.reasons.map((r: any) => r.code)).toContain("limits_respected");
 

@@ -96,7 +96,14 @@ describe("webhook destinations at creation", () => {
   });
 
   it("refuses a name with any bad address among several, and accepts public ones", async () => {
-    setResolverForTests(async (host) => (host === "mixed.test" ? [{ address: "93.184.215.14", family: 4 }, { address: "10.0.0.7", family: 4 }] : [{ address: "93.184.215.14", family: 4 }]));
+    setResolverForTests(async (host) =>
+      host === "mixed.test"
+        ? [
+            { address: "93.184.215.14", family: 4 },
+            { address: "10.0.0.7", family: 4 },
+          ]
+        : [{ address: "93.184.215.14", family: 4 }],
+    );
     const mixed = await create("https://mixed.test/hook");
     expect(mixed.status).toBe(400);
     expect(mixed.body.error.details[0].message).toBe("destination refused: mixed.test resolves to 10.0.0.7, a private address");

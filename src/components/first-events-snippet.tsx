@@ -29,7 +29,10 @@ verdict.track({ type: "page_load", userId: "u1", value: 812 });`;
       <p>or from your app with the SDK:</p>
       <CodeBlock label="SDK example">{sdk}</CodeBlock>
       <p>
-        Or rehearse with simulated traffic (from the project folder, after <code>source .verdict/initial-credentials.env</code>): <code>npm run simulate -- --base-url {origin} --experiment {experiment} --users 5000</code>
+        Or rehearse with simulated traffic (from the project folder, after <code>source .verdict/initial-credentials.env</code>):{" "}
+        <code>
+          npm run simulate -- --base-url {origin} --experiment {experiment} --users 5000
+        </code>
       </p>
     </div>
   );

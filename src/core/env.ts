@@ -4,7 +4,12 @@ import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { z } from "zod";
 
-const optionalString = z.string().trim().min(1).optional().or(z.literal("").transform(() => undefined));
+const optionalString = z
+  .string()
+  .trim()
+  .min(1)
+  .optional()
+  .or(z.literal("").transform(() => undefined));
 const bool = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
 
 function isAllowEntry(entry: string): boolean {
@@ -20,18 +25,40 @@ const EnvSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   VERDICT_DATA_DIR: z.string().min(1).default("./.verdict"),
-  DATABASE_URL: optionalString.pipe(z.string().regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql://").optional()),
+  DATABASE_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql://")
+      .optional(),
+  ),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   CLICKHOUSE_URL: optionalString.pipe(z.url({ protocol: /^https?$/, error: "must be an http(s):// URL" }).optional()),
   CLICKHOUSE_USER: z.string().default("default"),
   CLICKHOUSE_PASSWORD: z.string().default(""),
-  CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a plain identifier").default("verdict"),
-  CLICKHOUSE_CLUSTER: optionalString.pipe(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, "must be a cluster name").optional()),
+  CLICKHOUSE_DATABASE: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a plain identifier")
+    .default("verdict"),
+  CLICKHOUSE_CLUSTER: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, "must be a cluster name")
+      .optional(),
+  ),
   VERDICT_ADMIN_USER: z.string().min(1).max(64).default("admin"),
-  VERDICT_ADMIN_PASSWORD: optionalString.pipe(z.string().min(8, "must be at least 8 characters").refine((p) => Buffer.byteLength(p) <= 72, "must be at most 72 bytes").optional()),
+  VERDICT_ADMIN_PASSWORD: optionalString.pipe(
+    z
+      .string()
+      .min(8, "must be at least 8 characters")
+      .refine((p) => Buffer.byteLength(p) <= 72, "must be at most 72 bytes")
+      .optional(),
+  ),
   VERDICT_ADMIN_TOKEN: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
   VERDICT_CLIENT_KEY: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
-  VERDICT_SESSION_TTL_HOURS: z.coerce.number().positive().default(24 * 7),
+  VERDICT_SESSION_TTL_HOURS: z.coerce
+    .number()
+    .positive()
+    .default(24 * 7),
   VERDICT_RESULTS_CACHE_SECONDS: z.coerce.number().min(0).default(10),
   VERDICT_EVALUATOR_INTERVAL_SECONDS: z.coerce.number().min(0).default(60),
   // evaluate a running experiment as soon as its new events are stored (the interval stays as a backstop)
@@ -39,9 +66,17 @@ const EnvSchema = z.object({
   // events/s per key for keys without a limit of their own; 0 (default) = none: every app install
   // shares one client key, so a fixed per-key number would throttle a fleet; overload is shed by load
   VERDICT_INGEST_RATE_LIMIT: z.coerce.number().int().min(0).default(0),
-  VERDICT_SPOOL_MAX_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024 * 1024),
+  VERDICT_SPOOL_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024 * 1024),
   // events waiting for their group commit (bytes) beyond which requests are shed with 503 overloaded
-  VERDICT_INGEST_QUEUE_MAX_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 * 1024),
+  VERDICT_INGEST_QUEUE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(64 * 1024 * 1024),
   // spool-then-ack or insert-then-ack with spool fallback; see src/server/ingestion/README.md
   VERDICT_INGEST_MODE: z.enum(["spool", "direct"]).default("spool"),
   VERDICT_SEED_DEMO: bool.default(true),
@@ -54,7 +89,12 @@ const EnvSchema = z.object({
   VERDICT_WEBHOOK_ALLOWED_HOSTS: z
     .string()
     .default("")
-    .transform((v) => v.split(",").map((e) => e.trim().toLowerCase()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(",")
+        .map((e) => e.trim().toLowerCase())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().refine(isAllowEntry, "entries must be host names, IP addresses or CIDR ranges such as 10.0.0.0/8"))),
   // demo seed: new simulated users over the replayed past days (plus a few regulars each hour),
   // sent through the public API in the background after boot

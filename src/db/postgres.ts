@@ -143,9 +143,7 @@ export async function migrateConfigStore(): Promise<void> {
 export async function configMigrations(): Promise<string[]> {
   const s = await configStore();
   const { sql } = await import("drizzle-orm");
-  const res = (await s.db.execute(sql`select created_at from drizzle.__drizzle_migrations order by created_at`)) as unknown as
-    | { rows: { created_at: string }[] }
-    | { created_at: string }[];
+  const res = (await s.db.execute(sql`select created_at from drizzle.__drizzle_migrations order by created_at`)) as unknown as { rows: { created_at: string }[] } | { created_at: string }[];
   const applied = new Set((Array.isArray(res) ? res : res.rows).map((r) => Number(r.created_at)));
   const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, "meta", "_journal.json"), "utf8")) as { entries: { when: number; tag: string }[] };
   return journal.entries.filter((e) => applied.has(e.when)).map((e) => e.tag);

@@ -18,7 +18,6 @@ import type { ClientStats, ExposureEvent, SnapshotChange, SnapshotListener, Trac
 
 export type { ClientStats, ExposureEvent, SnapshotChange, SnapshotListener, TrackEvent, VerdictClientOptions } from "./client-types";
 
-
 interface QueuedEvent {
   json: string;
   bytes: number;
@@ -218,7 +217,15 @@ export class VerdictClient {
     this.counters.exposuresLogged++;
     // the unit's attributes travel with the exposure: segment breakdowns read them at first exposure
     const properties = exposureProperties(unit.attributes);
-    const event: ExposureEvent = { id: randomId(), type: "exposure", userId, experiment: assignment.experiment, variant: assignment.variant, timestamp: new Date().toISOString(), ...(properties ? { properties } : {}) };
+    const event: ExposureEvent = {
+      id: randomId(),
+      type: "exposure",
+      userId,
+      experiment: assignment.experiment,
+      variant: assignment.variant,
+      timestamp: new Date().toISOString(),
+      ...(properties ? { properties } : {}),
+    };
     this.enqueue(event);
   }
 

@@ -22,7 +22,7 @@ export function eventBatch(n: number, opts: { experiment: string; users?: number
   const users = opts.users ?? 10_000;
   const now = opts.now ?? Date.now();
   let s = opts.seed ?? Math.floor(Math.random() * 2 ** 31);
-  const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const out: GeneratedEvent[] = [];
   for (let i = 0; i < n; i++) {
     const user = `u${Math.floor(rand() * users)}`;

@@ -7,10 +7,11 @@ import type { PayloadInserter } from "@/db/clickhouse/client";
 export type Fault = "none" | "refuse" | "lose-ack";
 
 export function faultyInserter(getFault: () => Fault): (real: PayloadInserter) => PayloadInserter {
-  return (real) => async (...args) => {
-    const fault = getFault();
-    if (fault === "refuse") throw Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:8123"), { code: "ECONNREFUSED" });
-    await real(...args);
-    if (fault === "lose-ack") throw Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
-  };
+  return (real) =>
+    async (...args) => {
+      const fault = getFault();
+      if (fault === "refuse") throw Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:8123"), { code: "ECONNREFUSED" });
+      await real(...args);
+      if (fault === "lose-ack") throw Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+    };
 }

@@ -61,9 +61,7 @@ export async function startNextServer(opts: StartOptions): Promise<NextServer> {
   const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   // The production server of `npm start` (server.ts: Next.js plus the direct client endpoints).
-  const [command, args] = opts.nextStart
-    ? [join(ROOT, "node_modules", ".bin", "next"), ["start", "-p", String(port), "-H", "127.0.0.1"]]
-    : serverCommand(ROOT, ["-H", "127.0.0.1"]);
+  const [command, args] = opts.nextStart ? [join(ROOT, "node_modules", ".bin", "next"), ["start", "-p", String(port), "-H", "127.0.0.1"]] : serverCommand(ROOT, ["-H", "127.0.0.1"]);
   const child: ChildProcess = spawn(command, args, {
     cwd: ROOT,
     // Own process group: kill() reaches every process next start spawned.

@@ -45,9 +45,7 @@ export interface Rehearsal {
  * Sends traffic in batches and evaluates after each, until `until` holds for the experiment (or the
  * users run out). Every decision is returned in order.
  */
-export async function rehearse(
-  opts: Omit<SimulationOptions, "transport" | "onBatch"> & { until: (experiment: any, decision: any) => boolean },
-): Promise<Rehearsal> {
+export async function rehearse(opts: Omit<SimulationOptions, "transport" | "onBatch"> & { until: (experiment: any, decision: any) => boolean }): Promise<Rehearsal> {
   const decisions: any[] = [];
   let experiment: any;
   let last = performance.now();
@@ -59,7 +57,12 @@ export async function rehearse(
       await flushIngestion();
       const t1 = performance.now();
       const decision = await evaluateNow(opts.experiment);
-      if (process.env.ROLLOUT_DEBUG) console.log(`flush ${Math.round(t1 - t0)} ms, evaluate ${Math.round(performance.now() - t1)} ms, sim ${Math.round(t0 - last)} ms`, decision.recommendation, JSON.stringify(decision.reasons.find((r: any) => r.code === "srm_mismatch")?.evidence ?? ""));
+      if (process.env.ROLLOUT_DEBUG)
+        console.log(
+          `flush ${Math.round(t1 - t0)} ms, evaluate ${Math.round(performance.now() - t1)} ms, sim ${Math.round(t0 - last)} ms`,
+          decision.recommendation,
+          JSON.stringify(decision.reasons.find((r: any) => r.code === "srm_mismatch")?.evidence ?? ""),
+        );
       last = performance.now();
       decisions.push(decision);
       experiment = await getExperimentBody(opts.experiment);

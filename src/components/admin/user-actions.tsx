@@ -110,11 +110,7 @@ function ResetPasswordButton({ id, username }: { id: string; username: string })
           {done}
         </span>
       )}
-      <dialog
-        ref={dialog}
-        aria-labelledby={`${fieldId}-title`}
-        className={dialogClass}
-      >
+      <dialog ref={dialog} aria-labelledby={`${fieldId}-title`} className={dialogClass}>
         <form onSubmit={submit} className="space-y-3 p-5">
           <h2 id={`${fieldId}-title`} className="text-lg font-semibold">
             Reset the password of {username}?

@@ -40,7 +40,12 @@ export function NewWebhookForm() {
         Add a subscriber
       </h2>
       <div className="grid gap-3 md:grid-cols-2">
-        <Field id="webhook-url" label="URL" help="Slack-compatible incoming webhooks show the text field. Loopback, private and link-local addresses are refused unless listed in VERDICT_WEBHOOK_ALLOWED_HOSTS." errors={errors.url}>
+        <Field
+          id="webhook-url"
+          label="URL"
+          help="Slack-compatible incoming webhooks show the text field. Loopback, private and link-local addresses are refused unless listed in VERDICT_WEBHOOK_ALLOWED_HOSTS."
+          errors={errors.url}
+        >
           <input id="webhook-url" name="url" type="url" placeholder="https://hooks.example.com/verdict" className={inputClass} {...invalidProps("webhook-url", errors.url)} />
         </Field>
         <Field id="webhook-experiment" label="Experiment key" help="Empty: every experiment." errors={errors.experimentKey}>
@@ -57,7 +62,12 @@ export function NewWebhookForm() {
             </label>
           ))}
         </div>
-        <FieldErrors id="webhook-events" messages={Object.entries(errors).filter(([p]) => p.startsWith("events")).flatMap(([, m]) => m)} />
+        <FieldErrors
+          id="webhook-events"
+          messages={Object.entries(errors)
+            .filter(([p]) => p.startsWith("events"))
+            .flatMap(([, m]) => m)}
+        />
       </fieldset>
       <FormError messages={errors["(root)"]} />
       <button type="submit" className={buttonClass.primary} disabled={!hydrated}>

@@ -14,7 +14,20 @@ import { RolloutFields } from "./rollout-fields";
 import { TargetingBuilder } from "./targeting-builder";
 import { VariantsField } from "./variants-field";
 
-const PLACED = [/^key$/, /^name$/, /^hypothesis$/, /^variants/, /^control$/, /^treatment$/, /^rollout\./, /^targeting/, /^metrics\.(primary|guardrails|alpha)/, /^segments/, /^automation$/, /^rollbackPlan/];
+const PLACED = [
+  /^key$/,
+  /^name$/,
+  /^hypothesis$/,
+  /^variants/,
+  /^control$/,
+  /^treatment$/,
+  /^rollout\./,
+  /^targeting/,
+  /^metrics\.(primary|guardrails|alpha)/,
+  /^segments/,
+  /^automation$/,
+  /^rollbackPlan/,
+];
 
 export function ExperimentForm({ mode, initial, running }: { mode: "create" | "edit"; initial?: FormState; running?: boolean }) {
   const router = useRouter();
@@ -49,7 +62,8 @@ export function ExperimentForm({ mode, initial, running }: { mode: "create" | "e
     setSummary(null);
     try {
       const body = toPayload(state, mode);
-      const saved = mode === "create" ? await api<{ key: string }>("/api/v1/experiments", { method: "POST", body }) : await api<{ key: string }>(`/api/v1/experiments/${state.key}`, { method: "PATCH", body });
+      const saved =
+        mode === "create" ? await api<{ key: string }>("/api/v1/experiments", { method: "POST", body }) : await api<{ key: string }>(`/api/v1/experiments/${state.key}`, { method: "PATCH", body });
       router.push(`/experiments/${saved.key}`);
       router.refresh();
     } catch (err) {
@@ -74,13 +88,26 @@ export function ExperimentForm({ mode, initial, running }: { mode: "create" | "e
   return (
     <form ref={formRef} onSubmit={submit} noValidate className="space-y-6" aria-label={mode === "create" ? "New experiment" : "Edit experiment"}>
       {summary && (
-        <div role="alert" tabIndex={-1} data-testid="form-summary" className="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800 dark:border-red-900 dark:bg-red-950/40 dark:text-red-300">
+        <div
+          role="alert"
+          tabIndex={-1}
+          data-testid="form-summary"
+          className="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800 dark:border-red-900 dark:bg-red-950/40 dark:text-red-300"
+        >
           {summary}
         </div>
       )}
       <section className={`${cardClass} grid gap-4 md:grid-cols-2`}>
         <Field id="key" label="Key" help="Used by the SDK and the API; lowercase letters, digits, - and _." errors={errors.key}>
-          <input id="key" value={state.key} disabled={mode === "edit"} onChange={(e) => set({ key: e.target.value })} className={`${inputClass} font-mono`} required {...invalidProps("key", errors.key)} />
+          <input
+            id="key"
+            value={state.key}
+            disabled={mode === "edit"}
+            onChange={(e) => set({ key: e.target.value })}
+            className={`${inputClass} font-mono`}
+            required
+            {...invalidProps("key", errors.key)}
+          />
         </Field>
         <Field id="name" label="Name" errors={errors.name}>
           <input id="name" value={state.name} onChange={(e) => set({ name: e.target.value })} className={inputClass} required {...invalidProps("name", errors.name)} />
@@ -97,8 +124,19 @@ export function ExperimentForm({ mode, initial, running }: { mode: "create" | "e
           <legend className="text-sm font-medium">Strategy</legend>
           <div className="mt-2 grid gap-2 sm:grid-cols-2 lg:grid-cols-5">
             {strategies.map((s) => (
-              <label key={s} className={`cursor-pointer rounded-md border p-2 text-sm has-[:checked]:border-sky-600 has-[:checked]:bg-sky-50 has-[:focus-visible]:outline-2 has-[:focus-visible]:outline-sky-600 dark:has-[:checked]:bg-sky-950 ${mode === "edit" ? "opacity-60" : ""} border-slate-300 dark:border-slate-700`}>
-                <input type="radio" name="strategy" value={s} checked={state.strategy === s} disabled={mode === "edit"} onChange={() => setState((st) => ({ ...withStrategySafe(st, s) }))} className="sr-only" />
+              <label
+                key={s}
+                className={`cursor-pointer rounded-md border p-2 text-sm has-[:checked]:border-sky-600 has-[:checked]:bg-sky-50 has-[:focus-visible]:outline-2 has-[:focus-visible]:outline-sky-600 dark:has-[:checked]:bg-sky-950 ${mode === "edit" ? "opacity-60" : ""} border-slate-300 dark:border-slate-700`}
+              >
+                <input
+                  type="radio"
+                  name="strategy"
+                  value={s}
+                  checked={state.strategy === s}
+                  disabled={mode === "edit"}
+                  onChange={() => setState((st) => ({ ...withStrategySafe(st, s) }))}
+                  className="sr-only"
+                />
                 <span className="block font-medium">{STRATEGY_INFO[s].label}</span>
                 <span className="block text-xs text-slate-500 dark:text-slate-400">{STRATEGY_INFO[s].help}</span>
               </label>
@@ -122,7 +160,14 @@ export function ExperimentForm({ mode, initial, running }: { mode: "create" | "e
       <section className={`${cardClass} space-y-4`}>
         <div className="grid gap-4 md:grid-cols-3">
           <Field id="primary" label="Primary metric" errors={errors["metrics.primary"]}>
-            <input id="primary" list="metric-options" value={state.primary} onChange={(e) => set({ primary: e.target.value })} className={`${inputClass} font-mono`} {...invalidProps("primary", errors["metrics.primary"])} />
+            <input
+              id="primary"
+              list="metric-options"
+              value={state.primary}
+              onChange={(e) => set({ primary: e.target.value })}
+              className={`${inputClass} font-mono`}
+              {...invalidProps("primary", errors["metrics.primary"])}
+            />
           </Field>
           <Field id="alpha" label="Significance level (alpha)" errors={errors["metrics.alpha"]}>
             <input id="alpha" inputMode="decimal" value={state.alpha} onChange={(e) => set({ alpha: e.target.value })} className={inputClass} {...invalidProps("alpha", errors["metrics.alpha"])} />
@@ -139,7 +184,14 @@ export function ExperimentForm({ mode, initial, running }: { mode: "create" | "e
           help="Up to 5 unit attributes (e.g. platform, region, appVersion), comma-separated: results are broken down by each unit's value at its first exposure, and a guardrail breach within one segment rolls back."
           errors={segmentErrors}
         >
-          <input id="segments" value={state.segments} onChange={(e) => set({ segments: e.target.value })} placeholder="platform, region" className={`${inputClass} font-mono`} {...invalidProps("segments", segmentErrors)} />
+          <input
+            id="segments"
+            value={state.segments}
+            onChange={(e) => set({ segments: e.target.value })}
+            placeholder="platform, region"
+            className={`${inputClass} font-mono`}
+            {...invalidProps("segments", segmentErrors)}
+          />
         </Field>
       </section>
 

@@ -246,9 +246,7 @@ export function toPayload(s: FormState, mode: "create" | "edit"): Record<string,
     rollout,
     metrics: {
       primary: s.primary,
-      guardrails: s.guardrails
-        .filter((g) => g.metric.trim())
-        .map((g) => ({ metric: g.metric.trim(), tolerance: num(g.tolerance), promotionMargin: num(g.promotionMargin), limit: num(g.limit) })),
+      guardrails: s.guardrails.filter((g) => g.metric.trim()).map((g) => ({ metric: g.metric.trim(), tolerance: num(g.tolerance), promotionMargin: num(g.promotionMargin), limit: num(g.limit) })),
       secondary: [],
       alpha: num(s.alpha),
       srmThreshold: 0.001,

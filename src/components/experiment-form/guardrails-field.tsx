@@ -39,7 +39,8 @@ export function GuardrailsField({ state, set, errors }: { state: FormState; set:
     <fieldset className="space-y-2">
       <legend className="text-sm font-medium">Guardrails</legend>
       <p className="text-xs text-slate-500 dark:text-slate-400">
-        Harm tolerated before a rollback (relative to control: 0.05 = +5 %), the harm a promotion must rule out, and an optional absolute limit on the treatment (e.g. error rate 0.02). Empty: the default.
+        Harm tolerated before a rollback (relative to control: 0.05 = +5 %), the harm a promotion must rule out, and an optional absolute limit on the treatment (e.g. error rate 0.02). Empty: the
+        default.
       </p>
       <datalist id="metric-options">
         {METRIC_OPTIONS.map(({ name }) => (
@@ -66,7 +67,12 @@ export function GuardrailsField({ state, set, errors }: { state: FormState; set:
                 {cell(i, "limit", "Absolute limit", g)}
                 <td className="align-top">
                   <span className="mr-2 hidden text-xs text-slate-500 lg:inline">{DEFAULTS[g.metric] ?? ""}</span>
-                  <button type="button" className={buttonClass.secondary} onClick={() => set({ guardrails: state.guardrails.filter((_, j) => j !== i) })} aria-label={`Remove guardrail ${g.metric || i + 1}`}>
+                  <button
+                    type="button"
+                    className={buttonClass.secondary}
+                    onClick={() => set({ guardrails: state.guardrails.filter((_, j) => j !== i) })}
+                    aria-label={`Remove guardrail ${g.metric || i + 1}`}
+                  >
                     Remove
                   </button>
                 </td>

@@ -22,7 +22,14 @@ export function RolloutFields({ state, set, errors }: Props) {
       )}
       {state.strategy === "rolling" && (
         <Field id="batchSize" label="Batch size (% of instances)" errors={e("batchSize")}>
-          <input id="batchSize" inputMode="decimal" value={state.batchSize} onChange={(ev) => set({ batchSize: ev.target.value })} className={inputClass} {...invalidProps("batchSize", e("batchSize"))} />
+          <input
+            id="batchSize"
+            inputMode="decimal"
+            value={state.batchSize}
+            onChange={(ev) => set({ batchSize: ev.target.value })}
+            className={inputClass}
+            {...invalidProps("batchSize", e("batchSize"))}
+          />
         </Field>
       )}
       {state.strategy === "blue_green" && (
@@ -39,10 +46,24 @@ export function RolloutFields({ state, set, errors }: Props) {
       {state.strategy === "blue_green" && (
         <>
           <Field id="verificationShare" label="Verification share (% of users on the idle side before the switch; empty: 5 without targeting)" errors={e("verificationShare")}>
-            <input id="verificationShare" inputMode="decimal" value={state.verificationShare} onChange={(ev) => set({ verificationShare: ev.target.value })} className={inputClass} {...invalidProps("verificationShare", e("verificationShare"))} />
+            <input
+              id="verificationShare"
+              inputMode="decimal"
+              value={state.verificationShare}
+              onChange={(ev) => set({ verificationShare: ev.target.value })}
+              className={inputClass}
+              {...invalidProps("verificationShare", e("verificationShare"))}
+            />
           </Field>
           <Field id="bakeMinutes" label="Bake after the switch (minutes, previous side kept ready)" errors={e("bakeMinutes")}>
-            <input id="bakeMinutes" inputMode="decimal" value={state.bakeMinutes} onChange={(ev) => set({ bakeMinutes: ev.target.value })} className={inputClass} {...invalidProps("bakeMinutes", e("bakeMinutes"))} />
+            <input
+              id="bakeMinutes"
+              inputMode="decimal"
+              value={state.bakeMinutes}
+              onChange={(ev) => set({ bakeMinutes: ev.target.value })}
+              className={inputClass}
+              {...invalidProps("bakeMinutes", e("bakeMinutes"))}
+            />
           </Field>
         </>
       )}
@@ -52,10 +73,24 @@ export function RolloutFields({ state, set, errors }: Props) {
         </Field>
       )}
       <Field id="minExposuresPerArm" label="Minimum exposures per arm per stage" errors={e("minExposuresPerArm")}>
-        <input id="minExposuresPerArm" inputMode="numeric" value={state.minExposuresPerArm} onChange={(ev) => set({ minExposuresPerArm: ev.target.value })} className={inputClass} {...invalidProps("minExposuresPerArm", e("minExposuresPerArm"))} />
+        <input
+          id="minExposuresPerArm"
+          inputMode="numeric"
+          value={state.minExposuresPerArm}
+          onChange={(ev) => set({ minExposuresPerArm: ev.target.value })}
+          className={inputClass}
+          {...invalidProps("minExposuresPerArm", e("minExposuresPerArm"))}
+        />
       </Field>
       <Field id="minDurationMinutes" label="Minimum stage duration (minutes)" errors={e("minDurationMinutes")}>
-        <input id="minDurationMinutes" inputMode="decimal" value={state.minDurationMinutes} onChange={(ev) => set({ minDurationMinutes: ev.target.value })} className={inputClass} {...invalidProps("minDurationMinutes", e("minDurationMinutes"))} />
+        <input
+          id="minDurationMinutes"
+          inputMode="decimal"
+          value={state.minDurationMinutes}
+          onChange={(ev) => set({ minDurationMinutes: ev.target.value })}
+          className={inputClass}
+          {...invalidProps("minDurationMinutes", e("minDurationMinutes"))}
+        />
       </Field>
       {state.strategy === "toggle" && <ToggleGroups state={state} set={set} errors={errors} />}
     </div>
@@ -78,7 +113,13 @@ function ToggleGroups({ state, set, errors }: Props) {
               <label htmlFor={`group-${i}-${f}`} className="sr-only">
                 Group {i + 1} {f}
               </label>
-              <input id={`group-${i}-${f}`} placeholder={f === "values" ? "admin, beta" : f} value={g[f]} onChange={(ev) => update(i, { [f]: ev.target.value })} className={`${inputClass} ${f === "percentage" ? "w-20" : "w-36"}`} />
+              <input
+                id={`group-${i}-${f}`}
+                placeholder={f === "values" ? "admin, beta" : f}
+                value={g[f]}
+                onChange={(ev) => update(i, { [f]: ev.target.value })}
+                className={`${inputClass} ${f === "percentage" ? "w-20" : "w-36"}`}
+              />
             </span>
           ))}
           <span className="text-xs text-slate-500">%</span>

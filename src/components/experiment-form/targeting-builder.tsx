@@ -32,7 +32,14 @@ export function TargetingBuilder({ state, set, errors }: { state: FormState; set
         <label htmlFor="targeting-json" className="block text-sm font-medium">
           Targeting rule (JSON)
         </label>
-        <textarea id="targeting-json" rows={6} value={state.targetingJson} onChange={(e) => set({ targetingJson: e.target.value })} className={`${inputClass} mt-1 font-mono`} {...invalidProps("targeting", targetingErrors)} />
+        <textarea
+          id="targeting-json"
+          rows={6}
+          value={state.targetingJson}
+          onChange={(e) => set({ targetingJson: e.target.value })}
+          className={`${inputClass} mt-1 font-mono`}
+          {...invalidProps("targeting", targetingErrors)}
+        />
         <FieldErrors id="targeting" messages={targetingErrors} />
       </div>
     );

@@ -45,7 +45,17 @@ export function VariantsField({ state, set, errors }: { state: FormState; set: (
                   <label htmlFor={weightId} className="sr-only">
                     Variant {i + 1} weight
                   </label>
-                  <input id={weightId} type="number" step="0.01" min="0" max="1" value={v.weight} onChange={(e) => update(i, { weight: e.target.value })} className={`${inputClass} w-24`} {...invalidProps(weightId, weightErr)} />
+                  <input
+                    id={weightId}
+                    type="number"
+                    step="0.01"
+                    min="0"
+                    max="1"
+                    value={v.weight}
+                    onChange={(e) => update(i, { weight: e.target.value })}
+                    className={`${inputClass} w-24`}
+                    {...invalidProps(weightId, weightErr)}
+                  />
                   <FieldErrors id={weightId} messages={weightErr} />
                 </td>
                 <td className="align-top">

@@ -25,7 +25,16 @@ export function availableActions(
   const out: ActionSpec[] = [];
   const add = (a: ActionSpec) => out.push(a);
   if (e.status === "draft") {
-    add({ id: "start", label: "Start", title: `Start ${e.key}?`, description: "Users begin to be assigned and exposed at the first stage.", path: `${base}/start`, tone: "primary", reason: "none", done: "Started." });
+    add({
+      id: "start",
+      label: "Start",
+      title: `Start ${e.key}?`,
+      description: "Users begin to be assigned and exposed at the first stage.",
+      path: `${base}/start`,
+      tone: "primary",
+      reason: "none",
+      done: "Started.",
+    });
   }
   if (e.status === "running") {
     const next = e.rollout.stages[e.state.stageIndex + 1];
@@ -64,16 +73,84 @@ export function availableActions(
   if (e.strategy === "blue_green" && AFTER_START.includes(e.status)) {
     const live = e.state.live ?? e.control;
     const other = e.variants.map((v) => v.key).find((k) => k !== live) ?? e.treatment;
-    add({ id: "switch", label: `Switch live to ${other}`, title: `Switch live traffic to ${other}?`, description: `All traffic moves from ${live} to ${other} at the next evaluation everywhere. Switching back is just as quick.`, path: `${base}/switch`, body: { to: other }, tone: "primary", reason: "optional", done: `Live is now ${other}.` });
+    add({
+      id: "switch",
+      label: `Switch live to ${other}`,
+      title: `Switch live traffic to ${other}?`,
+      description: `All traffic moves from ${live} to ${other} at the next evaluation everywhere. Switching back is just as quick.`,
+      path: `${base}/switch`,
+      body: { to: other },
+      tone: "primary",
+      reason: "optional",
+      done: `Live is now ${other}.`,
+    });
   }
   if (e.strategy === "toggle" && e.state.enabled && AFTER_START.includes(e.status))
-    add({ id: "kill", label: "Kill switch", title: "Turn the feature off everywhere?", description: "Every user gets the default at the next evaluation. No deploy needed.", path: `${base}/kill`, tone: "danger", reason: "optional", done: "Feature turned off." });
-  if (e.status === "running") add({ id: "pause", label: "Pause", title: `Pause ${e.key}?`, description: "Assignments freeze where they are; no stage advances until resumed.", path: `${base}/pause`, tone: "secondary", reason: "optional", done: "Paused." });
-  if (e.status === "paused") add({ id: "resume", label: "Resume", title: `Resume ${e.key}?`, description: "The rollout continues from the current stage.", path: `${base}/resume`, tone: "primary", reason: "none", done: "Resumed." });
+    add({
+      id: "kill",
+      label: "Kill switch",
+      title: "Turn the feature off everywhere?",
+      description: "Every user gets the default at the next evaluation. No deploy needed.",
+      path: `${base}/kill`,
+      tone: "danger",
+      reason: "optional",
+      done: "Feature turned off.",
+    });
+  if (e.status === "running")
+    add({
+      id: "pause",
+      label: "Pause",
+      title: `Pause ${e.key}?`,
+      description: "Assignments freeze where they are; no stage advances until resumed.",
+      path: `${base}/pause`,
+      tone: "secondary",
+      reason: "optional",
+      done: "Paused.",
+    });
+  if (e.status === "paused")
+    add({
+      id: "resume",
+      label: "Resume",
+      title: `Resume ${e.key}?`,
+      description: "The rollout continues from the current stage.",
+      path: `${base}/resume`,
+      tone: "primary",
+      reason: "none",
+      done: "Resumed.",
+    });
   if (AFTER_START.includes(e.status)) {
-    add({ id: "rollback", label: "Roll back", title: `Roll back ${e.key}?`, description: `Everyone returns to ${e.rollbackPlan.target ?? e.control} at the next evaluation. Say why: the reason goes to the audit log and the webhooks.`, path: `${base}/rollback`, tone: "danger", reason: "required", done: "Rolled back." });
+    add({
+      id: "rollback",
+      label: "Roll back",
+      title: `Roll back ${e.key}?`,
+      description: `Everyone returns to ${e.rollbackPlan.target ?? e.control} at the next evaluation. Say why: the reason goes to the audit log and the webhooks.`,
+      path: `${base}/rollback`,
+      tone: "danger",
+      reason: "required",
+      done: "Rolled back.",
+    });
   }
-  if (e.status === "running") add({ id: "evaluate", label: "Evaluate now", title: "Evaluate now?", description: "Runs the decision engine on the latest results; it acts only as the automation mode allows.", path: `${base}/evaluate`, tone: "secondary", reason: "none", done: "Evaluated." });
-  if (e.status !== "draft") add({ id: "drill", label: "Rollback drill", title: "Run a rollback drill?", description: "Performs the rollback path as a dry run and measures how long the switch takes to reach every evaluation. Users are not affected.", path: `${base}/drill`, tone: "secondary", reason: "none", done: "Drill recorded." });
+  if (e.status === "running")
+    add({
+      id: "evaluate",
+      label: "Evaluate now",
+      title: "Evaluate now?",
+      description: "Runs the decision engine on the latest results; it acts only as the automation mode allows.",
+      path: `${base}/evaluate`,
+      tone: "secondary",
+      reason: "none",
+      done: "Evaluated.",
+    });
+  if (e.status !== "draft")
+    add({
+      id: "drill",
+      label: "Rollback drill",
+      title: "Run a rollback drill?",
+      description: "Performs the rollback path as a dry run and measures how long the switch takes to reach every evaluation. Users are not affected.",
+      path: `${base}/drill`,
+      tone: "secondary",
+      reason: "none",
+      done: "Drill recorded.",
+    });
   return out;
 }

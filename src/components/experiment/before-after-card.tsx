@@ -18,7 +18,8 @@ export function BeforeAfterCard({ view }: { view: BeforeAfterCardView }) {
         </Badge>
       </div>
       <p className="mt-1 text-xs text-slate-600 dark:text-slate-400">
-        Each of the {view.users} users exposed to “{view.variant}”, in the {view.baselineMinutes} minutes before their first exposure against since then, paired per user. Only guardrails with an absolute limit are judged; this view is for reference.
+        Each of the {view.users} users exposed to “{view.variant}”, in the {view.baselineMinutes} minutes before their first exposure against since then, paired per user. Only guardrails with an
+        absolute limit are judged; this view is for reference.
       </p>
       <table className={`${tableClass} mt-2`} data-testid="before-after-table">
         <thead>

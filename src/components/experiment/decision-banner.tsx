@@ -19,7 +19,9 @@ export function DecisionBanner({ decision, status }: { decision: DecisionView | 
       <section aria-label="Decision" data-testid="decision-banner" className="rounded-lg border-l-4 border-slate-400 bg-slate-100 p-4 text-sm dark:bg-slate-900">
         <p className="font-semibold">No evaluation yet</p>
         <p className="text-slate-600 dark:text-slate-400">
-          {status === "draft" ? "Start the experiment; the evaluator will recommend PROMOTE, HOLD or ROLLBACK once exposures arrive." : "The evaluator has not produced a recommendation for this experiment yet."}
+          {status === "draft"
+            ? "Start the experiment; the evaluator will recommend PROMOTE, HOLD or ROLLBACK once exposures arrive."
+            : "The evaluator has not produced a recommendation for this experiment yet."}
         </p>
       </section>
     );
@@ -37,7 +39,10 @@ export function DecisionBanner({ decision, status }: { decision: DecisionView | 
           </span>
           {decision.stage !== null ? ` at the ${decision.stage} % stage` : ""}
           {" · "}
-          <span data-testid="decision-last-evaluated" title={`${formatWhen(decision.lastEvaluatedAt)}; ${decision.evaluations} evaluation${decision.evaluations === 1 ? "" : "s"} reached this decision`}>
+          <span
+            data-testid="decision-last-evaluated"
+            title={`${formatWhen(decision.lastEvaluatedAt)}; ${decision.evaluations} evaluation${decision.evaluations === 1 ? "" : "s"} reached this decision`}
+          >
             last evaluated {ago(decision.lastEvaluatedAt)}
           </span>
           {decision.action ? ` · action: ${decision.action}` : ""}

@@ -23,7 +23,8 @@ export function MetricTable({ rows, control }: { rows: MetricRowView[]; control:
         Metrics
       </h2>
       <p className="text-xs text-slate-500 dark:text-slate-400">
-        Per exposed user, from each user&apos;s first exposure on. Intervals are 95 %; green: significantly better, red: significantly worse, grey: inconclusive or insufficient data (too few units, or no variation to estimate a variance: never called better or worse). The always-valid p-value stays valid however often you look.
+        Per exposed user, from each user&apos;s first exposure on. Intervals are 95 %; green: significantly better, red: significantly worse, grey: inconclusive or insufficient data (too few units, or
+        no variation to estimate a variance: never called better or worse). The always-valid p-value stays valid however often you look.
       </p>
       <table className={`${tableClass} mt-2`} data-testid="metric-table">
         <thead>

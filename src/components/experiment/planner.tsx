@@ -29,7 +29,13 @@ function slowestArm(e: Experiment): { share?: number; blocked: string | null } {
   if (e.strategy === "blue_green") {
     const v = verificationShare(e) / 100;
     if (e.targeting) return { blocked: null };
-    return { share: v, blocked: v > 0 ? null : "No verification traffic (no targeting, rollout.verificationShare 0): the idle side never fills and no duration can be given. Target internal users or set rollout.verificationShare." };
+    return {
+      share: v,
+      blocked:
+        v > 0
+          ? null
+          : "No verification traffic (no targeting, rollout.verificationShare 0): the idle side never fills and no duration can be given. Target internal users or set rollout.verificationShare.",
+    };
   }
   return { blocked: null };
 }
@@ -77,8 +83,9 @@ export function Planner({ experiment, results }: { experiment: Experiment; resul
         Planner
       </h2>
       <p className="text-xs text-slate-500 dark:text-slate-400">
-        Users per arm to detect a relative change of the primary metric <span className="font-mono">{experiment.metrics.primary}</span> with the always-valid sequential test (alpha {experiment.metrics.alpha}, power 80 %), and how long each stage would take at the
-        traffic seen so far{fullTrafficPerDay !== null ? ` (≈ ${Math.round(fullTrafficPerDay).toLocaleString("en")} eligible users per day)` : ""}.
+        Users per arm to detect a relative change of the primary metric <span className="font-mono">{experiment.metrics.primary}</span> with the always-valid sequential test (alpha{" "}
+        {experiment.metrics.alpha}, power 80 %), and how long each stage would take at the traffic seen so far
+        {fullTrafficPerDay !== null ? ` (≈ ${Math.round(fullTrafficPerDay).toLocaleString("en")} eligible users per day)` : ""}.
       </p>
       {problem ? (
         <p className="mt-2 text-sm text-slate-500">{problem}</p>

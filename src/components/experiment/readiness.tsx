@@ -15,12 +15,19 @@ export function Readiness({ experiment, drill }: { experiment: Experiment; drill
         <dt className="text-slate-500">Rolls back to</dt>
         <dd className="font-mono">{plan.target ?? experiment.control}</dd>
         <dt className="text-slate-500">Database</dt>
-        <dd>{plan.databaseBackwardCompatible ? <Badge tone="green">backward compatible</Badge> : <Badge tone="amber">not backward compatible: promotion past the first stage needs acknowledgement</Badge>}</dd>
+        <dd>
+          {plan.databaseBackwardCompatible ? (
+            <Badge tone="green">backward compatible</Badge>
+          ) : (
+            <Badge tone="amber">not backward compatible: promotion past the first stage needs acknowledgement</Badge>
+          )}
+        </dd>
         <dt className="text-slate-500">Last drill</dt>
         <dd>
           {drill ? (
             <span title={formatWhen(drill.at)}>
-              <Badge tone={drill.ok ? "green" : "red"}>{drill.ok ? "passed" : "failed"}</Badge> {ago(drill.at)} by {drill.performedBy}, switch took {drill.durationMs} ms{drill.summary ? ` — ${drill.summary}` : ""}
+              <Badge tone={drill.ok ? "green" : "red"}>{drill.ok ? "passed" : "failed"}</Badge> {ago(drill.at)} by {drill.performedBy}, switch took {drill.durationMs} ms
+              {drill.summary ? ` — ${drill.summary}` : ""}
             </span>
           ) : (
             <span className="text-slate-500">never drilled</span>

@@ -56,7 +56,12 @@ export function ResultsCharts({ results }: { results: ResultsView }) {
 
   return (
     <div className="grid gap-4 lg:grid-cols-2">
-      <ChartCard id="forest" title="Relative effects" description="Treatment vs control per metric, with 95 % intervals; » marks an interval clipped at ±100 %." empty={forest.length ? null : "Effects appear once both arms have data."}>
+      <ChartCard
+        id="forest"
+        title="Relative effects"
+        description="Treatment vs control per metric, with 95 % intervals; » marks an interval clipped at ±100 %."
+        empty={forest.length ? null : "Effects appear once both arms have data."}
+      >
         <ResponsiveContainer width="100%" height="100%">
           <ComposedChart layout="vertical" data={forest} margin={{ left: 8, right: 16 }}>
             <CartesianGrid strokeDasharray="3 3" horizontal={false} opacity={0.4} />
@@ -108,7 +113,12 @@ export function ResultsCharts({ results }: { results: ResultsView }) {
         </ResponsiveContainer>
       </ChartCard>
 
-      <ChartCard id="page-load" title="Page-load distribution" description="Share of each variant's page views per load-time bin (ms, quarter-octave bins)." empty={results.pageLoad.length ? null : "No page-load events yet."}>
+      <ChartCard
+        id="page-load"
+        title="Page-load distribution"
+        description="Share of each variant's page views per load-time bin (ms, quarter-octave bins)."
+        empty={results.pageLoad.length ? null : "No page-load events yet."}
+      >
         <ResponsiveContainer width="100%" height="100%">
           <BarChart data={results.pageLoad} margin={{ left: 0, right: 16 }} barGap={0}>
             <CartesianGrid strokeDasharray="3 3" opacity={0.4} vertical={false} />

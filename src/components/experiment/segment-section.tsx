@@ -64,11 +64,15 @@ export function SegmentBreakdown({ view, control }: { view: SegmentView; control
       </h2>
       <p className="text-xs text-slate-600 dark:text-slate-400" data-testid="segment-correction">
         Each unit counts under its {view.attribute} at its first exposure (the 20 most frequent values; the rest as &ldquo;other&rdquo;). Multiple comparisons: the p-values below are{" "}
-        <strong>Benjamini–Hochberg-adjusted over all {view.comparisons} segment × metric × variant comparisons</strong> of this breakdown (false discovery rate), so a value is called better or worse only after that
-        correction; cells with too few units say insufficient data. Rollbacks use the decision engine&apos;s stricter Holm correction over guardrails × variants × segments.
+        <strong>Benjamini–Hochberg-adjusted over all {view.comparisons} segment × metric × variant comparisons</strong> of this breakdown (false discovery rate), so a value is called better or worse
+        only after that correction; cells with too few units say insufficient data. Rollbacks use the decision engine&apos;s stricter Holm correction over guardrails × variants × segments.
       </p>
       {metrics.map((m) => (
-        <ForestPlot key={`${m.metric}:${m.variant}`} label={`${m.label} (${m.variant} vs ${control})`} points={view.values.map((v) => ({ value: v.value, row: v.rows.find((r) => r.metric === m.metric && r.variant === m.variant) ?? null }))} />
+        <ForestPlot
+          key={`${m.metric}:${m.variant}`}
+          label={`${m.label} (${m.variant} vs ${control})`}
+          points={view.values.map((v) => ({ value: v.value, row: v.rows.find((r) => r.metric === m.metric && r.variant === m.variant) ?? null }))}
+        />
       ))}
       <table className={tableClass} data-testid="segment-table">
         <thead>

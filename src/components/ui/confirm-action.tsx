@@ -49,11 +49,7 @@ export function ConfirmAction({ label, title, description, confirmLabel, tone = 
       <button type="button" className={buttonClass[tone]} onClick={open} disabled={!hydrated}>
         {label}
       </button>
-      <dialog
-        ref={dialog}
-        aria-labelledby={`${id}-title`}
-        className={dialogClass}
-      >
+      <dialog ref={dialog} aria-labelledby={`${id}-title`} className={dialogClass}>
         <form onSubmit={confirm} className="space-y-3 p-5">
           <h2 id={`${id}-title`} className="text-lg font-semibold">
             {title}

@@ -8,7 +8,6 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { chCommand, chQuery, eventStoreInfo } from "./client";
 
-
 export interface ClickHouseMigration {
   version: number;
   name: string;
@@ -25,9 +24,7 @@ export function expandMacros(sqlText: string, cluster: string | undefined, datab
       return `Replicated${engine}(${replicated.join(", ")})`;
     })
     .replace(/\{\{distributed:(\w+)\}\}/g, (_, t: string) =>
-      cluster
-        ? `CREATE TABLE IF NOT EXISTS ${t} ON CLUSTER ${cluster} AS ${t}_local ENGINE = Distributed(${cluster}, ${database}, ${t}_local, cityHash64(user_id))`
-        : "",
+      cluster ? `CREATE TABLE IF NOT EXISTS ${t} ON CLUSTER ${cluster} AS ${t}_local ENGINE = Distributed(${cluster}, ${database}, ${t}_local, cityHash64(user_id))` : "",
     );
 }
 
@@ -58,9 +55,7 @@ export async function migrateEventStore(): Promise<number[]> {
   const { cluster, database } = await eventStoreInfo();
   const onCluster = cluster ? `ON CLUSTER ${cluster}` : "";
   const engine = cluster ? "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')" : "ReplacingMergeTree";
-  await chCommand(
-    `CREATE TABLE IF NOT EXISTS schema_migrations ${onCluster} (version UInt32, name String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)) ENGINE = ${engine} ORDER BY version`,
-  );
+  await chCommand(`CREATE TABLE IF NOT EXISTS schema_migrations ${onCluster} (version UInt32, name String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)) ENGINE = ${engine} ORDER BY version`);
   const applied = new Set((await appliedEventStoreMigrations()).map((m) => m.version));
   const ran: number[] = [];
   for (const m of loadMigrations()) {

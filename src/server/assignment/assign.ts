@@ -45,7 +45,18 @@ export async function assign({ input }: { input: AssignInput }) {
         const id = unitId(unit, compiled.get(a.experiment)!.source.hashAttribute);
         // the ingestion endpoint's bound on user ids (longer attribute values are not stored)
         if (!id || id.length > LIMITS.maxUserIdLength) continue;
-        rows.push({ id: exposureId(a.experiment, a.variant, id), type: "exposure", name: "", user_id: id, experiment: a.experiment, variant: a.variant, value: 1, properties: (properties ??= JSON.stringify(exposureProperties(unit.attributes) ?? {})), timestamp: now, received_at: now });
+        rows.push({
+          id: exposureId(a.experiment, a.variant, id),
+          type: "exposure",
+          name: "",
+          user_id: id,
+          experiment: a.experiment,
+          variant: a.variant,
+          value: 1,
+          properties: (properties ??= JSON.stringify(exposureProperties(unit.attributes) ?? {})),
+          timestamp: now,
+          received_at: now,
+        });
       }
     });
     await recordServerEvents(rows);

@@ -68,7 +68,11 @@ export async function bootstrapIdentity(): Promise<BootstrapResult> {
 
 async function ensureKey(db: Awaited<ReturnType<typeof getDb>>, token: string | undefined, kind: "server" | "client", name: string) {
   if (!token) return;
-  const [row] = await db.select({ id: apiKeys.id }).from(apiKeys).where(eq(apiKeys.tokenHash, hashToken(token))).limit(1);
+  const [row] = await db
+    .select({ id: apiKeys.id })
+    .from(apiKeys)
+    .where(eq(apiKeys.tokenHash, hashToken(token)))
+    .limit(1);
   if (row) return;
   await db.insert(apiKeys).values({ name, kind, role: kind === "server" ? "admin" : null, prefix: displayPrefix(token), tokenHash: hashToken(token), createdBy: "system" });
 }

@@ -28,7 +28,13 @@ export function stampPeerAddress(req: IncomingMessage): void {
 export function clientAddress(headers: Headers, hops = env().VERDICT_TRUSTED_PROXY_HOPS): string | null {
   const peer = headers.get(PEER_HEADER)?.trim();
   if (!peer) return null;
-  const chain = hops > 0 ? (headers.get("x-forwarded-for") ?? "").split(",").map((s) => s.trim()).filter(Boolean) : [];
+  const chain =
+    hops > 0
+      ? (headers.get("x-forwarded-for") ?? "")
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [];
   chain.push(peer);
   // fewer entries than proxies: the leftmost is the closest we have to the client
   const candidate = chain[Math.max(0, chain.length - 1 - hops)];

@@ -29,24 +29,20 @@ function changed(): void {
 /** Starts listening once per process (idempotent); failures are retried on the next call. */
 export function ensureAuthListener(): Promise<void> {
   if (!state.started && Date.now() < state.retryAt) return Promise.resolve();
-  state.started ??= listen(
-    AUTH_CHANGED_CHANNEL,
-    () => changed(),
-    {
-      onListening: () => {
-        state.listening = true;
-        changed();
-      },
-      onLost: () => {
-        state.listening = false;
-        changed();
-      },
-      onClosed: () => {
-        state.listening = false;
-        state.started = undefined;
-      },
+  state.started ??= listen(AUTH_CHANGED_CHANNEL, () => changed(), {
+    onListening: () => {
+      state.listening = true;
+      changed();
     },
-  )
+    onLost: () => {
+      state.listening = false;
+      changed();
+    },
+    onClosed: () => {
+      state.listening = false;
+      state.started = undefined;
+    },
+  })
     .then(() => undefined)
     .catch((e: unknown) => {
       state.started = undefined;

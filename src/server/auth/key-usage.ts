@@ -14,6 +14,11 @@ export function noteKeyUse(id: string, now = Date.now()): void {
   if (touched.size > 10_000) touched.clear();
   touched.set(id, now);
   void getDb()
-    .then((db) => db.update(apiKeys).set({ lastUsedAt: new Date(now) }).where(eq(apiKeys.id, id)))
+    .then((db) =>
+      db
+        .update(apiKeys)
+        .set({ lastUsedAt: new Date(now) })
+        .where(eq(apiKeys.id, id)),
+    )
     .catch(() => touched.delete(id));
 }

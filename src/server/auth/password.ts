@@ -42,12 +42,7 @@ async function limited<T>(work: () => Promise<T>): Promise<T> {
 }
 
 function derive(password: string, salt: Buffer, params: { N: number; r: number; p: number }): Promise<Buffer> {
-  return limited(
-    () =>
-      new Promise((resolve, reject) =>
-        scrypt(password, salt, KEY_BYTES, { ...params, maxmem: MAXMEM }, (err, key) => (err ? reject(err) : resolve(key))),
-      ),
-  );
+  return limited(() => new Promise((resolve, reject) => scrypt(password, salt, KEY_BYTES, { ...params, maxmem: MAXMEM }, (err, key) => (err ? reject(err) : resolve(key)))));
 }
 
 /** `$scrypt$ln=14,r=8,p=1$<salt>$<key>` (base64, PHC-like). */

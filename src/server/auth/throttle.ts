@@ -64,7 +64,11 @@ export async function admitSignIn({ username, address, now = new Date() }: { use
         throw new AppError("rate_limited", `Too many failed sign-ins; try again in ${seconds} s`, { retryAfterSeconds: seconds }, { "retry-after": String(seconds) });
       }
       const until = blockUntil(row.failures, free, now);
-      if (until) await tx.update(signInThrottle).set({ blockedUntil: until }).where(sql`${signInThrottle.key} = ${key}`);
+      if (until)
+        await tx
+          .update(signInThrottle)
+          .set({ blockedUntil: until })
+          .where(sql`${signInThrottle.key} = ${key}`);
     }
   });
   if (Math.random() < 0.01) await forgetOld(now);

@@ -45,6 +45,16 @@ export async function loadWebhooks(user: Principal): Promise<{ subscriptions: We
     .flat()
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
     .slice(0, 100)
-    .map((d) => ({ id: d.id, webhookId: d.webhookId, event: d.event, status: d.status, attempts: d.attempts, lastStatusCode: d.lastStatusCode, lastError: d.lastError, createdAt: d.createdAt, nextAttemptAt: d.nextAttemptAt }));
+    .map((d) => ({
+      id: d.id,
+      webhookId: d.webhookId,
+      event: d.event,
+      status: d.status,
+      attempts: d.attempts,
+      lastStatusCode: d.lastStatusCode,
+      lastError: d.lastError,
+      createdAt: d.createdAt,
+      nextAttemptAt: d.nextAttemptAt,
+    }));
   return { subscriptions, deliveries };
 }

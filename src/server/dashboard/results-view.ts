@@ -69,7 +69,11 @@ export function metricRows(metrics: R["metrics"], adjusted: string): MetricRowVi
       verdict: c.status === "insufficient_data" ? "insufficient" : c.outcome === "better" ? "good" : c.outcome === "worse" ? "harm" : "inconclusive",
       cupedReduction: c.cuped?.varianceReduction ?? null,
       note:
-        [m.role === "primary" ? "primary" : m.role === "guardrail" ? "guardrail" : null, c.adjustedPValue !== null ? adjusted : null, c.status === "insufficient_data" ? c.statusReason : c.degenerate ? `(${c.degenerate})` : null]
+        [
+          m.role === "primary" ? "primary" : m.role === "guardrail" ? "guardrail" : null,
+          c.adjustedPValue !== null ? adjusted : null,
+          c.status === "insufficient_data" ? c.statusReason : c.degenerate ? `(${c.degenerate})` : null,
+        ]
           .filter(Boolean)
           .join(" · ") || null,
     })),

@@ -65,7 +65,16 @@ export interface BeforeAfterCardView {
   users: number;
   baselineMinutes: number;
   caveat: string;
-  metrics: { metric: string; label: string; unit: MetricRowView["unit"]; pairedUsers: number; before: number | null; after: number | null; difference: Interval | null; relativeChange: number | null }[];
+  metrics: {
+    metric: string;
+    label: string;
+    unit: MetricRowView["unit"];
+    pairedUsers: number;
+    before: number | null;
+    after: number | null;
+    difference: Interval | null;
+    relativeChange: number | null;
+  }[];
 }
 
 export interface DecisionReasonView {

@@ -10,7 +10,14 @@ export const MIN_BASELINE_MINUTES = 60;
 
 type Row = Record<string, number | string>;
 const n = (v: number | string | undefined) => Number(v ?? 0);
-const sums = (r: Row, p: string): PairedSums => ({ n: n(r[`${p}_n`]), sumBefore: n(r[`${p}_sb`]), sumAfter: n(r[`${p}_sa`]), sumSqBefore: n(r[`${p}_sbb`]), sumSqAfter: n(r[`${p}_saa`]), sumProduct: n(r[`${p}_sab`]) });
+const sums = (r: Row, p: string): PairedSums => ({
+  n: n(r[`${p}_n`]),
+  sumBefore: n(r[`${p}_sb`]),
+  sumAfter: n(r[`${p}_sa`]),
+  sumSqBefore: n(r[`${p}_sbb`]),
+  sumSqAfter: n(r[`${p}_saa`]),
+  sumProduct: n(r[`${p}_sab`]),
+});
 
 export async function loadBakeInputs(e: Experiment, now: Date): Promise<BakeInputs | null> {
   if (e.strategy !== "blue_green" || e.state.phase !== "bake" || !e.state.switchedAt || !e.state.previousLive) return null;

@@ -8,7 +8,14 @@ import type { BeforeAfterInputs, PairedSums } from "./types";
 
 type Row = Record<string, number | string>;
 const n = (v: number | string | undefined) => Number(v ?? 0);
-const sums = (r: Row, p: string): PairedSums => ({ n: n(r[`${p}_n`]), sumBefore: n(r[`${p}_sb`]), sumAfter: n(r[`${p}_sa`]), sumSqBefore: n(r[`${p}_sbb`]), sumSqAfter: n(r[`${p}_saa`]), sumProduct: n(r[`${p}_sab`]) });
+const sums = (r: Row, p: string): PairedSums => ({
+  n: n(r[`${p}_n`]),
+  sumBefore: n(r[`${p}_sb`]),
+  sumAfter: n(r[`${p}_sa`]),
+  sumSqBefore: n(r[`${p}_sbb`]),
+  sumSqAfter: n(r[`${p}_saa`]),
+  sumProduct: n(r[`${p}_sab`]),
+});
 
 /** null unless the experiment is a started toggle with holdback 0. */
 export async function loadBeforeAfter(e: Experiment, now: Date): Promise<BeforeAfterInputs | null> {

@@ -74,7 +74,13 @@ export function decideBake(inputs: DecisionInputs, params: DecisionParameters): 
     const relative = g.toleranceType === "relative";
     const c = harm(p, g.tolerance, relative);
     if (!(c.standardError > 0)) {
-      holds.push({ code: "zero_variance", metric: g.metric, variant: live, message: `${g.metric}: no variation in the per-user before/after differences of ${p.n} users; the paired test cannot run`, evidence: { pairedUsers: p.n } });
+      holds.push({
+        code: "zero_variance",
+        metric: g.metric,
+        variant: live,
+        message: `${g.metric}: no variation in the per-user before/after differences of ${p.n} users; the paired test cannot run`,
+        evidence: { pairedUsers: p.n },
+      });
       continue;
     }
     judged.push(g.metric);
@@ -85,7 +91,20 @@ export function decideBake(inputs: DecisionInputs, params: DecisionParameters): 
     carry[key] = running;
     const rel = p.before === 0 ? null : p.after / p.before - 1;
     const test: TestResult = { key, kind: "harm", metric: g.metric, variant: live, pValue: raw, runningMinPValue: running, baseline: p.before, candidate: p.after, relativeChange: rel };
-    const evidence = { paired: true, pairedUsers: p.n, before: { variant: previousLive, value: p.before }, after: { variant: live, value: p.after }, relativeChange: rel, tolerance: g.tolerance, toleranceType: g.toleranceType, pValue: running, alpha: params.alpha, switchedAt: bake.switchedAt, baselineFrom: bake.baselineFrom, caveat: SEASONALITY_CAVEAT };
+    const evidence = {
+      paired: true,
+      pairedUsers: p.n,
+      before: { variant: previousLive, value: p.before },
+      after: { variant: live, value: p.after },
+      relativeChange: rel,
+      tolerance: g.tolerance,
+      toleranceType: g.toleranceType,
+      pValue: running,
+      alpha: params.alpha,
+      switchedAt: bake.switchedAt,
+      baselineFrom: bake.baselineFrom,
+      caveat: SEASONALITY_CAVEAT,
+    };
     family.push({
       test,
       reason: (adjusted) => ({
@@ -97,7 +116,12 @@ export function decideBake(inputs: DecisionInputs, params: DecisionParameters): 
       }),
     });
   }
-  const adjusted = family.length ? adjustPValues(family.map((f) => f.test.runningMinPValue ?? 1), "holm") : [];
+  const adjusted = family.length
+    ? adjustPValues(
+        family.map((f) => f.test.runningMinPValue ?? 1),
+        "holm",
+      )
+    : [];
   const breaches: Reason[] = [];
   family.forEach((f, i) => {
     const rejected = adjusted[i] <= params.alpha;
@@ -116,7 +140,12 @@ export function decideBake(inputs: DecisionInputs, params: DecisionParameters): 
     });
   }
   if (judged.length === 0 && minutes >= bake.bakeMinutes && bake.usersBefore === 0) {
-    holds.push({ code: "arm_cannot_fill", variant: previousLive, message: `Bake: nobody was exposed to ${previousLive} before the switch, so there is no baseline to pair with; finish the bake by hand (promote) or roll back`, evidence: { usersBefore: 0, etaMinutes: null } });
+    holds.push({
+      code: "arm_cannot_fill",
+      variant: previousLive,
+      message: `Bake: nobody was exposed to ${previousLive} before the switch, so there is no baseline to pair with; finish the bake by hand (promote) or roll back`,
+      evidence: { usersBefore: 0, etaMinutes: null },
+    });
   }
   if (holds.length > 0) return result("hold", holds);
   return result("promote", [
@@ -145,7 +174,11 @@ export function labelVerification(d: Decision, inputs: DecisionInputs, params: D
     return { ...d, reasons: [first, ...d.reasons] };
   }
   if (d.recommendation === "rollback") {
-    const first: Reason = { code: "verification_failed", variant: idle, message: `Verification failed: ${idle} is worse than ${live} on its verification traffic; do not switch (a rollback keeps ${live} live)` };
+    const first: Reason = {
+      code: "verification_failed",
+      variant: idle,
+      message: `Verification failed: ${idle} is worse than ${live} on its verification traffic; do not switch (a rollback keeps ${live} live)`,
+    };
     // after the harm itself: the first reason of a rollback names the metric (events, feed)
     return { ...d, reasons: [...d.reasons, first] };
   }

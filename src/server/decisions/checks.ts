@@ -2,19 +2,7 @@
 // for promotion), the A/B primary metric and the rolling-deploy Mann-Whitney comparison. Each check
 // returns tests (for the family-wise correction and the feed) and hold reasons; decide.ts combines them.
 import { mannWhitneyU, sequentialFromEstimate, srmTest } from "@analysis";
-import {
-  armEstimate,
-  finite,
-  harmContrast,
-  harmSign,
-  harmUpperBound,
-  median,
-  relativeChange,
-  unitsForBound,
-  upperBoundMultiplier,
-  type ArmEstimate,
-  type Contrast,
-} from "./estimates";
+import { armEstimate, finite, harmContrast, harmSign, harmUpperBound, median, relativeChange, unitsForBound, upperBoundMultiplier, type ArmEstimate, type Contrast } from "./estimates";
 import type { Direction } from "@/server/evidence";
 import type { DecisionInputs, DecisionParameters, Reason, ResolvedGuardrail, TestResult } from "./types";
 
@@ -89,12 +77,22 @@ export function srmCheck(ctx: Ctx): Reason | null {
   const counts = plan.cohort === "stage" ? ctx.inputs.stageExposures : ctx.inputs.exposures;
   const observed = keys.map((k) => counts[k] ?? 0);
   if (observed.some((n) => n < plan.minPerArm)) return null;
-  const r = srmTest(observed, keys.map((k) => shares[k]));
+  const r = srmTest(
+    observed,
+    keys.map((k) => shares[k]),
+  );
   if (r.pValue >= ctx.params.srmThreshold) return null;
   return {
     code: "srm_mismatch",
     message: `Sample ratio mismatch: ${keys.map((k, i) => `${k} ${observed[i]}`).join(", ")} against expected shares ${keys.map((k) => `${(shares[k] * 100).toFixed(1)} %`).join(" / ")} (p = ${pv(r.pValue)} < ${ctx.params.srmThreshold}); the data cannot be trusted`,
-    evidence: { observed: Object.fromEntries(keys.map((k, i) => [k, observed[i]])), expectedShares: shares, cohort: plan.cohort, chiSquare: r.chiSquare, pValue: r.pValue, threshold: ctx.params.srmThreshold },
+    evidence: {
+      observed: Object.fromEntries(keys.map((k, i) => [k, observed[i]])),
+      expectedShares: shares,
+      cohort: plan.cohort,
+      chiSquare: r.chiSquare,
+      pValue: r.pValue,
+      threshold: ctx.params.srmThreshold,
+    },
   };
 }
 
@@ -123,7 +121,13 @@ export function guardrailChecks(ctx: Ctx): GuardrailOutcome {
       if (g.limit !== null) out.family.push(limitTest(ctx, g, v, cand, sign, common));
       const harm = harmContrast(base, cand, sign, g.tolerance, relative);
       if (harm.standardError === 0) {
-        out.holds.push({ code: "zero_variance", metric: g.metric, variant: v, message: `${g.metric}: no variation in either arm (${ctx.baseline} ${num(base.value)}, ${v} ${num(cand.value)}); the test cannot run`, evidence: { baseline: base.value, candidate: cand.value, n: { [ctx.baseline]: base.n, [v]: cand.n } } });
+        out.holds.push({
+          code: "zero_variance",
+          metric: g.metric,
+          variant: v,
+          message: `${g.metric}: no variation in either arm (${ctx.baseline} ${num(base.value)}, ${v} ${num(cand.value)}); the test cannot run`,
+          evidence: { baseline: base.value, candidate: cand.value, n: { [ctx.baseline]: base.n, [v]: cand.n } },
+        });
         continue;
       }
       const key = `harm|${g.metric}|${v}|${g.toleranceType}:${g.tolerance}`;
@@ -211,7 +215,16 @@ export function rollingLoadTimeCheck(ctx: Ctx, tolerance: number, durationReache
   const ratio = median(fresh) / median(old) - 1;
   // an effect inside the tolerance is not a failure however small its p-value
   const p = ratio > tolerance ? r.pValue : 1;
-  const test: TestResult = { key: `mw|page_load_time|${v}`, kind: "mann_whitney", metric: "page_load_time", variant: v, pValue: r.pValue, baseline: median(old), candidate: median(fresh), relativeChange: ratio };
+  const test: TestResult = {
+    key: `mw|page_load_time|${v}`,
+    kind: "mann_whitney",
+    metric: "page_load_time",
+    variant: v,
+    pValue: r.pValue,
+    baseline: median(old),
+    candidate: median(fresh),
+    relativeChange: ratio,
+  };
   return {
     test: { ...test, runningMinPValue: p },
     reason: (adjusted) => ({
@@ -288,7 +301,9 @@ export function primaryChecks(ctx: Ctx, metric: string): PrimaryOutcome {
       code: "primary_inconclusive",
       metric,
       variant: best.variant,
-      message: `Primary metric ${metric}: no variant is significantly better yet; ` + (stillNeeded === null ? "at the current estimates none will be" : `about ${stillNeeded} more units${etaText(etaMinutes(stillNeeded, ctx))}`),
+      message:
+        `Primary metric ${metric}: no variant is significantly better yet; ` +
+        (stillNeeded === null ? "at the current estimates none will be" : `about ${stillNeeded} more units${etaText(etaMinutes(stillNeeded, ctx))}`),
       evidence: { bestVariant: best.variant, pValue: best.p, usersStillNeeded: stillNeeded, etaMinutes: etaMinutes(stillNeeded, ctx) },
     });
   }

@@ -156,7 +156,13 @@ export function decide(inputs: DecisionInputs, params: DecisionParameters): Deci
   }
   if (primary && winner) {
     const w = primary.better.find((b) => b.variant === winner);
-    reasons.push({ code: "primary_wins", metric: params.primary ?? undefined, variant: winner, message: `${winner} is significantly better on ${params.primary} (Holm-adjusted p = ${w?.p.toPrecision(2)})`, evidence: { adjustedPValue: w?.p, benefit: w?.benefit } });
+    reasons.push({
+      code: "primary_wins",
+      metric: params.primary ?? undefined,
+      variant: winner,
+      message: `${winner} is significantly better on ${params.primary} (Holm-adjusted p = ${w?.p.toPrecision(2)})`,
+      evidence: { adjustedPValue: w?.p, benefit: w?.benefit },
+    });
   }
   if (!params.srm) {
     reasons.push({ code: "srm_not_applicable", message: `No sample-ratio check for a ${params.strategy} at this stage (no fixed expected split)` });

@@ -162,6 +162,14 @@ export async function listDrills({ key, limit = 20 }: { key: string; limit?: num
   const db = await getDb();
   const rows = await db.select().from(drills).where(eq(drills.experimentKey, key)).orderBy(desc(drills.at)).limit(limit);
   return {
-    drills: rows.map((r) => ({ id: r.id, experiment: r.experimentKey, at: r.at.toISOString(), performedBy: r.performedBy, ok: r.ok === 1, durationMs: r.durationMs, ...(r.result as Omit<DrillResult, "id" | "experiment" | "at" | "performedBy" | "ok" | "durationMs">) })),
+    drills: rows.map((r) => ({
+      id: r.id,
+      experiment: r.experimentKey,
+      at: r.at.toISOString(),
+      performedBy: r.performedBy,
+      ok: r.ok === 1,
+      durationMs: r.durationMs,
+      ...(r.result as Omit<DrillResult, "id" | "experiment" | "at" | "performedBy" | "ok" | "durationMs">),
+    })),
   };
 }

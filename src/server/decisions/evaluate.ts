@@ -123,7 +123,12 @@ function eventsFor(e: Experiment, d: DecisionView, previous: DecisionView | null
   const had = (code: string, metric?: string, variant?: string) => previous?.reasons.some((r) => r.code === code && r.metric === metric && r.variant === variant) ?? false;
   for (const r of d.reasons) {
     if (BREACH_CODES.has(r.code) && !had(r.code, r.metric, r.variant)) {
-      events.push({ ...base, type: "guardrail.breached", text: `${e.key}: ${r.message}`, data: { metric: r.metric, variant: r.variant, code: r.code, evidence: r.evidence, decisionId: d.id, action: d.action } });
+      events.push({
+        ...base,
+        type: "guardrail.breached",
+        text: `${e.key}: ${r.message}`,
+        data: { metric: r.metric, variant: r.variant, code: r.code, evidence: r.evidence, decisionId: d.id, action: d.action },
+      });
     }
     if (r.code === "srm_mismatch" && !had("srm_mismatch")) {
       events.push({ ...base, type: "srm.detected", text: `${e.key}: ${r.message}`, data: { evidence: r.evidence, decisionId: d.id } });

@@ -34,13 +34,19 @@ export function unfillableArms(inputs: DecisionInputs, params: DecisionParameter
     for (const v of e.variants) {
       if (v.weight > 0) continue;
       blocked.add(v.key);
-      out.push({ code: "arm_cannot_fill", variant: v.key, message: `Variant ${v.key} has weight 0: it never receives units. Give it a weight or remove it`, evidence: { cause: "zero_weight", change: ["variants"], etaMinutes: null } });
+      out.push({
+        code: "arm_cannot_fill",
+        variant: v.key,
+        message: `Variant ${v.key} has weight 0: it never receives units. Give it a weight or remove it`,
+        evidence: { cause: "zero_weight", change: ["variants"], etaMinutes: null },
+      });
     }
   }
   // observed: an arm still empty once the stage has run its minimum duration while another filled
   const from = inputs.stageStartedAt ?? inputs.startedAt;
   const minutes = from ? (Date.parse(inputs.evaluatedAt) - Date.parse(from)) / MINUTE : 0;
-  const arms = params.strategy === "blue_green" ? [live, ...e.variants.map((v) => v.key).filter((k) => k !== live)] : params.strategy === "ab" ? e.variants.map((v) => v.key) : [e.control, e.treatment];
+  const arms =
+    params.strategy === "blue_green" ? [live, ...e.variants.map((v) => v.key).filter((k) => k !== live)] : params.strategy === "ab" ? e.variants.map((v) => v.key) : [e.control, e.treatment];
   const filled = arms.filter((v) => (inputs.stageExposures[v] ?? 0) >= params.minExposuresPerArm);
   if (params.strategy !== "rolling" && minutes >= Math.max(params.minDurationMinutes, 1) && filled.length > 0) {
     for (const v of arms) {

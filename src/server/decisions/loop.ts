@@ -109,7 +109,17 @@ export function startEvaluator(): void {
     state.healthRegistered = true;
     registerHealthSection(async () => {
       const s = evaluatorStatus();
-      return { evaluator: { intervalSeconds: s.intervalSeconds, eventDriven: s.eventDriven, runs: s.runs, lastRunAt: s.last?.startedAt ?? null, lastRunMs: s.last?.durationMs ?? null, lastFailures: s.last?.failed.length ?? 0, ...s.queue } };
+      return {
+        evaluator: {
+          intervalSeconds: s.intervalSeconds,
+          eventDriven: s.eventDriven,
+          runs: s.runs,
+          lastRunAt: s.last?.startedAt ?? null,
+          lastRunMs: s.last?.durationMs ?? null,
+          lastFailures: s.last?.failed.length ?? 0,
+          ...s.queue,
+        },
+      };
     });
   }
   const seconds = env().VERDICT_EVALUATOR_INTERVAL_SECONDS;

@@ -33,7 +33,19 @@ export function segmentGuardrailTests(ctx: Ctx): FamilyTest[] {
           const running = carriedMin(sub, key, p);
           const bound = harmUpperBound(base, cand, sign, g, upperBoundMultiplier(harm.n, alpha, tuning));
           const rel = relativeChange(base.value, cand.value);
-          const test: TestResult = { key, kind: "harm", metric: g.metric, variant: v, segment: where, baseline: base.value, candidate: cand.value, relativeChange: rel, pValue: p, runningMinPValue: running, harmUpperBound: finite(bound) };
+          const test: TestResult = {
+            key,
+            kind: "harm",
+            metric: g.metric,
+            variant: v,
+            segment: where,
+            baseline: base.value,
+            candidate: cand.value,
+            relativeChange: rel,
+            pValue: p,
+            runningMinPValue: running,
+            harmUpperBound: finite(bound),
+          };
           const change = relative || rel !== null ? pct(rel) : `${cand.value - base.value >= 0 ? "+" : "−"}${num(Math.abs(cand.value - base.value))}`;
           const tolerance = relative ? pct(sign * g.tolerance) : `${sign >= 0 ? "+" : "−"}${num(g.tolerance)}`;
           out.push({

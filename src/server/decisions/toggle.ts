@@ -43,7 +43,15 @@ export function beforeAfterView(b: BeforeAfterInputs): BeforeAfterView {
     const p = paired(s);
     const difference = p.after - p.before;
     const se = Math.sqrt(Math.max(0, p.va + p.vb - 2 * p.cov) / p.n);
-    return { metric, pairedUsers: p.n, before: p.before, after: p.after, difference, interval: p.n >= 2 ? [difference - 1.96 * se, difference + 1.96 * se] : null, relativeChange: p.before === 0 ? null : p.after / p.before - 1 };
+    return {
+      metric,
+      pairedUsers: p.n,
+      before: p.before,
+      after: p.after,
+      difference,
+      interval: p.n >= 2 ? [difference - 1.96 * se, difference + 1.96 * se] : null,
+      relativeChange: p.before === 0 ? null : p.after / p.before - 1,
+    };
   });
   return { label: BEFORE_AFTER_LABEL, variant: b.variant, users: b.users, baselineMinutes: b.baselineMinutes, caveat: BEFORE_AFTER_CAVEAT, metrics };
 }
@@ -55,7 +63,9 @@ const showValue = (metric: string, x: number) => {
 
 function beforeAfterText(v: BeforeAfterView): string {
   const shown = v.metrics.filter((m) => m.before !== null && m.after !== null);
-  const values = shown.length ? shown.map((m) => `${m.metric} ${showValue(m.metric, m.before!)} → ${showValue(m.metric, m.after!)} (${m.pairedUsers} users)`).join(", ") : "no user has traffic both before and after yet";
+  const values = shown.length
+    ? shown.map((m) => `${m.metric} ${showValue(m.metric, m.before!)} → ${showValue(m.metric, m.after!)} (${m.pairedUsers} users)`).join(", ")
+    : "no user has traffic both before and after yet";
   return `. ${cap(v.label)} of the "${v.variant}" users: ${values}; ${v.caveat}`;
 }
 const cap = (s: string) => s[0].toUpperCase() + s.slice(1);
@@ -89,11 +99,20 @@ export function decideWithoutHoldback(inputs: DecisionInputs, params: DecisionPa
   if (inputs.experiment.status !== "running") holds.push({ code: "not_running", message: `The experiment is ${inputs.experiment.status}; it is evaluated but not advanced` });
   if (minutes < params.minDurationMinutes) {
     const left = Math.ceil(params.minDurationMinutes - minutes);
-    holds.push({ code: "min_duration_not_reached", message: `The stage has run ${Math.floor(minutes)} of its minimum ${params.minDurationMinutes} minutes (${left} to go)`, evidence: { minutes, minDurationMinutes: params.minDurationMinutes, etaMinutes: left } });
+    holds.push({
+      code: "min_duration_not_reached",
+      message: `The stage has run ${Math.floor(minutes)} of its minimum ${params.minDurationMinutes} minutes (${left} to go)`,
+      evidence: { minutes, minDurationMinutes: params.minDurationMinutes, etaMinutes: left },
+    });
   }
   const have = inputs.stageExposures[on] ?? 0;
   if (have < params.minExposuresPerArm) {
-    holds.push({ code: "insufficient_exposures", variant: on, message: `${on} has ${have} of the ${params.minExposuresPerArm} exposures this stage needs`, evidence: { exposures: have, needed: params.minExposuresPerArm, etaMinutes: null } });
+    holds.push({
+      code: "insufficient_exposures",
+      variant: on,
+      message: `${on} has ${have} of the ${params.minExposuresPerArm} exposures this stage needs`,
+      evidence: { exposures: have, needed: params.minExposuresPerArm, etaMinutes: null },
+    });
   }
   if (limited.length === 0) {
     holds.push({
@@ -111,7 +130,13 @@ export function decideWithoutHoldback(inputs: DecisionInputs, params: DecisionPa
     const m = inputs.metrics[g.metric];
     const est = m ? armEstimate(m.arms[on]) : "empty_arm";
     if (typeof est === "string" || est.n < params.minUnitsForTests || !(est.variance > 0)) {
-      holds.push({ code: "insufficient_exposures", metric: g.metric, variant: on, message: `${g.metric}: too little data on ${on} to judge its limit ${num(g.limit!)}`, evidence: { etaMinutes: null } });
+      holds.push({
+        code: "insufficient_exposures",
+        metric: g.metric,
+        variant: on,
+        message: `${g.metric}: too little data on ${on} to judge its limit ${num(g.limit!)}`,
+        evidence: { etaMinutes: null },
+      });
       continue;
     }
     const sign = harmSign(m!.direction);
@@ -134,9 +159,21 @@ export function decideWithoutHoldback(inputs: DecisionInputs, params: DecisionPa
     });
     // below the limit with always-valid confidence (one-sided at alpha: an intersection-union test)
     if (sequentialFromEstimate(c, { ...opts, alternative: "less" }).pValue <= params.alpha) respected.push(g.metric);
-    else holds.push({ code: "guardrail_inconclusive", metric: g.metric, variant: on, message: `${g.metric} of ${on} is ${num(est.value)}: not yet shown to stay within its limit ${num(g.limit!)}`, evidence: { value: est.value, n: est.n, limit: g.limit, etaMinutes: null } });
+    else
+      holds.push({
+        code: "guardrail_inconclusive",
+        metric: g.metric,
+        variant: on,
+        message: `${g.metric} of ${on} is ${num(est.value)}: not yet shown to stay within its limit ${num(g.limit!)}`,
+        evidence: { value: est.value, n: est.n, limit: g.limit, etaMinutes: null },
+      });
   }
-  const adjusted = breaches.length ? adjustPValues(breaches.map((b) => b.test.runningMinPValue ?? 1), "holm") : [];
+  const adjusted = breaches.length
+    ? adjustPValues(
+        breaches.map((b) => b.test.runningMinPValue ?? 1),
+        "holm",
+      )
+    : [];
   const rollback: Reason[] = [];
   breaches.forEach((b, i) => {
     const rejected = adjusted[i] <= params.alpha;
@@ -148,6 +185,11 @@ export function decideWithoutHoldback(inputs: DecisionInputs, params: DecisionPa
   if (holds.length) return result("hold", [flag, ...holds]);
   return result("promote", [
     flag,
-    { code: "limits_respected", variant: on, message: `Every absolute limit is shown respected on ${on} (${respected.join(", ")}) after ${Math.floor(minutes)} minutes with ${have} exposures`, evidence: { limits: respected, comparison: "none" } },
+    {
+      code: "limits_respected",
+      variant: on,
+      message: `Every absolute limit is shown respected on ${on} (${respected.join(", ")}) after ${Math.floor(minutes)} minutes with ${have} exposures`,
+      evidence: { limits: respected, comparison: "none" },
+    },
   ]);
 }

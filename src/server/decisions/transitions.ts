@@ -69,7 +69,11 @@ export function promotePatch(e: Experiment, o: PromoteOptions): Patch & { summar
       const live = e.state.live ?? e.control;
       if (e.state.phase === "bake") {
         const finished = done(live, "promoted");
-        return { ...finished, state: { ...finished.state, previousLive: e.state.previousLive ?? null }, summary: `bake passed: ${live} stays live, ${e.state.previousLive ?? "the previous side"} can be retired` };
+        return {
+          ...finished,
+          state: { ...finished.state, previousLive: e.state.previousLive ?? null },
+          summary: `bake passed: ${live} stays live, ${e.state.previousLive ?? "the previous side"} can be retired`,
+        };
       }
       const candidate = otherEnvironment(e, live);
       const bake = bakeMinutes(e);

@@ -80,7 +80,8 @@ export const DEMO_EXPERIMENTS = [
   CreateExperimentSchema.parse({
     key: DEMO_TOGGLE,
     name: "Dark mode",
-    hypothesis: "Dark mode is a toggle for admins and beta users first, then everyone; a 10 % holdback in each group keeps the light theme as the comparison, and the kill switch turns it off without a deploy.",
+    hypothesis:
+      "Dark mode is a toggle for admins and beta users first, then everyone; a 10 % holdback in each group keeps the light theme as the comparison, and the kill switch turns it off without a deploy.",
     strategy: "toggle",
     automation: "manual",
     rollout: {

@@ -63,13 +63,42 @@ export async function replayHistory({ transport, hours, newUsers, now }: { trans
       await startExperiment({ actor: SEED_ACTOR, key: e.key, reason: "demo seed", at: new Date(from) });
       running.add(e.key);
     }
-    const common = { transport, experiment: DEMO_CANARY, effects: DEMO_EFFECTS[DEMO_CANARY], otherEffects: DEMO_EFFECTS, experiments: userKeys, profile: PROFILE, attributes, onlyExposed: true } as const;
+    const common = {
+      transport,
+      experiment: DEMO_CANARY,
+      effects: DEMO_EFFECTS[DEMO_CANARY],
+      otherEffects: DEMO_EFFECTS,
+      experiments: userKeys,
+      profile: PROFILE,
+      attributes,
+      onlyExposed: true,
+    } as const;
     const fresh = await runSimulation({ ...common, users: perHour, batchSize: perHour, firstUser: h * perHour, userPrefix: "demo-user-", seed: 2026 + h, clock: () => from + 20 * 60_000 });
-    const regulars = await runSimulation({ ...common, users: REGULARS_PER_HOUR, batchSize: REGULARS_PER_HOUR, firstUser: (h % REGULAR_CYCLE) * REGULARS_PER_HOUR, userPrefix: "demo-regular-", seed: 7000 + h, clock: () => from + 40 * 60_000 });
+    const regulars = await runSimulation({
+      ...common,
+      users: REGULARS_PER_HOUR,
+      batchSize: REGULARS_PER_HOUR,
+      firstUser: (h % REGULAR_CYCLE) * REGULARS_PER_HOUR,
+      userPrefix: "demo-regular-",
+      seed: 7000 + h,
+      clock: () => from + 40 * 60_000,
+    });
     report.users += fresh.users + regulars.users;
     report.events += fresh.eventsSent + regulars.eventsSent;
     if (running.has(DEMO_ROLLING)) {
-      const fleet = await runSimulation({ transport, experiment: DEMO_ROLLING, unit: "instance", users: FLEET, batchSize: FLEET, userPrefix: "api-", effects: DEMO_EFFECTS[DEMO_ROLLING], experiments: [DEMO_ROLLING], profile: INSTANCE_PROFILE, seed: 500 + h, clock: () => from + 30 * 60_000 });
+      const fleet = await runSimulation({
+        transport,
+        experiment: DEMO_ROLLING,
+        unit: "instance",
+        users: FLEET,
+        batchSize: FLEET,
+        userPrefix: "api-",
+        effects: DEMO_EFFECTS[DEMO_ROLLING],
+        experiments: [DEMO_ROLLING],
+        profile: INSTANCE_PROFILE,
+        seed: 500 + h,
+        clock: () => from + 30 * 60_000,
+      });
       report.events += fleet.eventsSent;
     }
     await flushIngestion();

@@ -81,7 +81,10 @@ export function checkSrm(plan: SrmPlan, cohort: Record<string, number>, threshol
     observed,
   };
   if (!plan.applicable) return { ...base, chiSquare: null, pValue: null, mismatch: null };
-  const r = srmTest(keys.map((k) => observed[k]), keys.map((k) => plan.expected[k]));
+  const r = srmTest(
+    keys.map((k) => observed[k]),
+    keys.map((k) => plan.expected[k]),
+  );
   const enough = keys.every((k) => observed[k] >= SRM_MIN_PER_ARM);
   return { ...base, chiSquare: r.chiSquare, pValue: r.pValue, mismatch: enough ? r.pValue < threshold : null };
 }

@@ -22,10 +22,7 @@ export function summariesSignature(sql: string[], params: Record<string, unknown
   return createHash("sha256").update(JSON.stringify({ sql, params })).digest("hex");
 }
 
-export async function storedOrComputed(
-  at: { experiment: string; signature: string; watermark: number },
-  compute: () => Promise<SummaryRows>,
-): Promise<SummaryRows & { stored: boolean }> {
+export async function storedOrComputed(at: { experiment: string; signature: string; watermark: number }, compute: () => Promise<SummaryRows>): Promise<SummaryRows & { stored: boolean }> {
   try {
     const [hit] = await chQuery<{ payload: string }>(STORED_SUMMARIES_SQL, at);
     if (hit) return { ...(JSON.parse(hit.payload) as SummaryRows), stored: true };

@@ -192,10 +192,7 @@ function seriesDeltaColumns(s: SeriesSpec, entries: string): { perUser: string[]
         ? { s_sum: (X) => X, s_sq: (X) => `${X} * ${X}`, s_ysum: (_, Y) => Y, s_ysq: (_, Y) => `${Y} * ${Y}`, s_xy: (X, Y) => `${X} * ${Y}` }
         : { s_n: (_, Y) => `toFloat64(${Y} > 0)`, s_sum: (X, Y) => `if(${Y} > 0, ${X} / ${Y}, 0)`, s_sq: (X, Y) => `if(${Y} > 0, (${X} / ${Y}) * (${X} / ${Y}), 0)` };
   const names = Object.keys(fs);
-  const perVariant = [
-    `sumMap(arrayMap(e -> e.1, s_l), ${names.map((k) => delta(fs[k])).join(", ")}) AS s_deltas`,
-    `[${names.map((k) => `'${k}'`).join(", ")}] AS s_delta_names`,
-  ];
+  const perVariant = [`sumMap(arrayMap(e -> e.1, s_l), ${names.map((k) => delta(fs[k])).join(", ")}) AS s_deltas`, `[${names.map((k) => `'${k}'`).join(", ")}] AS s_delta_names`];
   return { perUser: [`${entries} AS s_l`, cum], perVariant };
 }
 
@@ -243,11 +240,7 @@ export function metricSummariesSql(o: SummariesSqlOptions, source: SummariesSour
   const u = source === "rollup" ? ROLLUP_USER : EVENT_USER;
   const seg = o.segmented ? "seg, " : "";
   const perUser: string[] = [];
-  const perVariant: string[] = [
-    "count() AS units",
-    "countIf(toUnixTimestamp64Milli(first_at) >= {cohortFrom:Int64}) AS cohort",
-    `${countPerBucket(FIRST_BUCKET_SQL)} AS by_bucket`,
-  ];
+  const perVariant: string[] = ["count() AS units", "countIf(toUnixTimestamp64Milli(first_at) >= {cohortFrom:Int64}) AS cohort", `${countPerBucket(FIRST_BUCKET_SQL)} AS by_bucket`];
   const thresholds: string[] = [];
   if (f.has("engagement")) {
     perUser.push(`${u.eng} AS eng`, `${u.eng_pre} AS eng_pre`);
@@ -299,7 +292,14 @@ export function metricSummariesSql(o: SummariesSqlOptions, source: SummariesSour
       perUser.push(`${u.cm(i)} AS cm${i}`, `${u.cmPre(i)} AS cm${i}_pre`);
       const y = `(cm${i} - cmk${i})`;
       const x = `(cm${i}_pre - cmk${i})`;
-      perVariant.push(`sum(${y}) AS cm${i}_sum`, `sum(${y} * ${y}) AS cm${i}_sq`, `sum(${x}) AS cm${i}_pre_sum`, `sum(${x} * ${x}) AS cm${i}_pre_sq`, `sum(${y} * ${x}) AS cm${i}_cross`, `any(cmk${i}) AS cm${i}_shift`);
+      perVariant.push(
+        `sum(${y}) AS cm${i}_sum`,
+        `sum(${y} * ${y}) AS cm${i}_sq`,
+        `sum(${x}) AS cm${i}_pre_sum`,
+        `sum(${x} * ${x}) AS cm${i}_pre_sq`,
+        `sum(${y} * ${x}) AS cm${i}_cross`,
+        `any(cmk${i}) AS cm${i}_shift`,
+      );
     }
   }
   if (o.series) {
@@ -327,7 +327,10 @@ GROUP BY ${seg}vh, multi${o.segmented ? "\nSETTINGS join_use_nulls = 0" : ""}`;
   return `${head}
 FROM (
   SELECT f.uh AS uh, any(f.vh) AS vh, any(f.first_at) AS first_at, any(f.multi) AS multi,${o.segmented ? " any(f.seg) AS seg," : ""}
-         ${perUser.join(",\n         ").replace(/\bpost\b/g, post).replace(/\bpre\b/g, pre)}
+         ${perUser
+           .join(",\n         ")
+           .replace(/\bpost\b/g, post)
+           .replace(/\bpre\b/g, pre)}
   FROM (SELECT type, name, user_id, value, timestamp FROM events FINAL WHERE type IN {types:Array(String)} AND ${customFilter}) AS ev
   RIGHT JOIN (${firstExposures}) AS f ON cityHash64(ev.user_id) = f.uh
   GROUP BY uh

@@ -15,11 +15,7 @@ export type Direction = "higher_is_better" | "lower_is_better";
 
 /** Which per-user aggregate of the shared query a metric reads (./summaries.sql.ts). */
 export type MetricSource =
-  | { family: "engagement"; field: "rate" | "count" }
-  | { family: "errors" }
-  | { family: "page_load"; level?: number }
-  | { family: "feedback" }
-  | { family: "custom"; name: string };
+  { family: "engagement"; field: "rate" | "count" } | { family: "errors" } | { family: "page_load"; level?: number } | { family: "feedback" } | { family: "custom"; name: string };
 
 /** A metric family: one group of per-user columns of the summary queries (./summaries.sql.ts, ./rollup.sql.ts). */
 export type Family = MetricSource["family"];
@@ -58,11 +54,7 @@ export type ArmStats =
  * One arm's statistics flattened into the analysis input shape (kind + the shape's fields, no CUPED
  * sums): what the decision engine reads and stores with every decision (./arm-input.ts makes it).
  */
-export type ArmInput =
-  | ({ kind: "proportion" } & Proportion)
-  | ({ kind: "mean" } & Mean)
-  | ({ kind: "ratio" } & Ratio)
-  | ({ kind: "percentile" } & QuantileSummary);
+export type ArmInput = ({ kind: "proportion" } & Proportion) | ({ kind: "mean" } & Mean) | ({ kind: "ratio" } & Ratio) | ({ kind: "percentile" } & QuantileSummary);
 
 /** Time buckets of a series: `count` buckets of `width` ms from `origin` (ms). */
 export interface BucketSpec {

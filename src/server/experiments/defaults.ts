@@ -82,6 +82,7 @@ export function bakeMinutes(e: { rollout: { bakeMinutes?: number } }): number {
 /** The defaults a new experiment gets: a toggle's holdback, a blue-green's verification share (some traffic must verify the idle side when no targeting does) and bake. */
 export function withCreationDefaults<R extends { holdback?: number; verificationShare?: number; bakeMinutes?: number }>(strategy: Strategy, targeting: unknown, rollout: R): R {
   if (strategy === "toggle") return { ...rollout, holdback: rollout.holdback ?? DEFAULT_TOGGLE_HOLDBACK };
-  if (strategy === "blue_green") return { ...rollout, verificationShare: rollout.verificationShare ?? (targeting ? 0 : DEFAULT_VERIFICATION_SHARE), bakeMinutes: rollout.bakeMinutes ?? DEFAULT_BAKE_MINUTES };
+  if (strategy === "blue_green")
+    return { ...rollout, verificationShare: rollout.verificationShare ?? (targeting ? 0 : DEFAULT_VERIFICATION_SHARE), bakeMinutes: rollout.bakeMinutes ?? DEFAULT_BAKE_MINUTES };
   return rollout;
 }

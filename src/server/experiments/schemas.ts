@@ -27,9 +27,7 @@ export const RuleSchema: z.ZodType<Rule> = z.lazy(() =>
     z.object({ attribute, op: z.enum(["eq", "neq"]), value: scalar }).strict(),
     z.object({ attribute, op: z.enum(["in", "not_in"]), values: z.array(scalar).min(1).max(1000) }).strict(),
     z.object({ attribute, op: z.enum(["gt", "gte", "lt", "lte"]), value: z.number().finite() }).strict(),
-    z
-      .object({ attribute, op: z.enum(["semver_eq", "semver_gt", "semver_gte", "semver_lt", "semver_lte"]), value: z.string().regex(SEMVER, "must be a semantic version such as 2.4.0") })
-      .strict(),
+    z.object({ attribute, op: z.enum(["semver_eq", "semver_gt", "semver_gte", "semver_lt", "semver_lte"]), value: z.string().regex(SEMVER, "must be a semantic version such as 2.4.0") }).strict(),
     z
       .object({
         attribute,
@@ -70,7 +68,10 @@ export const GuardrailSchema = z.object({
 
 export const MetricsSchema = z.object({
   primary: text().min(1).max(100).default("engagement_rate"),
-  guardrails: z.array(GuardrailSchema).max(20).default([{ metric: "error_rate" }, { metric: "page_load_time" }, { metric: "page_load_p95" }, { metric: "feedback_score" }]),
+  guardrails: z
+    .array(GuardrailSchema)
+    .max(20)
+    .default([{ metric: "error_rate" }, { metric: "page_load_time" }, { metric: "page_load_p95" }, { metric: "feedback_score" }]),
   secondary: z.array(text().min(1).max(100)).max(20).default([]),
   alpha: z.number().gt(0).lt(0.5).default(0.05),
   srmThreshold: z.number().gt(0).lt(0.5).default(0.001),
@@ -105,18 +106,36 @@ export const RolloutSchema = z
     /** rolling: share of instances released per batch */
     batchSize: percent.optional(),
     /** toggle: targeting groups widened one at a time; the last may be everyone with a percentage */
-    groups: z.array(z.object({ name: text().min(1).max(100), rule: RuleSchema.nullable(), percentage: percent.default(100) })).max(20).optional(),
+    groups: z
+      .array(z.object({ name: text().min(1).max(100), rule: RuleSchema.nullable(), percentage: percent.default(100) }))
+      .max(20)
+      .optional(),
     /** blue_green: the environment live when the experiment starts */
     initialLive: variantKey.optional(),
     /** toggle: percent of every released group kept on the old behaviour ("off", exposed) as the
      *  comparison group; 10 when created without it (absent on older experiments = 0). 0 leaves only absolute limits */
-    holdback: z.number().min(0).max(50).optional().describe("toggle: percent of every released group kept on the old behaviour (off, exposed) as the comparison; 10 when created without it; 0 = absolute limits only"),
+    holdback: z
+      .number()
+      .min(0)
+      .max(50)
+      .optional()
+      .describe("toggle: percent of every released group kept on the old behaviour (off, exposed) as the comparison; 10 when created without it; 0 = absolute limits only"),
     /** blue_green: percent of identified traffic sent to the idle side before the switch, on top of
      *  targeted internal users; created without it: 5 without targeting, 0 with it (absent = 0) */
-    verificationShare: z.number().min(0).max(50).optional().describe("blue_green: percent of identified traffic sent to the idle side before the switch (plus targeted users); created without it: 5 without targeting, 0 with it"),
+    verificationShare: z
+      .number()
+      .min(0)
+      .max(50)
+      .optional()
+      .describe("blue_green: percent of identified traffic sent to the idle side before the switch (plus targeted users); created without it: 5 without targeting, 0 with it"),
     /** blue_green: minutes after the switch during which the previous side stays ready and the new
      *  live side is judged against its own users' baseline; absent = 30, 0 = no bake */
-    bakeMinutes: z.number().min(0).max(10_080).optional().describe("blue_green: minutes after the switch during which the new live side is judged against its users' own baseline, previous side kept ready; default 30, 0 = no bake"),
+    bakeMinutes: z
+      .number()
+      .min(0)
+      .max(10_080)
+      .optional()
+      .describe("blue_green: minutes after the switch during which the new live side is judged against its users' own baseline, previous side kept ready; default 30, 0 = no bake"),
   })
   .strict();
 
@@ -176,7 +195,9 @@ export type UpdateExperimentInput = z.infer<typeof UpdateExperimentSchema>;
 export const ExperimentKeyParams = z.object({ key: slug });
 
 export const ResultsQuery = z.object({
-  segment: segmentAttribute.optional().describe("a segment attribute the experiment declares: adds `segments` (per value: exposures, SRM, metrics; Benjamini–Hochberg-adjusted p across the breakdown)"),
+  segment: segmentAttribute
+    .optional()
+    .describe("a segment attribute the experiment declares: adds `segments` (per value: exposures, SRM, metrics; Benjamini–Hochberg-adjusted p across the breakdown)"),
 });
 
 export const ListExperimentsQuery = z.object({

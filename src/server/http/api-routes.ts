@@ -22,13 +22,20 @@ export function allowHeader(methods: Iterable<string>): string {
   return [...set].sort().join(", ");
 }
 
-export const unknownRoute = (method: string, pathname: string) =>
-  new AppError("not_found", `No API route ${method} ${pathname}; see /api/v1/openapi.json`, { method, path: pathname });
+export const unknownRoute = (method: string, pathname: string) => new AppError("not_found", `No API route ${method} ${pathname}; see /api/v1/openapi.json`, { method, path: pathname });
 
 export function apiRouteMatcher(ops: readonly Pick<Operation, "method" | "path">[]): (method: string, pathname: string) => ApiMatch {
   const byPath = new Map<string, Entry>();
   for (const op of ops) {
-    const entry = byPath.get(op.path) ?? { pattern: new RegExp(`^${op.path.split(/\{\w+\}/).map(escape).join("[^/]+")}$`), methods: new Set<string>() };
+    const entry = byPath.get(op.path) ?? {
+      pattern: new RegExp(
+        `^${op.path
+          .split(/\{\w+\}/)
+          .map(escape)
+          .join("[^/]+")}$`,
+      ),
+      methods: new Set<string>(),
+    };
     entry.methods.add(op.method.toUpperCase());
     byPath.set(op.path, entry);
   }

@@ -23,8 +23,7 @@ export interface CappedBodySource {
   readBytes(maxBytes: number): Promise<Buffer>;
 }
 
-export const tooLarge = (maxBytes: number, what = "Body") =>
-  new AppError("payload_too_large", `${what} is larger than ${maxBytes} bytes, this route's limit`, { maxBytes });
+export const tooLarge = (maxBytes: number, what = "Body") => new AppError("payload_too_large", `${what} is larger than ${maxBytes} bytes, this route's limit`, { maxBytes });
 
 /** The declared Content-Length (NaN when absent or not a number). */
 export function declaredLength(headers: Headers): number {

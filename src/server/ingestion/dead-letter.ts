@@ -39,7 +39,14 @@ export class DeadLetters {
 
   /** Lines in the file now; 0 once an operator deleted it. */
   async size(): Promise<number> {
-    if (this.lines > 0 && !(await stat(this.path).then((s) => s.size > 0, () => false))) this.lines = 0;
+    if (
+      this.lines > 0 &&
+      !(await stat(this.path).then(
+        (s) => s.size > 0,
+        () => false,
+      ))
+    )
+      this.lines = 0;
     return this.lines;
   }
 

@@ -56,8 +56,7 @@ interface Pending {
 /** Turns the real store's inserter into the one inserts go through; tests inject failures here. */
 export type InserterWrapper = (insert: PayloadInserter) => PayloadInserter;
 
-const spoolFull = () =>
-  new AppError("spool_full", "The event store is unavailable and the local spool is full; retry later", null, { "retry-after": "30" });
+const spoolFull = () => new AppError("spool_full", "The event store is unavailable and the local spool is full; retry later", null, { "retry-after": "30" });
 // Load is shed here, not by a per-key number: the queue fills only when commits (fsync or insert)
 // cannot keep up, and a client told to come back in a second loses nothing.
 const overloaded = () => new AppError("overloaded", "Ingestion is at capacity; retry shortly", null, { "retry-after": "1" });
@@ -172,7 +171,13 @@ export class IngestionPipeline {
       while (n < this.queue.length && (n === 0 || bytes + this.queue[n].payload.length <= MAX_GROUP_BYTES)) bytes += this.queue[n++].payload.length;
       const group = this.queue.splice(0, n);
       this.queuedBytes -= bytes;
-      const payload = group.length === 1 ? group[0].payload : Buffer.concat(group.map((p) => p.payload), bytes);
+      const payload =
+        group.length === 1
+          ? group[0].payload
+          : Buffer.concat(
+              group.map((p) => p.payload),
+              bytes,
+            );
       const rows = group.reduce((s, p) => s + p.rows, 0);
       try {
         await this.commitGroup(payload, rows);
@@ -270,7 +275,9 @@ export class IngestionPipeline {
       await this.deadLetters.refused(refused.map((r) => ({ line: r.line, at: { ...at, row: r.row }, error: r.error })));
       this.stats.deadLetteredRows += refused.length;
       this.noteError(new Error(refused[0].error));
-      console.error(`[verdict] ingestion: the event store refused ${refused.length} row(s) of spool batch ${batch.segment}:${batch.start}-${batch.end}; moved to ${this.deadLetters.path}: ${refused[0].error}`);
+      console.error(
+        `[verdict] ingestion: the event store refused ${refused.length} row(s) of spool batch ${batch.segment}:${batch.start}-${batch.end}; moved to ${this.deadLetters.path}: ${refused[0].error}`,
+      );
     }
     return batch.rows - refused.length;
   }

@@ -31,9 +31,14 @@ export function takeRateTokens(keyId: string, events: number, now = Date.now(), 
     return;
   }
   const retryAfter = Math.max(1, Math.ceil((events - b.tokens) / rate));
-  throw new AppError("rate_limited", `Rate limit of ${rate} events/s for this key exceeded; retry after ${retryAfter} s`, { limit: rate, retryAfterSeconds: retryAfter }, {
-    "retry-after": String(retryAfter),
-  });
+  throw new AppError(
+    "rate_limited",
+    `Rate limit of ${rate} events/s for this key exceeded; retry after ${retryAfter} s`,
+    { limit: rate, retryAfterSeconds: retryAfter },
+    {
+      "retry-after": String(retryAfter),
+    },
+  );
 }
 
 /** Only for tests. */

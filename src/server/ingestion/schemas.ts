@@ -45,9 +45,14 @@ export const IngestEventSchema = z
     variant: text().min(1).max(LIMITS.maxKeyLength).optional().describe("Required for 'exposure'; must be a variant of the experiment"),
     value: z.number().optional().describe("page_load: ms >= 0 (required); feedback: integer 1-5 (required); metric: required; engagement/error/request: default 1"),
     properties: z.record(text().max(LIMITS.maxPropertyKeyLength), PropertyValue).optional().describe(`Flat map, at most ${LIMITS.maxProperties} entries`),
-    timestamp: z.union([z.iso.datetime({ offset: true }), z.number().int()]).optional().describe("ISO-8601 with a zone, or epoch ms; from 2000-01-01T00:00:00Z to 5 minutes after the time received (both forms); default: the time received (or a UUIDv7 id's time)"),
+    timestamp: z
+      .union([z.iso.datetime({ offset: true }), z.number().int()])
+      .optional()
+      .describe("ISO-8601 with a zone, or epoch ms; from 2000-01-01T00:00:00Z to 5 minutes after the time received (both forms); default: the time received (or a UUIDv7 id's time)"),
   })
-  .describe("One exposure or KPI event. Every string must be well-formed Unicode (no lone UTF-16 surrogate). An invalid event is reported in `rejected` by index, with the field named in its message; the others are kept.");
+  .describe(
+    "One exposure or KPI event. Every string must be well-formed Unicode (no lone UTF-16 surrogate). An invalid event is reported in `rejected` by index, with the field named in its message; the others are kept.",
+  );
 
 export const IngestEnvelopeSchema = z.object({ events: z.array(IngestEventSchema).max(LIMITS.maxEvents) });
 

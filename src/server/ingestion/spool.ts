@@ -308,7 +308,11 @@ export class Spool {
   /** Size on disk of everything in the spool directory (for the health report). */
   async diskBytes(): Promise<number> {
     let total = 0;
-    for (const s of this.segments) total += await stat(join(this.dir, segmentName(s.seq))).then((st) => st.size, () => 0);
+    for (const s of this.segments)
+      total += await stat(join(this.dir, segmentName(s.seq))).then(
+        (st) => st.size,
+        () => 0,
+      );
     return total;
   }
 }

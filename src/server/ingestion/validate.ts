@@ -32,7 +32,6 @@ function boundedString(v: unknown, max: number): v is string {
   return typeof v === "string" && v.length > 0 && v.length <= max;
 }
 
-
 const loneSurrogate = (code: RejectionCode, field: string) => fail(code, `${field} contains a lone UTF-16 surrogate (not valid Unicode text)`);
 
 /**

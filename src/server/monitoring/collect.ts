@@ -40,7 +40,10 @@ async function collectExperiments(m: MonitoringMetrics): Promise<void> {
       .from(decisions)
       .orderBy(decisions.experimentKey, sql`${decisions.evaluatedAt} desc`),
     // every evaluation counts: a decision reached again refreshes its row (evaluations + 1)
-    db.select({ recommendation: decisions.recommendation, n: sum(decisions.evaluations).mapWith(Number) }).from(decisions).groupBy(decisions.recommendation),
+    db
+      .select({ recommendation: decisions.recommendation, n: sum(decisions.evaluations).mapWith(Number) })
+      .from(decisions)
+      .groupBy(decisions.recommendation),
     db.select({ status: webhookDeliveries.status, n: count() }).from(webhookDeliveries).groupBy(webhookDeliveries.status),
   ]);
   for (const g of [m.experimentInfo, m.exposure, m.recommendation, m.reason, m.evaluatedAt, m.exposures, m.metricValue, m.relativeChange, m.webhookDeliveries]) g.reset();

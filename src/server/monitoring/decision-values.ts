@@ -55,7 +55,8 @@ export function decisionValues(row: { reasons: unknown; inputs: unknown; paramet
   }
   const tests = isRecord(row.outputs) && Array.isArray(row.outputs.tests) ? (row.outputs.tests as TestResult[]) : [];
   for (const t of tests) {
-    if (isRecord(t) && finite(t.relativeChange) && (t.kind === "harm" || t.kind === "primary")) out.changes.push({ metric: t.metric, variant: t.variant, kind: t.kind, relativeChange: t.relativeChange });
+    if (isRecord(t) && finite(t.relativeChange) && (t.kind === "harm" || t.kind === "primary"))
+      out.changes.push({ metric: t.metric, variant: t.variant, kind: t.kind, relativeChange: t.relativeChange });
   }
   return out;
 }

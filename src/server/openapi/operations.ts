@@ -15,7 +15,14 @@ import { registerOperations } from "./registry";
 const key = ExperimentKeyParams;
 
 registerOperations(
-  { method: "get", path: "/api/health", summary: "State of both stores and their migrations", access: "public", tag: "system", responses: { 200: "status ok, or degraded with problems (dead letters, a failing spool drain); error details only for viewer-or-better callers", 503: "A store is down" } },
+  {
+    method: "get",
+    path: "/api/health",
+    summary: "State of both stores and their migrations",
+    access: "public",
+    tag: "system",
+    responses: { 200: "status ok, or degraded with problems (dead letters, a failing spool drain); error details only for viewer-or-better callers", 503: "A store is down" },
+  },
   { method: "get", path: "/api/v1/openapi.json", summary: "This document", access: "public", tag: "system" },
   {
     method: "post",
@@ -29,7 +36,15 @@ registerOperations(
   { method: "post", path: "/api/auth/logout", summary: "Sign out", access: "viewer", tag: "auth" },
   { method: "get", path: "/api/auth/me", summary: "Who is calling", access: "viewer", tag: "auth" },
   { method: "get", path: "/api/v1/experiments", summary: "List experiments", access: "viewer", tag: "experiments", query: ListExperimentsQuery },
-  { method: "post", path: "/api/v1/experiments", summary: "Create an experiment", access: "release_manager", tag: "experiments", body: CreateExperimentSchema, responses: { 201: "Created", 409: "Key taken" } },
+  {
+    method: "post",
+    path: "/api/v1/experiments",
+    summary: "Create an experiment",
+    access: "release_manager",
+    tag: "experiments",
+    body: CreateExperimentSchema,
+    responses: { 201: "Created", 409: "Key taken" },
+  },
   { method: "get", path: "/api/v1/experiments/{key}", summary: "One experiment", access: "viewer", tag: "experiments", params: key, responses: { 200: "OK", 404: "Unknown key" } },
   {
     method: "patch",
@@ -59,7 +74,14 @@ registerOperations(
     tag: "assignment",
     body: AssignSchema,
   },
-  { method: "get", path: "/api/v1/sdk/config", summary: "The snapshot the SDK evaluates locally (ETag; 304 when unchanged)", access: "client", tag: "assignment", responses: { 200: "Snapshot (toggles: `toggle` = { holdback, groups: [{ targeting, exposure }] }; blue_green: `verificationShare`; src/sdk/README.md)", 304: "Unchanged" } },
+  {
+    method: "get",
+    path: "/api/v1/sdk/config",
+    summary: "The snapshot the SDK evaluates locally (ETag; 304 when unchanged)",
+    access: "client",
+    tag: "assignment",
+    responses: { 200: "Snapshot (toggles: `toggle` = { holdback, groups: [{ targeting, exposure }] }; blue_green: `verificationShare`; src/sdk/README.md)", 304: "Unchanged" },
+  },
   {
     method: "get",
     path: "/api/v1/sdk/stream",
@@ -88,7 +110,8 @@ registerOperations(
   {
     method: "get",
     path: "/api/v1/experiments/{key}/results",
-    summary: "Exposures, SRM, per-metric effects with intervals, fixed-horizon and always-valid p-values, CUPED, time series; for a toggle with holdback 0 (no comparison group) beforeAfter: the on users before vs after they got it, paired per user, labelled \"before/after (not randomised)\" with its caveat (null otherwise)",
+    summary:
+      'Exposures, SRM, per-metric effects with intervals, fixed-horizon and always-valid p-values, CUPED, time series; for a toggle with holdback 0 (no comparison group) beforeAfter: the on users before vs after they got it, paired per user, labelled "before/after (not randomised)" with its caveat (null otherwise)',
     access: "viewer",
     tag: "results",
     params: key,
@@ -137,20 +160,28 @@ registerOperations(
   },
 );
 
-
 // Webhooks and monitoring (src/server/webhooks, src/server/monitoring).
 registerOperations(
   { method: "get", path: "/api/v1/webhooks", summary: "Webhook subscribers (URLs are credentials: admin only; never the secret)", access: "admin", tag: "webhooks" },
   {
     method: "post",
     path: "/api/v1/webhooks",
-    summary: "Subscribe a URL to decision events, globally or for one experiment; the signing secret is shown once. Loopback, private, link-local and other internal destinations are refused unless VERDICT_WEBHOOK_ALLOWED_HOSTS lists them",
+    summary:
+      "Subscribe a URL to decision events, globally or for one experiment; the signing secret is shown once. Loopback, private, link-local and other internal destinations are refused unless VERDICT_WEBHOOK_ALLOWED_HOSTS lists them",
     access: "admin",
     tag: "webhooks",
     body: CreateWebhookSchema,
     responses: { 201: "Created (with secret)" },
   },
-  { method: "delete", path: "/api/v1/webhooks/{id}", summary: "Remove a subscriber and its delivery log", access: "admin", tag: "webhooks", params: WebhookIdParams, responses: { 200: "Deleted", 404: "Unknown id" } },
+  {
+    method: "delete",
+    path: "/api/v1/webhooks/{id}",
+    summary: "Remove a subscriber and its delivery log",
+    access: "admin",
+    tag: "webhooks",
+    params: WebhookIdParams,
+    responses: { 200: "Deleted", 404: "Unknown id" },
+  },
   {
     method: "get",
     path: "/api/v1/webhooks/{id}/deliveries",
@@ -176,18 +207,36 @@ registerOperations(
   {
     method: "post",
     path: "/api/v1/experiments/{key}/evaluate",
-    summary: "Evaluate now: a promote / hold / rollback decision with reasons, acted on per the automation mode; stored as a new decision when it changed, else the latest decision is refreshed (evidence, lastEvaluatedAt, evaluations + 1)",
+    summary:
+      "Evaluate now: a promote / hold / rollback decision with reasons, acted on per the automation mode; stored as a new decision when it changed, else the latest decision is refreshed (evidence, lastEvaluatedAt, evaluations + 1)",
     access: "release_manager",
     tag: "decisions",
     params: key,
     responses: { 200: "The decision (with inputs and parameters)", 409: "Not running or paused" },
   },
-  { method: "get", path: "/api/v1/experiments/{key}/decision", summary: "The latest decision: recommendation, reasons, stage, evaluatedAt (when first reached), lastEvaluatedAt and evaluations (the latest evaluation that reached it again, whose inputs and evidence it carries), trigger (timer / events / manual), inputs", access: "viewer", tag: "decisions", params: key, responses: { 200: "OK", 404: "Unknown key or never evaluated" } },
-  { method: "get", path: "/api/v1/decisions", summary: "Decisions across experiments, newest first (by evaluatedAt): a row per change of decision, each with lastEvaluatedAt and evaluations", access: "viewer", tag: "decisions", query: ListDecisionsQuery },
+  {
+    method: "get",
+    path: "/api/v1/experiments/{key}/decision",
+    summary:
+      "The latest decision: recommendation, reasons, stage, evaluatedAt (when first reached), lastEvaluatedAt and evaluations (the latest evaluation that reached it again, whose inputs and evidence it carries), trigger (timer / events / manual), inputs",
+    access: "viewer",
+    tag: "decisions",
+    params: key,
+    responses: { 200: "OK", 404: "Unknown key or never evaluated" },
+  },
+  {
+    method: "get",
+    path: "/api/v1/decisions",
+    summary: "Decisions across experiments, newest first (by evaluatedAt): a row per change of decision, each with lastEvaluatedAt and evaluations",
+    access: "viewer",
+    tag: "decisions",
+    query: ListDecisionsQuery,
+  },
   {
     method: "post",
     path: "/api/v1/experiments/{key}/promote",
-    summary: "Promote: next stage (completed at 100 %), ship the winning A/B variant, or switch blue/green live to the candidate (which then bakes for rollout.bakeMinutes with the previous side kept ready; promoting during the bake finishes it)",
+    summary:
+      "Promote: next stage (completed at 100 %), ship the winning A/B variant, or switch blue/green live to the candidate (which then bakes for rollout.bakeMinutes with the previous side kept ready; promoting during the bake finishes it)",
     access: "release_manager",
     tag: "decisions",
     params: key,
@@ -214,7 +263,16 @@ registerOperations(
     body: SwitchBody,
     responses: { 200: "{ experiment, summary, live, previous }", 400: "Not blue/green or unknown environment", 409: "Already live or illegal transition" },
   },
-  { method: "post", path: "/api/v1/experiments/{key}/kill", summary: "Kill switch: off for everyone at once", access: "release_manager", tag: "decisions", params: key, body: ActionReasonBody, responses: { 200: "{ experiment, summary }", 409: "Illegal transition" } },
+  {
+    method: "post",
+    path: "/api/v1/experiments/{key}/kill",
+    summary: "Kill switch: off for everyone at once",
+    access: "release_manager",
+    tag: "decisions",
+    params: key,
+    body: ActionReasonBody,
+    responses: { 200: "{ experiment, summary }", 409: "Illegal transition" },
+  },
   {
     method: "post",
     path: "/api/v1/experiments/{key}/drill",

@@ -137,7 +137,10 @@ export function buildDocument(version: string) {
   }
   return {
     openapi: "3.0.3",
-    info: { title: "Verdict API", version, description:
+    info: {
+      title: "Verdict API",
+      version,
+      description:
         "Experiments, assignment, KPI ingestion, results and release decisions. Every error answers { error: { code, message, details } }; " +
         "a path not listed here answers 404 not_found, a method a path does not list 405 method_not_allowed with an Allow header, " +
         "a request that does not arrive within the server's request timeout 408 request_timeout.",

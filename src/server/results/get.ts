@@ -74,7 +74,13 @@ export async function computeResults(e: Experiment, now: number, segment?: strin
   // Holm over the decision family (primary + secondary × treatments); guardrails are judged by the
   // decision engine with tolerances, and are shown with their always-valid result.
   const family = results.filter((m) => m.role === "primary" || m.role === "secondary").flatMap((m) => m.comparisons.filter((c) => c.status === "ok"));
-  const adjusted = family.length > 0 ? adjustPValues(family.map((c) => c.pValue), "holm") : [];
+  const adjusted =
+    family.length > 0
+      ? adjustPValues(
+          family.map((c) => c.pValue),
+          "holm",
+        )
+      : [];
   family.forEach((c, i) => (c.adjustedPValue = adjusted[i]));
   setOutcomes(results, alpha);
   const segmentView = segment ? await segmentResults(e, metrics, segment, srmPlan) : null;

@@ -58,7 +58,13 @@ export async function segmentResults(e: Experiment, metrics: { def: MetricDefini
     metrics: metricResults(metrics, summaries, e.control, alpha),
   }));
   const family = values.flatMap((v) => v.metrics.flatMap((m) => m.comparisons.filter((c) => c.status === "ok")));
-  const adjusted = family.length > 0 ? adjustPValues(family.map((c) => c.pValue), "bh") : [];
+  const adjusted =
+    family.length > 0
+      ? adjustPValues(
+          family.map((c) => c.pValue),
+          "bh",
+        )
+      : [];
   family.forEach((c, i) => (c.adjustedPValue = adjusted[i]));
   for (const v of values) setOutcomes(v.metrics, alpha);
   return {

@@ -22,7 +22,15 @@ export interface SeriesPoint {
   /** exposed units per variant by the end of the bucket */
   exposures: Record<string, number>;
   /** cumulative effect of each non-control variant on the metric up to the end of the bucket */
-  effects: Record<string, { absolute: { estimate: number; lower: number; upper: number }; relative: { estimate: number; lower: number; upper: number }; pValue: number; alwaysValid: { lower: number; upper: number } | null } | null>;
+  effects: Record<
+    string,
+    {
+      absolute: { estimate: number; lower: number; upper: number };
+      relative: { estimate: number; lower: number; upper: number };
+      pValue: number;
+      alwaysValid: { lower: number; upper: number } | null;
+    } | null
+  >;
 }
 
 export function buildSeries(summaries: MetricSummaries, def: MetricDefinition | null, control: string, alpha: number): SeriesPoint[] {

@@ -40,11 +40,7 @@ async function open(req: IncomingMessage, res: ServerResponse): Promise<void> {
   req.socket.setTimeout(0);
   req.socket.setNoDelay(true);
   res.writeHead(200, STREAM_HEADERS);
-  const remove = streamHub().add(
-    { buffered: () => res.writableLength, write: (chunk) => void res.write(chunk), close: () => void res.destroy() },
-    snapshot,
-    streamInput(headers, url),
-  );
+  const remove = streamHub().add({ buffered: () => res.writableLength, write: (chunk) => void res.write(chunk), close: () => void res.destroy() }, snapshot, streamInput(headers, url));
   res.on("close", remove);
 }
 

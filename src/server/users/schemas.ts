@@ -5,7 +5,11 @@ import { text } from "@/server/schemas/text";
 
 export const CreateUserSchema = z
   .object({
-    username: text().trim().min(1).max(64).regex(/^[\w.@-]+$/, "letters, digits, '.', '@', '-' or '_'"),
+    username: text()
+      .trim()
+      .min(1)
+      .max(64)
+      .regex(/^[\w.@-]+$/, "letters, digits, '.', '@', '-' or '_'"),
     password: NewPasswordSchema,
     role: z.enum(ROLES),
   })

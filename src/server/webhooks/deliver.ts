@@ -60,14 +60,10 @@ function post(url: URL, body: string, headers: Record<string, string>, timeoutMs
   return new Promise((resolve, reject) => {
     const send = url.protocol === "https:" ? httpsRequest : httpRequest;
     const signal = AbortSignal.timeout(timeoutMs);
-    const req = send(
-      url,
-      { method: "POST", agent: false, lookup: guardedLookup as LookupFunction, signal, headers: { ...headers, "content-length": String(Buffer.byteLength(body)) } },
-      (res) => {
-        resolve(res.statusCode ?? 0);
-        res.destroy(); // the answer's body is never read: only its status is kept
-      },
-    );
+    const req = send(url, { method: "POST", agent: false, lookup: guardedLookup as LookupFunction, signal, headers: { ...headers, "content-length": String(Buffer.byteLength(body)) } }, (res) => {
+      resolve(res.statusCode ?? 0);
+      res.destroy(); // the answer's body is never read: only its status is kept
+    });
     req.on("error", (e) => reject(signal.aborted ? new TimeoutError() : e));
     req.end(body);
   });
@@ -134,6 +130,9 @@ export async function deliverDueWebhooks(): Promise<number> {
 /** When the next pending delivery falls due (null when none is pending). */
 export async function nextDueAt(): Promise<Date | null> {
   const db = await getDb();
-  const [row] = await db.select({ at: min(webhookDeliveries.nextAttemptAt) }).from(webhookDeliveries).where(eq(webhookDeliveries.status, "pending"));
+  const [row] = await db
+    .select({ at: min(webhookDeliveries.nextAttemptAt) })
+    .from(webhookDeliveries)
+    .where(eq(webhookDeliveries.status, "pending"));
   return row?.at ? new Date(row.at) : null;
 }

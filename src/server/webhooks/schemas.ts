@@ -9,10 +9,17 @@ export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
 
 export const CreateWebhookSchema = z
   .object({
-    url: z.url({ protocol: /^https?$/, error: "must be an http(s):// URL" }).max(2000).check(storable),
+    url: z
+      .url({ protocol: /^https?$/, error: "must be an http(s):// URL" })
+      .max(2000)
+      .check(storable),
     /** null or absent: every experiment */
     experimentKey: slug.nullable().default(null),
-    events: z.array(z.enum(WEBHOOK_EVENTS)).min(1).max(WEBHOOK_EVENTS.length).default([...WEBHOOK_EVENTS]),
+    events: z
+      .array(z.enum(WEBHOOK_EVENTS))
+      .min(1)
+      .max(WEBHOOK_EVENTS.length)
+      .default([...WEBHOOK_EVENTS]),
     /** HMAC key for X-Verdict-Signature; generated when absent. Returned once, on creation. */
     secret: text().min(16).max(200).optional(),
   })

@@ -177,7 +177,10 @@ export function metricsOf(arms: Record<string, SimArm>): Record<string, MetricIn
 }
 
 /** A running canary's inputs at `minutes` into its stage, from simulated arms. */
-export function canaryInputs(arms: { control: SimArm; treatment: SimArm }, opts: { stage?: number; stageIndex?: number; minutes?: number; stageExposures?: Record<string, number>; carried?: Record<string, number> } = {}): DecisionInputs {
+export function canaryInputs(
+  arms: { control: SimArm; treatment: SimArm },
+  opts: { stage?: number; stageIndex?: number; minutes?: number; stageExposures?: Record<string, number>; carried?: Record<string, number> } = {},
+): DecisionInputs {
   const start = Date.parse("2026-01-01T00:00:00Z");
   const exposures = { control: arms.control.users, treatment: arms.treatment.users };
   return {

@@ -6,7 +6,17 @@ export function makeExperiment(overrides: Partial<SnapshotExperiment> & { key?: 
   const key = overrides.key ?? "exp";
   const strategy = overrides.strategy ?? "ab";
   const isBlueGreen = strategy === "blue_green";
-  const variants = overrides.variants ?? (isBlueGreen ? [{ key: "blue", weight: 0.5 }, { key: "green", weight: 0.5 }] : [{ key: "control", weight: 0.5 }, { key: "treatment", weight: 0.5 }]);
+  const variants =
+    overrides.variants ??
+    (isBlueGreen
+      ? [
+          { key: "blue", weight: 0.5 },
+          { key: "green", weight: 0.5 },
+        ]
+      : [
+          { key: "control", weight: 0.5 },
+          { key: "treatment", weight: 0.5 },
+        ]);
   return {
     key,
     strategy,

@@ -23,7 +23,8 @@ import {
 const SIMS = 4000;
 
 function meanOf(n: number, mu: number, sd: number, z: () => number): Mean {
-  let sum = 0, sumSquares = 0;
+  let sum = 0,
+    sumSquares = 0;
   for (let i = 0; i < n; i++) {
     const v = mu + sd * z();
     sum += v;
@@ -108,7 +109,11 @@ describe("A/A: fixed-horizon tests reject at 5% ± 1%", () => {
       for (let i = 0; i < n; i++) {
         const x = 10 + 2 * z();
         const y = 3 + 0.8 * (x - 10) + 1.2 * z();
-        a.sum += y; a.sumSquares += y * y; a.covariateSum += x; a.covariateSumSquares += x * x; a.crossSum += x * y;
+        a.sum += y;
+        a.sumSquares += y * y;
+        a.covariateSum += x;
+        a.covariateSumSquares += x * x;
+        a.crossSum += x * y;
       }
       return a;
     };
@@ -131,11 +136,13 @@ describe("A/A: always-valid tests checked at every one of 20 looks reject ≤ 5%
 
   it(`sequentialTest on means (${SEQ_SIMS} experiments, 100 users/arm per look); naive peeking does not hold`, () => {
     const z = normalSource(mulberry32(7));
-    let seqRejections = 0, naiveRejections = 0;
+    let seqRejections = 0,
+      naiveRejections = 0;
     for (let s = 0; s < SEQ_SIMS; s++) {
       let c: Mean = { n: 0, sum: 0, sumSquares: 0 };
       let t: Mean = { n: 0, sum: 0, sumSquares: 0 };
-      let seq = false, naive = false;
+      let seq = false,
+        naive = false;
       for (let look = 0; look < LOOKS; look++) {
         c = addMean(c, meanOf(100, 1, 2, z));
         t = addMean(t, meanOf(100, 1, 2, z));
@@ -157,7 +164,8 @@ describe("A/A: always-valid tests checked at every one of 20 looks reject ≤ 5%
       let c = { n: 0, successes: 0 };
       let t = { n: 0, successes: 0 };
       for (let look = 0; look < LOOKS; look++) {
-        let sc = 0, st = 0;
+        let sc = 0,
+          st = 0;
         for (let i = 0; i < 150; i++) {
           if (u() < 0.1) sc++;
           if (u() < 0.12) st++;
@@ -182,10 +190,14 @@ describe("A/A: always-valid tests checked at every one of 20 looks reject ≤ 5%
       const c: Ratio = { n: 0, sumX: 0, sumY: 0, sumX2: 0, sumY2: 0, sumXY: 0 };
       const t: Ratio = { ...c };
       for (let look = 0; look < LOOKS; look++) {
-        for (const [acc, inc] of [[c, ratioOf(40, u)], [t, ratioOf(40, u)]] as const) {
+        for (const [acc, inc] of [
+          [c, ratioOf(40, u)],
+          [t, ratioOf(40, u)],
+        ] as const) {
           for (const k of ["n", "sumX", "sumY", "sumX2", "sumY2", "sumXY"] as const) acc[k] += inc[k];
         }
-        const ec = ratioEstimate(c)!, et = ratioEstimate(t)!;
+        const ec = ratioEstimate(c)!,
+          et = ratioEstimate(t)!;
         const r = sequentialFromEstimate({ estimate: et.ratio - ec.ratio, standardError: Math.sqrt(ec.varianceOfRatio + et.varianceOfRatio), n: c.n + t.n });
         if (r.pValue < 0.05) {
           rejections++;

@@ -6,10 +6,18 @@ import { mulberry32, normalSource } from "../../helpers/analysis/random";
 import { cupedTest, welchTTest, type CupedInput } from "@analysis";
 
 function arm(xs: number[], ys: number[]): CupedInput {
-  let sum = 0, sumSquares = 0, covariateSum = 0, covariateSumSquares = 0, crossSum = 0;
+  let sum = 0,
+    sumSquares = 0,
+    covariateSum = 0,
+    covariateSumSquares = 0,
+    crossSum = 0;
   xs.forEach((x, i) => {
     const y = ys[i];
-    sum += y; sumSquares += y * y; covariateSum += x; covariateSumSquares += x * x; crossSum += x * y;
+    sum += y;
+    sumSquares += y * y;
+    covariateSum += x;
+    covariateSumSquares += x * x;
+    crossSum += x * y;
   });
   return { n: xs.length, sum, sumSquares, covariateSum, covariateSumSquares, crossSum };
 }
@@ -23,10 +31,18 @@ describe("cupedTest", () => {
 
   it("θ is the pooled within-arm slope and the test equals one on adjusted raw values", () => {
     const mean = (v: number[]) => v.reduce((s, a) => s + a, 0) / v.length;
-    let sxy = 0, sxx = 0;
-    for (const [xs, ys] of [[xc, yc], [xt, yt]]) {
-      const mx = mean(xs), my = mean(ys);
-      xs.forEach((x, i) => { sxy += (x - mx) * (ys[i] - my); sxx += (x - mx) ** 2; });
+    let sxy = 0,
+      sxx = 0;
+    for (const [xs, ys] of [
+      [xc, yc],
+      [xt, yt],
+    ]) {
+      const mx = mean(xs),
+        my = mean(ys);
+      xs.forEach((x, i) => {
+        sxy += (x - mx) * (ys[i] - my);
+        sxx += (x - mx) ** 2;
+      });
     }
     const theta = sxy / sxx;
     const r = cupedTest(arm(xc, yc), arm(xt, yt));
@@ -53,8 +69,17 @@ describe("cupedTest", () => {
   });
 
   it("a useless covariate reduces nothing and a constant one is ignored", () => {
-    const constant = arm(xc.map(() => 3), yc);
-    const r = cupedTest(constant, arm(xt.map(() => 3), yt));
+    const constant = arm(
+      xc.map(() => 3),
+      yc,
+    );
+    const r = cupedTest(
+      constant,
+      arm(
+        xt.map(() => 3),
+        yt,
+      ),
+    );
     expect(r.theta).toBe(0);
     expectClose(r.varianceReduction, 0, 0, 1e-12);
     expectClose(r.absolute.estimate, r.unadjusted.absolute.estimate, 1e-12);

@@ -42,7 +42,7 @@ describe("twoProportionTest vs statsmodels proportions_ztest / confint_proportio
 });
 
 describe("welchTTest vs scipy ttest_ind(equal_var=False) and statsmodels tconfint_diff", () => {
-  const logRatio = (stats2.relative.welch as { index: number; relative: Record<string, FixtureNumber> }[]);
+  const logRatio = stats2.relative.welch as { index: number; relative: Record<string, FixtureNumber> }[];
   it.each(cases("welch").map((c, i) => ({ ...c, i }) as unknown as Any))("case $i ($alternative)", (c) => {
     const i = c.i as number;
     const r = welchTTest(c.control, c.treatment, { alternative: c.alternative as Alternative });

@@ -21,9 +21,15 @@ function summarize(users: number[][], level: number, clustered = true): Quantile
   for (const views of units) {
     const x = views.filter((v) => v <= estimate).length;
     const y = views.length;
-    indicator.sumX += x; indicator.sumY += y; indicator.sumX2 += x * x; indicator.sumY2 += y * y; indicator.sumXY += x * y;
+    indicator.sumX += x;
+    indicator.sumY += y;
+    indicator.sumX2 += x * x;
+    indicator.sumY2 += y * y;
+    indicator.sumXY += x * y;
   }
-  const quantiles = OFFSETS.map((o) => level + o).filter((p) => p > 0 && p < 1).map((p) => ({ level: p, value: quantileSorted(all, p) }));
+  const quantiles = OFFSETS.map((o) => level + o)
+    .filter((p) => p > 0 && p < 1)
+    .map((p) => ({ level: p, value: quantileSorted(all, p) }));
   return { level, estimate, indicator, quantiles };
 }
 
@@ -47,18 +53,32 @@ describe("quantileInterval (Woodruff with a clustered variance)", () => {
     expectClose(r.upper, 100 + 200 * (0.5 + z * sigma), 1e-12);
     expectClose(r.standardError, 200 * sigma, 1e-12);
     expect(r.extrapolated).toBe(false);
-    const narrow = quantileInterval({ ...q, quantiles: [{ level: 0.49, value: 198 }, { level: 0.51, value: 202 }] })!;
+    const narrow = quantileInterval({
+      ...q,
+      quantiles: [
+        { level: 0.49, value: 198 },
+        { level: 0.51, value: 202 },
+      ],
+    })!;
     expect(narrow.extrapolated).toBe(true);
     expectClose(narrow.standardError, 200 * sigma, 1e-12);
   });
 
   it("rejects malformed grids", () => {
     const indicator = { n: 10, sumX: 5, sumY: 10, sumX2: 5, sumY2: 10, sumXY: 5 };
-    expect(() => quantileInterval({ level: 0.5, estimate: 1, indicator, quantiles: [{ level: 0.4, value: 2 }, { level: 0.6, value: 1 }] })).toThrow(AnalysisInputError);
-    expect(() => quantileInterval({ level: 1.5, estimate: 1, indicator, quantiles: [] })).toThrow(AnalysisInputError);
     expect(() =>
-      percentileTest({ level: 0.5, estimate: 1, indicator, quantiles: [] }, { level: 0.9, estimate: 1, indicator, quantiles: [] }),
-    ).toThrow(/same quantile level/);
+      quantileInterval({
+        level: 0.5,
+        estimate: 1,
+        indicator,
+        quantiles: [
+          { level: 0.4, value: 2 },
+          { level: 0.6, value: 1 },
+        ],
+      }),
+    ).toThrow(AnalysisInputError);
+    expect(() => quantileInterval({ level: 1.5, estimate: 1, indicator, quantiles: [] })).toThrow(AnalysisInputError);
+    expect(() => percentileTest({ level: 0.5, estimate: 1, indicator, quantiles: [] }, { level: 0.9, estimate: 1, indicator, quantiles: [] })).toThrow(/same quantile level/);
   });
 });
 
@@ -67,11 +87,15 @@ describe("percentileTest calibration with clustered page views (seeded)", () => 
   // With ~1,100 views per arm the Woodruff interval at p95 is conservative (about 2.5%
   // rejections; about 5% from ~1,000 users up, checked outside the suite), so the
   // lower bound is looser there. Never anti-conservative: that is what matters.
-  for (const [level, minRate] of [[0.5, 0.03], [0.95, 0.015]] as const) {
+  for (const [level, minRate] of [
+    [0.5, 0.03],
+    [0.95, 0.015],
+  ] as const) {
     it(`A/A p${level * 100}: ≤ 7% rejections with clustering, far more if views are treated as independent`, () => {
       const u = mulberry32(level === 0.5 ? 21 : 22);
       const z = normalSource(u);
-      let clustered = 0, naive = 0;
+      let clustered = 0,
+        naive = 0;
       for (let s = 0; s < SIMS; s++) {
         const c = simulateArm(200, z, u);
         const t = simulateArm(200, z, u);
@@ -87,7 +111,8 @@ describe("percentileTest calibration with clustered page views (seeded)", () => 
   it("a planted 20% slowdown: the p95 relative interval covers +20% in ~95% of 150 experiments", () => {
     const u = mulberry32(23);
     const z = normalSource(u);
-    let covered = 0, detected = 0;
+    let covered = 0,
+      detected = 0;
     for (let s = 0; s < 150; s++) {
       const c = simulateArm(1000, z, u);
       const t = simulateArm(1000, z, u).map((views) => views.map((v) => v * 1.2));

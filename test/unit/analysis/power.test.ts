@@ -77,8 +77,11 @@ describe("ratios and running tests", () => {
   it("ratio size uses the linearised per-user variance", () => {
     const baseline = { n: 1000, sumX: 200, sumY: 10000, sumX2: 1000, sumY2: 120000, sumXY: 2500 };
     const size = sampleSizeForRatio({ baseline, mde: 0.1, relative: true });
-    const mx = 0.2, my = 10;
-    const vx = (1000 - 1000 * mx * mx) / 999, vy = (120000 - 1000 * my * my) / 999, cxy = (2500 - 1000 * mx * my) / 999;
+    const mx = 0.2,
+      my = 10;
+    const vx = (1000 - 1000 * mx * mx) / 999,
+      vy = (120000 - 1000 * my * my) / 999,
+      cxy = (2500 - 1000 * mx * my) / 999;
     const unit = vx / my ** 2 - (2 * mx * cxy) / my ** 3 + (mx ** 2 * vy) / my ** 4;
     const direct = sampleSizeForMeans({ standardDeviation: Math.sqrt(unit), mde: 0.1 * (mx / my) });
     expectClose(size.exactControl, direct.exactControl, 1e-9);

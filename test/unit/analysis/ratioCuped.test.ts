@@ -12,9 +12,16 @@ function summarize(users: User[]): RatioCupedInput {
   const s = (f: (u: User) => number) => users.reduce((a, u) => a + f(u), 0);
   return {
     n: users.length,
-    sumX: s((u) => u.x), sumY: s((u) => u.y), sumX2: s((u) => u.x * u.x), sumY2: s((u) => u.y * u.y), sumXY: s((u) => u.x * u.y),
+    sumX: s((u) => u.x),
+    sumY: s((u) => u.y),
+    sumX2: s((u) => u.x * u.x),
+    sumY2: s((u) => u.y * u.y),
+    sumXY: s((u) => u.x * u.y),
     covariate: { n: users.length, sumX: s((u) => u.xp), sumY: s((u) => u.yp), sumX2: s((u) => u.xp * u.xp), sumY2: s((u) => u.yp * u.yp), sumXY: s((u) => u.xp * u.yp) },
-    sumXXp: s((u) => u.x * u.xp), sumXYp: s((u) => u.x * u.yp), sumYXp: s((u) => u.y * u.xp), sumYYp: s((u) => u.y * u.yp),
+    sumXXp: s((u) => u.x * u.xp),
+    sumXYp: s((u) => u.x * u.yp),
+    sumYXp: s((u) => u.y * u.xp),
+    sumYYp: s((u) => u.y * u.yp),
   };
 }
 

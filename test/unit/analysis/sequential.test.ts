@@ -9,7 +9,10 @@ const mean = (n: number, m: number, sd: number) => ({ n, sum: n * m, sumSquares:
 
 describe("sequentialFromEstimate", () => {
   it("two-sided: Waudby-Smith eq. 9 half-width and the matching p-value", () => {
-    const alpha = 0.05, tuning = 5000, n = 12000, se = 0.3;
+    const alpha = 0.05,
+      tuning = 5000,
+      n = 12000,
+      se = 0.3;
     const rho2 = (-2 * Math.log(alpha) + Math.log(-2 * Math.log(alpha) + 1)) / tuning;
     expectClose(sequentialRho(alpha, tuning) ** 2, rho2, 1e-14);
     const a = n * rho2;
@@ -76,7 +79,8 @@ describe("sequentialFromEstimate", () => {
 
 describe("sequentialTest", () => {
   it("uses the Welch standard error and total n", () => {
-    const c = mean(800, 10, 3), t = mean(900, 10.4, 4);
+    const c = mean(800, 10, 3),
+      t = mean(900, 10.4, 4);
     const w = welchTTest(c, t);
     const r = sequentialTest(c, t, { tuning: 2000 });
     const se = Math.sqrt(9 / 800 + 16 / 900);
@@ -89,7 +93,8 @@ describe("sequentialTest", () => {
   });
 
   it("tests against a tolerance: H0 treatment − control = nullDifference", () => {
-    const c = mean(5000, 1, 1), t = mean(5000, 1.02, 1);
+    const c = mean(5000, 1, 1),
+      t = mean(5000, 1.02, 1);
     // Non-inferiority style: is treatment worse by less than 0.1? (alternative "less" than +0.1)
     const r = sequentialTest(c, t, { alternative: "less", nullDifference: 0.1 });
     expect(r.nullDifference).toBe(0.1);

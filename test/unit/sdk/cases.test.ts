@@ -27,14 +27,11 @@ describe("cases.json", () => {
     expect([...stages].sort((a, b) => a - b)).toEqual([5, 20, 50, 80, 100]);
   });
 
-  it.each(cases.bucket.map((c) => [JSON.stringify(c.seed), JSON.stringify(c.unitId).slice(0, 40), c] as const))(
-    "bucket(%s, %s)",
-    (_seed, _unit, c) => {
-      expect(hashUint32(c.seed, c.unitId)).toBe(c.hash);
-      expect(bucket(c.seed, c.unitId)).toBe(c.bucket);
-      expect(c.bucket).toBe(c.hash / 2 ** 32);
-    },
-  );
+  it.each(cases.bucket.map((c) => [JSON.stringify(c.seed), JSON.stringify(c.unitId).slice(0, 40), c] as const))("bucket(%s, %s)", (_seed, _unit, c) => {
+    expect(hashUint32(c.seed, c.unitId)).toBe(c.hash);
+    expect(bucket(c.seed, c.unitId)).toBe(c.bucket);
+    expect(c.bucket).toBe(c.hash / 2 ** 32);
+  });
 
   it.each(cases.evaluate.map((c) => [c.name, c] as const))("evaluate: %s", (_name, c) => {
     expect({ ...evaluate(c.experiment, c.unit) }).toEqual(c.expected);

@@ -104,7 +104,15 @@ describe("exposures", () => {
     // The same unit seeing another variant (e.g. after a blue/green switch) is a new exposure,
     // which is what the "multiple exposures" data-quality check needs to see.
     const other = variant === "control" ? "treatment" : "control";
-    const switched = makeExperiment({ key: "checkout", strategy: "blue_green", variants: [{ key: "control", weight: 0.5 }, { key: "treatment", weight: 0.5 }], live: other });
+    const switched = makeExperiment({
+      key: "checkout",
+      strategy: "blue_green",
+      variants: [
+        { key: "control", weight: 0.5 },
+        { key: "treatment", weight: 0.5 },
+      ],
+      live: other,
+    });
     server.snapshot = makeSnapshot([switched]);
     server.etag = '"v3"';
     await c.refresh();
@@ -193,7 +201,10 @@ describe("event delivery", () => {
   });
 
   it("does not retry refused batches (4xx) or individually rejected events", async () => {
-    server.eventReplies = [{ status: 400, body: { error: "not the envelope" } }, { status: 200, body: { accepted: 1, rejected: [{ index: 1, code: "invalid_value", message: "value must be 1-5" }] } }];
+    server.eventReplies = [
+      { status: 400, body: { error: "not the envelope" } },
+      { status: 200, body: { accepted: 1, rejected: [{ index: 1, code: "invalid_value", message: "value must be 1-5" }] } },
+    ];
     const c = client();
     c.track({ type: "request", userId: "u1" });
     await c.flush();

@@ -10,7 +10,13 @@ describe("splits", () => {
     [0.5, 0.5],
     [0.9, 0.1],
   ])("ab %s/%s splits 100,000 users within 4 standard errors", (wc, wt) => {
-    const exp = makeExperiment({ key: `split-${wc}`, variants: [{ key: "control", weight: wc }, { key: "treatment", weight: wt }] });
+    const exp = makeExperiment({
+      key: `split-${wc}`,
+      variants: [
+        { key: "control", weight: wc },
+        { key: "treatment", weight: wt },
+      ],
+    });
     let treated = 0;
     for (const id of users(100_000)) if (evaluate(exp, { userId: id }).variant === "treatment") treated++;
     const p = treated / 100_000;
@@ -131,7 +137,9 @@ describe("layers", () => {
 
   it("keeps the experiment's own split independent of the layer bucket", () => {
     const exp = makeExperiment({ key: "in-layer", layer: { key: "L", start: 0, end: 0.5 } });
-    const treated = users(40_000).map((id) => evaluate(exp, { userId: id })).filter((a) => a.exposed && a.variant === "treatment").length;
+    const treated = users(40_000)
+      .map((id) => evaluate(exp, { userId: id }))
+      .filter((a) => a.exposed && a.variant === "treatment").length;
     expect(Math.abs(treated / 40_000 - 0.25)).toBeLessThan(0.01);
   });
 });

@@ -50,19 +50,44 @@ describe("compiled rules", () => {
   });
 
   it("never throws on malformed rules (they simply never match)", () => {
-    const malformed = [{ attribute: "a", op: "regex", value: "(" }, { attribute: "a", op: "bogus", value: 1 }, { all: "nope" }, { attribute: "v", op: "semver_gt", value: "x" }, null] as unknown as Rule[];
+    const malformed = [
+      { attribute: "a", op: "regex", value: "(" },
+      { attribute: "a", op: "bogus", value: 1 },
+      { all: "nope" },
+      { attribute: "v", op: "semver_gt", value: "x" },
+      null,
+    ] as unknown as Rule[];
     for (const rule of malformed) expect(compileRule(rule)({ attributes: { a: "(", v: "1.0.0" } })).toBe(false);
   });
 });
 
 describe("validateRule", () => {
   it("accepts valid rules", () => {
-    const rule: Rule = { all: [{ attribute: "v", op: "semver_gte", value: "2.0.0" }, { not: { any: [{ attribute: "c", op: "in", values: ["FR", "DE"] }, { attribute: "e", op: "regex", value: "@x\\.com$" }] } }] };
+    const rule: Rule = {
+      all: [
+        { attribute: "v", op: "semver_gte", value: "2.0.0" },
+        {
+          not: {
+            any: [
+              { attribute: "c", op: "in", values: ["FR", "DE"] },
+              { attribute: "e", op: "regex", value: "@x\\.com$" },
+            ],
+          },
+        },
+      ],
+    };
     expect(validateRule(rule)).toEqual([]);
   });
 
   it("lists every problem with its path", () => {
-    const problems = validateRule({ all: [{ attribute: "e", op: "regex", value: "([" }, { attribute: "", op: "gt", value: "3" }, { attribute: "v", op: "semver_eq", value: "one" }, { attribute: "x", op: "like", value: 1 }] });
+    const problems = validateRule({
+      all: [
+        { attribute: "e", op: "regex", value: "([" },
+        { attribute: "", op: "gt", value: "3" },
+        { attribute: "v", op: "semver_eq", value: "one" },
+        { attribute: "x", op: "like", value: 1 },
+      ],
+    });
     expect(problems).toEqual([
       "rule.all[0].value: invalid regular expression (RE2 syntax): missing closing ]: `[`",
       "rule.all[1].attribute: must be a non-empty string",
@@ -83,7 +108,15 @@ describe("validateExperiment / validateSnapshot", () => {
   });
 
   it("reports broken weights, unknown variants and layer overlaps", () => {
-    const broken = makeExperiment({ variants: [{ key: "control", weight: 0.5 }, { key: "treatment", weight: 0.6 }], treatment: "nope", forced: { qa: "ghost" }, exposure: 2 });
+    const broken = makeExperiment({
+      variants: [
+        { key: "control", weight: 0.5 },
+        { key: "treatment", weight: 0.6 },
+      ],
+      treatment: "nope",
+      forced: { qa: "ghost" },
+      exposure: 2,
+    });
     expect(validateExperiment(broken)).toEqual([
       "experiment.exposure: must be a number in [0, 1]",
       "experiment.variants: weights must sum to 1 (got 1.1)",

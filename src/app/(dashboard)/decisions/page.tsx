@@ -20,7 +20,9 @@ export default async function DecisionsPage({ searchParams }: { searchParams: Pr
   return (
     <div className="space-y-4">
       <h1 className="text-2xl font-semibold">Decisions</h1>
-      <p className="text-sm text-slate-600 dark:text-slate-400">Every decision of every running experiment, newest first, with the action taken. A decision is recorded when it changes; evaluations that reach it again only move its “last evaluated” time.</p>
+      <p className="text-sm text-slate-600 dark:text-slate-400">
+        Every decision of every running experiment, newest first, with the action taken. A decision is recorded when it changes; evaluations that reach it again only move its “last evaluated” time.
+      </p>
       <form className="flex flex-wrap items-end gap-3" aria-label="Filter decisions">
         <div>
           <label htmlFor="experiment" className="block text-xs font-medium text-slate-500">
@@ -43,7 +45,10 @@ export default async function DecisionsPage({ searchParams }: { searchParams: Pr
       </form>
       {feed.length === 0 ? (
         <EmptyState title="No evaluations yet.">
-          <p>The evaluator runs every running experiment on an interval and records a PROMOTE, HOLD or ROLLBACK recommendation here, with its reasons. Start an experiment and send events to see the first one.</p>
+          <p>
+            The evaluator runs every running experiment on an interval and records a PROMOTE, HOLD or ROLLBACK recommendation here, with its reasons. Start an experiment and send events to see the
+            first one.
+          </p>
         </EmptyState>
       ) : (
         <DataTable testId="decisions-table" columns={["When", "Last evaluated", "Experiment", "Recommendation", "Stage", "Reasons", "Action"]}>

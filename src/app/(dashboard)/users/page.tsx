@@ -17,8 +17,8 @@ export default async function UsersPage() {
     <div className="space-y-4">
       <h1 className="text-2xl font-semibold">Users</h1>
       <p className="text-sm text-slate-600 dark:text-slate-400">
-        Viewers read everything; release managers also start, pause, promote and roll back; admins also manage keys and users. A new role applies to the user&apos;s next
-        request; disabling a user ends their sessions at once. Every change is in the audit log.
+        Viewers read everything; release managers also start, pause, promote and roll back; admins also manage keys and users. A new role applies to the user&apos;s next request; disabling a user ends
+        their sessions at once. Every change is in the audit log.
       </p>
       <DataTable testId="users-table" columns={["Username", "Role", "Status", "Created", { label: "Actions", srOnly: true }]}>
         {users.map((u) => (

@@ -16,14 +16,17 @@ export default async function WebhooksPage() {
     <div className="space-y-4">
       <h1 className="text-2xl font-semibold">Webhooks</h1>
       <p className="text-sm text-slate-600 dark:text-slate-400">
-        Subscribers receive <code>decision.changed</code>, <code>experiment.promoted</code>, <code>experiment.rolled_back</code>, <code>guardrail.breached</code> and <code>srm.detected</code>, signed with HMAC-SHA256, retried with backoff.{!admin && " The delivery log shows status codes; error details are for admins."}
+        Subscribers receive <code>decision.changed</code>, <code>experiment.promoted</code>, <code>experiment.rolled_back</code>, <code>guardrail.breached</code> and <code>srm.detected</code>, signed
+        with HMAC-SHA256, retried with backoff.{!admin && " The delivery log shows status codes; error details are for admins."}
       </p>
       <section aria-labelledby="subs-heading" className="space-y-2">
         <h2 id="subs-heading" className="font-semibold">
           Subscriptions
         </h2>
         {subscriptions.length === 0 ? (
-          <EmptyState title="No webhook subscriptions yet.">{admin ? "Add one below to hear about decisions, promotions and rollbacks in Slack or your own tooling." : "An admin adds subscribers."}</EmptyState>
+          <EmptyState title="No webhook subscriptions yet.">
+            {admin ? "Add one below to hear about decisions, promotions and rollbacks in Slack or your own tooling." : "An admin adds subscribers."}
+          </EmptyState>
         ) : (
           <DataTable testId="webhooks-table" columns={[admin ? "URL" : "Subscriber", "Experiment", "Events", "State", admin && { label: "Actions", srOnly: true }]}>
             {subscriptions.map((w) => (

@@ -8,9 +8,36 @@ import { VerdictProvider } from "@/sdk/openfeature";
 
 const server = new FakeVerdictServer();
 let provider: VerdictProvider;
-const toggle = makeExperiment({ key: "dark-mode", strategy: "toggle", exposure: 0.5, targeting: { attribute: "plan", op: "eq", value: "pro" }, variants: [{ key: "off", weight: 0.5 }, { key: "on", weight: 0.5 }], control: "off", treatment: "on", forced: { "qa-anna": "on" } });
-const ab = makeExperiment({ key: "checkout", variants: [{ key: "control", weight: 0.5 }, { key: "one-page", weight: 0.5 }], treatment: "one-page" });
-const numeric = makeExperiment({ key: "page-size", variants: [{ key: "20", weight: 0.5 }, { key: "50", weight: 0.5 }], control: "20", treatment: "50" });
+const toggle = makeExperiment({
+  key: "dark-mode",
+  strategy: "toggle",
+  exposure: 0.5,
+  targeting: { attribute: "plan", op: "eq", value: "pro" },
+  variants: [
+    { key: "off", weight: 0.5 },
+    { key: "on", weight: 0.5 },
+  ],
+  control: "off",
+  treatment: "on",
+  forced: { "qa-anna": "on" },
+});
+const ab = makeExperiment({
+  key: "checkout",
+  variants: [
+    { key: "control", weight: 0.5 },
+    { key: "one-page", weight: 0.5 },
+  ],
+  treatment: "one-page",
+});
+const numeric = makeExperiment({
+  key: "page-size",
+  variants: [
+    { key: "20", weight: 0.5 },
+    { key: "50", weight: 0.5 },
+  ],
+  control: "20",
+  treatment: "50",
+});
 const killed = makeExperiment({ key: "killed", enabled: false });
 
 beforeAll(async () => {

@@ -77,7 +77,9 @@ describe("A/A calibration of the A/B primary rollback", () => {
       if (won) wins++;
     }
     const rate = rollbacks / RUNS;
-    console.log(`A/B A/A: ${rollbacks}/${RUNS} primary rollbacks (${(rate * 100).toFixed(2)} %), ${wins} false wins (${((wins / RUNS) * 100).toFixed(2)} %), max rollback p ${Math.max(0, ...rolledBackAt).toPrecision(3)}`);
+    console.log(
+      `A/B A/A: ${rollbacks}/${RUNS} primary rollbacks (${(rate * 100).toFixed(2)} %), ${wins} false wins (${((wins / RUNS) * 100).toFixed(2)} %), max rollback p ${Math.max(0, ...rolledBackAt).toPrecision(3)}`,
+    );
     expect(rate).toBeLessThanOrEqual(half);
     // the rule itself: no rollback on a one-sided always-valid p above α/2
     for (const p of rolledBackAt) expect(p).toBeLessThanOrEqual(half);

@@ -11,9 +11,29 @@ import { SegmentedSim, type SegmentSpec } from "../../../helpers/decisions/segme
 import { canaryInputs, HEALTHY } from "../../../helpers/decisions/summary-sim";
 
 const SPECS: SegmentSpec[] = [
-  { attribute: "platform", values: [{ value: "ios", share: 0.45 }, { value: "web", share: 0.4 }, { value: "android", share: 0.15 }] },
-  { attribute: "region", values: [{ value: "eu", share: 0.5 }, { value: "us", share: 0.3 }, { value: "apac", share: 0.2 }] },
-  { attribute: "appVersion", values: [{ value: "new", share: 0.7 }, { value: "old", share: 0.3 }] },
+  {
+    attribute: "platform",
+    values: [
+      { value: "ios", share: 0.45 },
+      { value: "web", share: 0.4 },
+      { value: "android", share: 0.15 },
+    ],
+  },
+  {
+    attribute: "region",
+    values: [
+      { value: "eu", share: 0.5 },
+      { value: "us", share: 0.3 },
+      { value: "apac", share: 0.2 },
+    ],
+  },
+  {
+    attribute: "appVersion",
+    values: [
+      { value: "new", share: 0.7 },
+      { value: "old", share: 0.3 },
+    ],
+  },
 ];
 const BASE = { ...HEALTHY, errorRate: 0.03 };
 const TRAFFIC_PER_BATCH = 8000;
@@ -32,7 +52,13 @@ function rollout(sim: SegmentedSim, params: DecisionParameters, batches: number)
     const minute = b * BATCH_MINUTES;
     const { control, treatment } = sim.top;
     const inputs = sim.withSegments(
-      canaryInputs(sim.top, { stage, stageIndex, minutes: minute - stageStart.minute, stageExposures: { control: control.users - stageStart.control, treatment: treatment.users - stageStart.treatment }, carried }),
+      canaryInputs(sim.top, {
+        stage,
+        stageIndex,
+        minutes: minute - stageStart.minute,
+        stageExposures: { control: control.users - stageStart.control, treatment: treatment.users - stageStart.treatment },
+        carried,
+      }),
     );
     last = decide(inputs, { ...params, srm: stage <= 50 ? params.srm : null });
     carried = last.carry;
@@ -47,7 +73,11 @@ function rollout(sim: SegmentedSim, params: DecisionParameters, batches: number)
 }
 
 // errors +120 % on Android (15 % of users): +18 % overall, inside the 30 % tolerance set here
-const experiment = experimentFixture({ strategy: "canary", segments: SPECS.map((s) => s.attribute), metrics: { guardrails: [{ metric: "error_rate", tolerance: 0.3 }, { metric: "page_load_time" }, { metric: "page_load_p95" }, { metric: "feedback_score" }] } });
+const experiment = experimentFixture({
+  strategy: "canary",
+  segments: SPECS.map((s) => s.attribute),
+  metrics: { guardrails: [{ metric: "error_rate", tolerance: 0.3 }, { metric: "page_load_time" }, { metric: "page_load_p95" }, { metric: "feedback_score" }] },
+});
 const androidHarm = (variant: string, attrs: Record<string, string>) => (variant === "treatment" && attrs.platform === "android" ? { ...BASE, errorRate: BASE.errorRate * 2.2 } : BASE);
 
 describe("decide() with segments", () => {

@@ -212,7 +212,17 @@ describe("decide(): strategies, parameters, determinism", () => {
     expect(p.srm).toBeNull();
     const a = arms(HEALTHY, { ...HEALTHY, errorRate: 0.03 }, 1500);
     const inputs = canaryInputs(a);
-    inputs.experiment = { ...inputs.experiment, strategy: "blue_green", variants: [{ key: "green", weight: 0.5 }, { key: "blue", weight: 0.5 }], control: "blue", treatment: "green", live: "blue" };
+    inputs.experiment = {
+      ...inputs.experiment,
+      strategy: "blue_green",
+      variants: [
+        { key: "green", weight: 0.5 },
+        { key: "blue", weight: 0.5 },
+      ],
+      control: "blue",
+      treatment: "green",
+      live: "blue",
+    };
     inputs.metrics = metricsOf({ blue: a.control, green: a.treatment });
     inputs.exposures = inputs.stageExposures = { blue: 1500, green: 1500 };
     const d = decide(inputs, p);
@@ -228,7 +238,10 @@ describe("decide(): strategies, parameters, determinism", () => {
     expect(byMetric.page_load_time).toMatchObject({ tolerance: 0.05, promotionMargin: 0.05, toleranceType: "relative" });
     expect(byMetric.page_load_p95).toMatchObject({ tolerance: 0.05, promotionMargin: 0.05 });
     expect(byMetric.feedback_score).toMatchObject({ tolerance: 0.1, promotionMargin: 0.2, toleranceType: "absolute" });
-    const custom = canary({ metrics: { alpha: 0.01, srmThreshold: 0.0001, guardrails: [{ metric: "error_rate", tolerance: 0.1, absolute: true, limit: 0.05 }] }, rollout: { minExposuresPerArm: 500 } });
+    const custom = canary({
+      metrics: { alpha: 0.01, srmThreshold: 0.0001, guardrails: [{ metric: "error_rate", tolerance: 0.1, absolute: true, limit: 0.05 }] },
+      rollout: { minExposuresPerArm: 500 },
+    });
     expect(custom).toMatchObject({ alpha: 0.01, srmThreshold: 0.0001, minExposuresPerArm: 500 });
     expect(custom.guardrails[0]).toMatchObject({ tolerance: 0.1, toleranceType: "absolute", promotionMargin: 0, limit: 0.05 });
   });

@@ -4,11 +4,28 @@ import { serializeRows } from "@/server/ingestion/rows";
 import type { EventRow } from "@/server/ingestion/schemas";
 import { scanPayload } from "@/server/decisions/triggers";
 
-const row = (over: Partial<EventRow>): EventRow => ({ id: "e1", type: "request", name: "", user_id: "u1", experiment: "", variant: "", value: 1, properties: "{}", timestamp: 1, received_at: 1, ...over });
+const row = (over: Partial<EventRow>): EventRow => ({
+  id: "e1",
+  type: "request",
+  name: "",
+  user_id: "u1",
+  experiment: "",
+  variant: "",
+  value: 1,
+  properties: "{}",
+  timestamp: 1,
+  received_at: 1,
+  ...over,
+});
 
 describe("scanPayload", () => {
   it("finds the experiments of exposures and whether other events are present", () => {
-    const p = serializeRows([row({ type: "exposure", experiment: "checkout-v2", variant: "treatment" }), row({ id: "e2" }), row({ id: "e3", type: "exposure", experiment: "search", variant: "control" }), row({ id: "e4", type: "exposure", experiment: "checkout-v2", variant: "control" })]);
+    const p = serializeRows([
+      row({ type: "exposure", experiment: "checkout-v2", variant: "treatment" }),
+      row({ id: "e2" }),
+      row({ id: "e3", type: "exposure", experiment: "search", variant: "control" }),
+      row({ id: "e4", type: "exposure", experiment: "checkout-v2", variant: "control" }),
+    ]);
     expect(scanPayload(p)).toEqual({ experiments: new Set(["checkout-v2", "search"]), exposureRows: 3, otherRows: true });
     expect(scanPayload(serializeRows([row({ type: "exposure", experiment: "a", variant: "control" })])).otherRows).toBe(false);
     expect(scanPayload(serializeRows([row({}), row({ id: "x", type: "error" })]))).toEqual({ experiments: new Set(), exposureRows: 0, otherRows: true });

@@ -50,9 +50,13 @@ describe("the OpenAPI document", () => {
 
   it("describes the targeting rule once, recursively, and uses it wherever rules are accepted", () => {
     const rule = pointer(doc, "#/components/schemas/TargetingRule") as { anyOf: Json[] };
-    expect(rule.anyOf.map((v) => Object.keys(v.properties as Json).sort().join(","))).toEqual(
-      expect.arrayContaining(["attribute,op,value", "attribute,op,values", "all", "any", "not"]),
-    );
+    expect(
+      rule.anyOf.map((v) =>
+        Object.keys(v.properties as Json)
+          .sort()
+          .join(","),
+      ),
+    ).toEqual(expect.arrayContaining(["attribute,op,value", "attribute,op,values", "all", "any", "not"]));
     const ruleRefs = refsOf(doc).filter((r) => r.ref === "#/components/schemas/TargetingRule");
     // create and patch: targeting and rollout.groups[].rule; inside the rule: all, any, not
     expect(ruleRefs.length).toBeGreaterThanOrEqual(7);

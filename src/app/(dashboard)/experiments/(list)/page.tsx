@@ -89,7 +89,15 @@ export default async function ExperimentsPage({ searchParams }: { searchParams: 
                 </td>
                 <td>
                   <div className="flex flex-wrap gap-1">
-                    {o.warnings.length === 0 ? <span className="text-slate-400">none</span> : o.warnings.map((w) => <Badge key={w.code} tone={w.code === "stale" || w.code === "results" ? "amber" : "red"}>{w.label}</Badge>)}
+                    {o.warnings.length === 0 ? (
+                      <span className="text-slate-400">none</span>
+                    ) : (
+                      o.warnings.map((w) => (
+                        <Badge key={w.code} tone={w.code === "stale" || w.code === "results" ? "amber" : "red"}>
+                          {w.label}
+                        </Badge>
+                      ))
+                    )}
                   </div>
                 </td>
               </tr>

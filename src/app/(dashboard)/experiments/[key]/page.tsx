@@ -71,7 +71,14 @@ export default async function ExperimentPage({ params, searchParams }: { params:
 
       {experiment.status !== "draft" && <SegmentSelector experiment={experiment} selected={segment} />}
       {segment && experiment.status !== "draft" && (
-        <Suspense key={segment} fallback={<p role="status" className="text-sm text-slate-500">Computing the breakdown by {segment}…</p>}>
+        <Suspense
+          key={segment}
+          fallback={
+            <p role="status" className="text-sm text-slate-500">
+              Computing the breakdown by {segment}…
+            </p>
+          }
+        >
           <SegmentSection experiment={experiment} segment={segment} />
         </Suspense>
       )}

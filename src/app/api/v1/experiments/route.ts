@@ -8,6 +8,4 @@ export const GET = route({ access: "viewer", query: ListExperimentsQuery }, asyn
   experiments: await listExperiments(query),
 }));
 
-export const POST = route({ access: "release_manager", body: CreateExperimentSchema }, async ({ principal, body }) =>
-  json(await createExperiment({ actor: principal, input: body }), 201),
-);
+export const POST = route({ access: "release_manager", body: CreateExperimentSchema }, async ({ principal, body }) => json(await createExperiment({ actor: principal, input: body }), 201));

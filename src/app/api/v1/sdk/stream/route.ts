@@ -5,6 +5,4 @@ import { openSnapshotStream, streamInput } from "@/server/streaming/open";
 // handler serves it under `next start` / `next dev`.
 export const dynamic = "force-dynamic";
 
-export const GET = route({ access: "client", allowQueryKey: true }, async ({ req }) =>
-  openSnapshotStream({ input: streamInput(req.headers, new URL(req.url)), signal: req.signal }),
-);
+export const GET = route({ access: "client", allowQueryKey: true }, async ({ req }) => openSnapshotStream({ input: streamInput(req.headers, new URL(req.url)), signal: req.signal }));
