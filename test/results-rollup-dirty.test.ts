@@ -11,6 +11,7 @@ import { refreshRollup } from "@/server/evidence/rollup";
 import { rollupRefreshSql } from "@/server/evidence/rollup.sql";
 import { mulberry32 } from "./helpers/analysis/random";
 import { setupStores } from "./helpers/app";
+import { expectSameNumbers } from "./helpers/same-numbers";
 
 const HOUR = 3_600_000;
 const T0 = Date.now() - 2 * 24 * HOUR;
@@ -24,25 +25,6 @@ const METRICS = [...builtInMetrics().map((m) => m.name), "revenue"];
 
 const read = (key: string, source?: "rollup" | "events"): Promise<MetricSummaries> =>
   getMetricSummaries({ experiment: { key, variants }, metrics: METRICS, cohortFrom: T0 + HOUR, buckets: { origin: T0 - HOUR, width: HOUR, count: 60 }, seriesMetric: "engagement_rate", source });
-
-/** Both sources agree on every number (1e-9 relative); how each was served differs by design. */
-function expectSame(a: unknown, b: unknown, path = "$", top = true): void {
-  if (top && a && b && typeof a === "object" && typeof b === "object") {
-    const { served: _a, ...restA } = a as Record<string, unknown>;
-    const { served: _b, ...restB } = b as Record<string, unknown>;
-    [a, b] = [restA, restB];
-  }
-  if (typeof a === "number" && typeof b === "number") {
-    if (a !== b) expect(Math.abs(a - b), `${path}: ${a} vs ${b}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(a), Math.abs(b)));
-    return;
-  }
-  if (a && b && typeof a === "object" && typeof b === "object") {
-    expect(Object.keys(a as object).sort(), path).toEqual(Object.keys(b as object).sort());
-    for (const k of Object.keys(a as object)) expectSame((a as any)[k], (b as any)[k], `${path}.${k}`, false);
-    return;
-  }
-  expect(a, path).toEqual(b);
-}
 
 /** Rows stored an hour ago (inserted_at is server-set; only a test may write it): outside every refresh's overlap. */
 async function insertStoredAnHourAgo(rows: any[]): Promise<void> {
@@ -85,25 +67,25 @@ describe("rollup dirty tracking per experiment", () => {
     expect(await refreshRollup(b, PRE_PERIOD_MS)).toEqual({ kind: "none", watermark: bWatermark });
     const bAgain = await read(b);
     expect(bAgain.served).toEqual({ source: "stored", refresh: "none" });
-    expectSame(bAgain, await read(b, "events"));
+    expectSameNumbers(bAgain, await read(b, "events"));
     expect((await refreshRollup(a, PRE_PERIOD_MS)).kind).toBe("incremental");
-    expectSame(await read(a), await read(a, "events"));
+    expectSameNumbers(await read(a), await read(a, "events"));
 
     // a user exposed to both: both rollups take the event
     await chInsert("events", [ev("engagement", "shared", T0 + 3 * HOUR)]);
     expect((await refreshRollup(b, PRE_PERIOD_MS)).kind).toBe("incremental");
     expect((await refreshRollup(a, PRE_PERIOD_MS)).kind).toBe("incremental");
-    expectSame(await read(a), await read(a, "events"));
-    expectSame(await read(b), await read(b, "events"));
+    expectSameNumbers(await read(a), await read(a, "events"));
+    expectSameNumbers(await read(b), await read(b, "events"));
 
     // an unexposed user's events touch nobody; a new exposure to b touches b only (c: nothing of its own all along)
     await chInsert("events", [ev("engagement", "nobody", T0 + 3 * HOUR), ev("exposure", "db-new", T0 + 3 * HOUR, { experiment: b, variant: "control" })]);
     expect(await refreshRollup(c, PRE_PERIOD_MS)).toEqual({ kind: "none", watermark: cWatermark });
-    expectSame(await read(c), await read(c, "events"));
+    expectSameNumbers(await read(c), await read(c, "events"));
     expect((await refreshRollup(b, PRE_PERIOD_MS)).kind).toBe("incremental");
     const bNow = await read(b);
     expect(bNow.exposures.control + bNow.exposures.treatment).toBe(8);
-    expectSame(bNow, await read(b, "events"));
+    expectSameNumbers(bNow, await read(b, "events"));
   });
 
   it("random interleavings of inserts, retries, refreshes, reads, crashed refreshes and definition changes over experiments sharing users match the raw-event pass", async () => {
@@ -153,10 +135,10 @@ describe("rollup dirty tracking per experiment", () => {
           await refreshRollup(pick(keys), PRE_PERIOD_MS);
         } else {
           const key = pick(keys);
-          expectSame(await read(key), await read(key, "events"), `seed ${seed} step ${step} ${key}`);
+          expectSameNumbers(await read(key), await read(key, "events"), `seed ${seed} step ${step} ${key}`);
         }
       }
-      for (const key of keys) expectSame(await read(key), await read(key, "events"), `seed ${seed} end ${key}`);
+      for (const key of keys) expectSameNumbers(await read(key), await read(key, "events"), `seed ${seed} end ${key}`);
     }
   }, 120_000);
 });

@@ -10,6 +10,7 @@ import { refreshRollup } from "@/server/evidence/rollup";
 import { ROLLUP_PARTS_SQL } from "@/server/evidence/rollup.sql";
 import { mulberry32 } from "./helpers/analysis/random";
 import { setupStores } from "./helpers/app";
+import { expectSameNumbers } from "./helpers/same-numbers";
 
 const HOUR = 3_600_000;
 const T0 = Date.now() - 2 * 24 * HOUR;
@@ -32,28 +33,9 @@ async function summaries(key: string, source: "rollup" | "events"): Promise<Metr
   });
 }
 
-/** Both sources agree on every number (floating sums to 1e-9 relative: summation order differs); how each was served differs by design. */
-function expectSame(a: unknown, b: unknown, path = "$"): void {
-  if (path === "$" && a && b && typeof a === "object" && typeof b === "object") {
-    const { served: _a, ...restA } = a as Record<string, unknown>;
-    const { served: _b, ...restB } = b as Record<string, unknown>;
-    [a, b] = [restA, restB];
-  }
-  if (typeof a === "number" && typeof b === "number") {
-    if (a !== b) expect(Math.abs(a - b), `${path}: ${a} vs ${b}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(a), Math.abs(b)));
-    return;
-  }
-  if (a && b && typeof a === "object" && typeof b === "object") {
-    expect(Object.keys(a as object).sort(), path).toEqual(Object.keys(b as object).sort());
-    for (const k of Object.keys(a as object)) expectSame((a as any)[k], (b as any)[k], `${path}.${k}`);
-    return;
-  }
-  expect(a, path).toEqual(b);
-}
-
 async function agree(key: string): Promise<MetricSummaries> {
   const fromRollup = await summaries(key, "rollup");
-  expectSame(fromRollup, await summaries(key, "events"));
+  expectSameNumbers(fromRollup, await summaries(key, "events"));
   return fromRollup;
 }
 
@@ -175,7 +157,7 @@ describe("results rollup", () => {
     const only = await getMetricSummaries({ experiment: { key, variants }, metrics: [] });
     expect(only).toMatchObject({ exposures: { control: 1, treatment: 1 }, multipleExposures: 0 });
     expect(only.served.source).toBe("rollup");
-    expectSame(await getMetricSummaries({ experiment: { key, variants }, metrics: [], source: "events" }), only);
+    expectSameNumbers(await getMetricSummaries({ experiment: { key, variants }, metrics: [], source: "events" }), only);
   });
 
   it("reuses stored per-variant summaries only while no event has been stored since the rollup's watermark", async () => {
@@ -194,8 +176,8 @@ describe("results rollup", () => {
     await summaries(key, "rollup");
     const again = await summaries(key, "rollup");
     expect(again.served).toEqual({ source: "stored", refresh: "none" });
-    expectSame(again, first);
-    expectSame(
+    expectSameNumbers(again, first);
+    expectSameNumbers(
       again,
       await getMetricSummaries({
         experiment: { key, variants },
@@ -236,7 +218,7 @@ describe("results rollup", () => {
       for (const buckets of [hourly, daily]) {
         const fromRollup = await read(primary, buckets);
         expect(fromRollup.served.source, `${primary}: served from the rollup`).not.toBe("events");
-        expectSame(fromRollup, await read(primary, buckets, "events"));
+        expectSameNumbers(fromRollup, await read(primary, buckets, "events"));
         const sums = Object.values(fromRollup.series!.arms.treatment.sums);
         expect(sums.length, primary).toBeGreaterThan(0);
         expect(
@@ -251,7 +233,7 @@ describe("results rollup", () => {
       ev("exposure", `${key}-new`, T0 + 46 * HOUR, { experiment: key, variant: "control" }),
       ev("metric", `${key}-new`, T0 + 47 * HOUR, { name: "revenue", value: 3 }),
     ]);
-    expectSame(await read("revenue", hourly), await read("revenue", hourly, "events"));
+    expectSameNumbers(await read("revenue", hourly), await read("revenue", hourly, "events"));
     // buckets that are not whole hours from an hour-aligned origin: the per-request pass serves them
     expect((await read("revenue", { ...hourly, origin: hourly.origin + 60_000 })).served.source).toBe("events");
   }, 60_000);

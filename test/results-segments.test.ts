@@ -8,6 +8,7 @@ import { chInsert, chQuery } from "@/db/clickhouse/client";
 import { getMetricSummaries, getSegmentSummaries, type SegmentSummaries } from "@/server/evidence";
 import { mulberry32 } from "./helpers/analysis/random";
 import { setupStores } from "./helpers/app";
+import { expectSameNumbers } from "./helpers/same-numbers";
 
 const HOUR = 3_600_000;
 const T0 = Date.now() - 2 * 24 * HOUR;
@@ -67,19 +68,6 @@ async function rawBreakdown(attr: string): Promise<Map<string, any>> {
   return new Map(r.map((x) => [`${x.seg}/${x.variant}`, x]));
 }
 
-function expectSame(a: unknown, b: unknown, path = "$"): void {
-  if (typeof a === "number" && typeof b === "number") {
-    if (a !== b) expect(Math.abs(a - b), `${path}: ${a} vs ${b}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(a), Math.abs(b)));
-    return;
-  }
-  if (a && b && typeof a === "object" && typeof b === "object") {
-    expect(Object.keys(a as object).sort(), path).toEqual(Object.keys(b as object).sort());
-    for (const k of Object.keys(a as object)) if (k !== "served") expectSame((a as any)[k], (b as any)[k], `${path}.${k}`);
-    return;
-  }
-  expect(a, path).toEqual(b);
-}
-
 const breakdown = (segment: string, source?: "rollup" | "events") => getSegmentSummaries({ experiment: { key: KEY, variants }, metrics: METRICS, segment, source });
 
 function expectMatchesRaw(s: SegmentSummaries, raw: Map<string, any>): void {
@@ -118,7 +106,7 @@ describe("segment breakdowns", () => {
     const s = await breakdown("platform");
     expect(s.values.map((x) => x.value).sort()).toEqual(["(none)", "android", "ios", "web"]);
     expectMatchesRaw(s, await rawBreakdown("platform"));
-    expectSame(s, await breakdown("platform", "events"));
+    expectSameNumbers(s, await breakdown("platform", "events"));
     // the values add up to the unsegmented summaries
     const whole = await getMetricSummaries({ experiment: { key: KEY, variants }, metrics: METRICS });
     for (const v of ["control", "treatment"]) {
@@ -151,6 +139,6 @@ describe("segment breakdowns", () => {
     const a = await breakdown("platform");
     const b = await breakdown("platform");
     expect(b.served.source).toBe("stored");
-    expectSame(a, b);
+    expectSameNumbers(a, b);
   });
 });
