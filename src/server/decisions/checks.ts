@@ -103,6 +103,24 @@ export interface GuardrailOutcome {
   healthy: { metric: string; variant: string; harmUpperBound: number; margin: number }[];
 }
 
+type Guardrail = Ctx["params"]["guardrails"][number];
+type Arm = Extract<ReturnType<typeof pairFor>, { base: unknown }>["base"];
+
+/** The evidence a harm reason carries, for the whole experiment and for a segment cell alike. */
+export function harmEvidence(ctx: Ctx, g: Guardrail, v: string, base: Arm, cand: Arm, bound: number, running: number) {
+  return {
+    baseline: { variant: ctx.baseline, n: base.n, value: base.value },
+    candidate: { variant: v, n: cand.n, value: cand.value },
+    relativeChange: relativeChange(base.value, cand.value),
+    absoluteChange: cand.value - base.value,
+    tolerance: g.tolerance,
+    toleranceType: g.toleranceType,
+    harmUpperBound: finite(bound),
+    pValue: running,
+    alpha: ctx.params.alpha,
+  };
+}
+
 export function guardrailChecks(ctx: Ctx): GuardrailOutcome {
   const out: GuardrailOutcome = { family: [], tests: [], holds: [], healthy: [] };
   const { alpha, sequentialTuning: tuning } = ctx.params;
@@ -136,17 +154,7 @@ export function guardrailChecks(ctx: Ctx): GuardrailOutcome {
       const k = upperBoundMultiplier(harm.n, alpha, tuning);
       const bound = harmUpperBound(base, cand, sign, g, k);
       const test: TestResult = { key, kind: "harm", ...common, pValue: p, runningMinPValue: running, harmUpperBound: finite(bound) };
-      const evidence = {
-        baseline: { variant: ctx.baseline, n: base.n, value: base.value },
-        candidate: { variant: v, n: cand.n, value: cand.value },
-        relativeChange: rel,
-        absoluteChange: cand.value - base.value,
-        tolerance: g.tolerance,
-        toleranceType: g.toleranceType,
-        harmUpperBound: finite(bound),
-        pValue: running,
-        alpha,
-      };
+      const evidence = harmEvidence(ctx, g, v, base, cand, bound, running);
       // harm amounts shown as the change they stand for (+5 % load time, −0.1 feedback points)
       const unit = (x: number) => (relative ? pct(sign * x) : `${sign * x >= 0 ? "+" : "−"}${num(Math.abs(x))}`);
       out.family.push({

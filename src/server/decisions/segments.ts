@@ -6,7 +6,7 @@
 // ≤ α (test/unit/server/decisions/decide.segments.test.ts simulates it). Segment cells only ever roll back: promotion and holds
 // are judged on the whole experiment (a thin cell is not a reason to wait), and a cell without
 // enough data (fewer than minUnitsForTests units, no variance) is not tested.
-import { always, carriedMin, num, pairFor, pct, pv, type Ctx, type FamilyTest } from "./checks";
+import { always, carriedMin, harmEvidence, num, pairFor, pct, pv, type Ctx, type FamilyTest } from "./checks";
 import { finite, harmContrast, harmSign, harmUpperBound, relativeChange, upperBoundMultiplier } from "./estimates";
 import type { TestResult } from "./types";
 
@@ -56,19 +56,7 @@ export function segmentGuardrailTests(ctx: Ctx): FamilyTest[] {
               variant: v,
               segment: where,
               message: `${g.metric} is worse on ${where}: ${change} for ${v} (${num(cand.value)} vs ${num(base.value)} on ${ctx.baseline}; tolerance ${tolerance}), always-valid p = ${pv(running)}, Holm-adjusted over guardrails × variants × segments ${pv(adjusted)} ≤ ${alpha}`,
-              evidence: {
-                segment: { attribute: seg.attribute, value: cell.value },
-                baseline: { variant: ctx.baseline, n: base.n, value: base.value },
-                candidate: { variant: v, n: cand.n, value: cand.value },
-                relativeChange: rel,
-                absoluteChange: cand.value - base.value,
-                tolerance: g.tolerance,
-                toleranceType: g.toleranceType,
-                harmUpperBound: finite(bound),
-                pValue: running,
-                adjustedPValue: adjusted,
-                alpha,
-              },
+              evidence: { segment: { attribute: seg.attribute, value: cell.value }, ...harmEvidence(ctx, g, v, base, cand, bound, running), adjustedPValue: adjusted },
             }),
           });
         }
