@@ -20,4 +20,15 @@ describe("exposureProperties", () => {
     expect(exposureProperties(undefined)).toBeUndefined();
     expect(exposureProperties({})).toBeUndefined();
   });
+
+  it("never hands ingestion a lone surrogate: a cut keeps surrogate pairs whole, ill-formed names and values are left out", () => {
+    const emoji = "\u{1F6F5}"; // two UTF-16 units
+    const straddling = "x".repeat(511) + emoji; // the pair sits at units 511-512
+    const p = exposureProperties({ city: straddling, ["bad\uD800"]: "v", lone: "a\uDC00b", fine: emoji })!;
+    expect(p.city).toBe("x".repeat(511));
+    expect(p).not.toHaveProperty("bad\uD800");
+    expect(p).not.toHaveProperty("lone");
+    expect(p.fine).toBe(emoji);
+    expect(exposureProperties({ kept: "x".repeat(510) + emoji + "y" })!.kept).toBe("x".repeat(510) + emoji);
+  });
 });
