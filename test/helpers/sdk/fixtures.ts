@@ -41,14 +41,5 @@ export function makeSnapshot(experiments: SnapshotExperiment[]): Snapshot {
   return { version: 1, hashVersion: 1, generatedAt: "2026-01-01T00:00:00.000Z", experiments };
 }
 
-/** Deterministic PRNG (mulberry32) so property tests are reproducible. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG so property tests are reproducible: the same mulberry32 the simulations use. */
+export { mulberry32 as prng } from "../analysis/random";
