@@ -2,6 +2,7 @@
 // name. A name that is not registered is a custom `metric` event of that name (mean per exposed
 // user, higher is better), so an experiment can reference business metrics without code changes.
 // A new built-in metric of an existing family is one entry here (README, "Adding a built-in metric").
+import { processSingleton } from "@/core/process-singleton";
 import type { GuardrailDefault, MetricDefinition } from "./types";
 
 export const PERCENTILE_LEVELS = [0.5, 0.95, 0.99] as const;
@@ -15,6 +16,7 @@ const BUILT_IN: MetricDefinition[] = [
     label: "Engagement rate",
     kind: "proportion",
     direction: "higher_is_better",
+    numerator: { type: "engagement", aggregate: "any" },
     source: { family: "engagement", field: "rate" },
     unit: "share",
     cuped: true,
@@ -26,6 +28,7 @@ const BUILT_IN: MetricDefinition[] = [
     label: "Engagements per user",
     kind: "mean",
     direction: "higher_is_better",
+    numerator: { type: "engagement", aggregate: "count" },
     source: { family: "engagement", field: "count" },
     unit: "count",
     cuped: true,
@@ -37,6 +40,8 @@ const BUILT_IN: MetricDefinition[] = [
     label: "Error rate",
     kind: "ratio",
     direction: "lower_is_better",
+    numerator: { type: "error", aggregate: "count" },
+    denominator: { type: "request", aggregate: "count" },
     source: { family: "errors" },
     unit: "share",
     cuped: false,
@@ -49,6 +54,8 @@ const BUILT_IN: MetricDefinition[] = [
     label: "Page load time (mean)",
     kind: "ratio",
     direction: "lower_is_better",
+    numerator: { type: "page_load", aggregate: "sum" },
+    denominator: { type: "page_load", aggregate: "count" },
     source: { family: "page_load" },
     unit: "ms",
     cuped: false,
@@ -61,6 +68,8 @@ const BUILT_IN: MetricDefinition[] = [
     label: `Page load time p${Math.round(level * 100)}`,
     kind: "percentile",
     direction: "lower_is_better",
+    numerator: { type: "page_load", aggregate: "sum" },
+    percentile: level,
     source: { family: "page_load", level },
     unit: "ms",
     cuped: false,
@@ -73,6 +82,8 @@ const BUILT_IN: MetricDefinition[] = [
     label: "Feedback score",
     kind: "mean",
     direction: "higher_is_better",
+    numerator: { type: "feedback", aggregate: "sum" },
+    denominator: { type: "feedback", aggregate: "count" },
     source: { family: "feedback" },
     unit: "score",
     cuped: false,
@@ -83,6 +94,21 @@ const BUILT_IN: MetricDefinition[] = [
 ];
 
 const BY_NAME = new Map(BUILT_IN.map((m) => [m.name, m]));
+
+/**
+ * Definitions stored through /api/v1/metrics (src/server/metrics/), pushed here by that domain so the
+ * engine stays free of the config store. A stored key never shadows a built-in.
+ */
+const stored = processSingleton("evidence.storedMetricDefinitions", () => ({ byName: new Map<string, MetricDefinition>() }));
+
+/** Replace the stored definitions the registry knows (their current versions). */
+export function setStoredMetricDefinitions(defs: readonly MetricDefinition[]): void {
+  stored.byName = new Map(defs.filter((d) => !BY_NAME.has(d.name)).map((d) => [d.name, d]));
+}
+
+export function storedMetricDefinitions(): readonly MetricDefinition[] {
+  return [...stored.byName.values()];
+}
 
 /** Custom metric names are `metric` event names: bounded, no surprises in labels. */
 const CUSTOM_NAME = /^[A-Za-z0-9_.:-]{1,100}$/;
@@ -97,7 +123,7 @@ export function isBuiltInMetric(name: string): boolean {
 
 /** The definition of a metric by name; unknown names are custom `metric` events (mean per user). */
 export function metricDefinition(name: string): MetricDefinition | null {
-  const builtIn = BY_NAME.get(name);
+  const builtIn = BY_NAME.get(name) ?? stored.byName.get(name);
   if (builtIn) return builtIn;
   if (!CUSTOM_NAME.test(name)) return null;
   return {
@@ -105,6 +131,7 @@ export function metricDefinition(name: string): MetricDefinition | null {
     label: name,
     kind: "mean",
     direction: "higher_is_better",
+    numerator: { type: "metric", name, aggregate: "sum" },
     source: { family: "custom", name },
     cuped: true,
     description: `Sum of the values of '${name}' metric events per exposed user, averaged over exposed users (0 for users without such events).`,

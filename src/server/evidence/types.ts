@@ -27,11 +27,53 @@ export interface GuardrailDefault {
   toleranceType: "relative" | "absolute";
 }
 
+/** KPI event types a metric can read (exposures arrive through first_exposures, never as a metric). */
+export type KpiEventType = "engagement" | "page_load" | "request" | "error" | "feedback" | "metric";
+
+/** A condition on an event's `properties` (top-level key). Values travel as query parameters only. */
+export interface PropertyFilter {
+  property: string;
+  op: "eq" | "neq" | "in" | "not_in" | "gt" | "gte" | "lt" | "lte" | "exists";
+  /** absent only for `exists`; an array only for `in` / `not_in` */
+  value?: string | number | boolean | (string | number)[];
+}
+
+/**
+ * Which events of a unit a metric reads, and how they make the unit's value: the number of matching
+ * events (count), the sum of their `value` (sum), or 1 if there is at least one (any). Only events at or
+ * after the unit's first exposure count (before it, within the CUPED window: the covariate).
+ */
+export interface EventSelector {
+  type: KpiEventType;
+  /** `metric` events: the event name (required for type metric) */
+  name?: string;
+  where?: PropertyFilter[];
+  aggregate: "count" | "sum" | "any";
+}
+
+/** Winsorization of per-unit values: at a pooled percentile of the non-zero values (both arms), or at an absolute cap. */
+export type MetricCapping = { percentile: number } | { absolute: number };
+
 export interface MetricDefinition {
+  /** the key: experiments, results and decisions name a metric by it */
   name: string;
   label: string;
   kind: MetricKind;
   direction: Direction;
+  /**
+   * proportion: share of exposed units whose numerator value is > 0; mean: the numerator value per
+   * exposed unit; ratio: Σ numerator / Σ denominator over units (delta method); percentile: the
+   * `percentile` of the selected events' values, clustered by unit.
+   */
+  numerator: EventSelector;
+  /** ratio only */
+  denominator?: EventSelector;
+  /** percentile only: 0.5 … 0.99 */
+  percentile?: number;
+  capping?: MetricCapping;
+  /** stored definitions: the version (1, 2, … one per edit); built-ins and implicit custom metrics: absent */
+  version?: number;
+  /** @deprecated the family-based selector the SQL still reads; replaced by numerator/denominator */
   source: MetricSource;
   unit?: "ms" | "share" | "count" | "score";
   /** pre-exposure values of the same metric per user can serve as CUPED covariate */
