@@ -58,6 +58,8 @@ describe("custom metric values around 1.7e9 with sd 10", () => {
           { key: "control", weight: 0.5 },
           { key: "treatment", weight: 0.5 },
         ],
+        // the experiment's own metric: its rollup holds the metric's components
+        metrics: { secondary: ["seen_at"] },
       },
       metrics: ["seen_at"],
       source,

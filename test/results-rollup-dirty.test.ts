@@ -7,6 +7,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { chCommand, chInsert, chQuery } from "@/db/clickhouse/client";
 import { builtInMetrics, getMetricSummaries, PRE_PERIOD_MS, type MetricSummaries } from "@/server/evidence";
+import { rollupSpecOf } from "@/server/evidence/components";
 import { refreshRollup } from "@/server/evidence/rollup";
 import { rollupRefreshSql } from "@/server/evidence/rollup.sql";
 import { mulberry32 } from "./helpers/analysis/random";
@@ -21,10 +22,12 @@ const variants = [
   { key: "control", weight: 0.5 },
   { key: "treatment", weight: 0.5 },
 ];
+// the custom metrics are the experiment's own (secondary): its rollup holds the components of its metrics
+const OWN = { secondary: ["revenue"] };
 const METRICS = [...builtInMetrics().map((m) => m.name), "revenue"];
 
 const read = (key: string, source?: "rollup" | "events"): Promise<MetricSummaries> =>
-  getMetricSummaries({ experiment: { key, variants }, metrics: METRICS, cohortFrom: T0 + HOUR, buckets: { origin: T0 - HOUR, width: HOUR, count: 60 }, seriesMetric: "engagement_rate", source });
+  getMetricSummaries({ experiment: { key, variants, metrics: OWN }, metrics: METRICS, cohortFrom: T0 + HOUR, buckets: { origin: Math.floor(T0 / HOUR) * HOUR - HOUR, width: HOUR, count: 60 }, seriesMetric: "engagement_rate", source });
 
 /** Rows stored an hour ago (inserted_at is server-set; only a test may write it): outside every refresh's overlap. */
 async function insertStoredAnHourAgo(rows: any[]): Promise<void> {
@@ -56,33 +59,33 @@ describe("rollup dirty tracking per experiment", () => {
     old.push(ev("exposure", "dc0", T0, { experiment: c, variant: "control" }), ev("engagement", "dc0", T0 + HOUR));
     old.push(ev("exposure", "shared", T0, { experiment: a, variant: "control" }), ev("exposure", "shared", T0, { experiment: b, variant: "treatment" }));
     await insertStoredAnHourAgo(old);
-    expect((await refreshRollup(a, PRE_PERIOD_MS)).kind).toBe("full");
-    expect((await refreshRollup(b, PRE_PERIOD_MS)).kind).toBe("full");
-    const cWatermark = (await refreshRollup(c, PRE_PERIOD_MS)).watermark;
+    expect((await refreshRollup(a, PRE_PERIOD_MS, rollupSpecOf({ key: a, metrics: OWN }))).kind).toBe("full");
+    expect((await refreshRollup(b, PRE_PERIOD_MS, rollupSpecOf({ key: b, metrics: OWN }))).kind).toBe("full");
+    const cWatermark = (await refreshRollup(c, PRE_PERIOD_MS, rollupSpecOf({ key: c, metrics: OWN }))).watermark;
     await read(b); // computes and stores b's per-variant rows at its watermark
 
     // a's users only: b finds nothing new (with the global "anything stored?" check it refreshed)
     await chInsert("events", [ev("error", "da1", T0 + 2 * HOUR), ev("request", "da1", T0 + 2 * HOUR)]);
-    const bWatermark = (await refreshRollup(b, PRE_PERIOD_MS)).watermark;
-    expect(await refreshRollup(b, PRE_PERIOD_MS)).toEqual({ kind: "none", watermark: bWatermark });
+    const bWatermark = (await refreshRollup(b, PRE_PERIOD_MS, rollupSpecOf({ key: b, metrics: OWN }))).watermark;
+    expect(await refreshRollup(b, PRE_PERIOD_MS, rollupSpecOf({ key: b, metrics: OWN }))).toEqual({ kind: "none", watermark: bWatermark });
     const bAgain = await read(b);
     expect(bAgain.served).toEqual({ source: "stored", refresh: "none" });
     expectSameNumbers(bAgain, await read(b, "events"));
-    expect((await refreshRollup(a, PRE_PERIOD_MS)).kind).toBe("incremental");
+    expect((await refreshRollup(a, PRE_PERIOD_MS, rollupSpecOf({ key: a, metrics: OWN }))).kind).toBe("incremental");
     expectSameNumbers(await read(a), await read(a, "events"));
 
     // a user exposed to both: both rollups take the event
     await chInsert("events", [ev("engagement", "shared", T0 + 3 * HOUR)]);
-    expect((await refreshRollup(b, PRE_PERIOD_MS)).kind).toBe("incremental");
-    expect((await refreshRollup(a, PRE_PERIOD_MS)).kind).toBe("incremental");
+    expect((await refreshRollup(b, PRE_PERIOD_MS, rollupSpecOf({ key: b, metrics: OWN }))).kind).toBe("incremental");
+    expect((await refreshRollup(a, PRE_PERIOD_MS, rollupSpecOf({ key: a, metrics: OWN }))).kind).toBe("incremental");
     expectSameNumbers(await read(a), await read(a, "events"));
     expectSameNumbers(await read(b), await read(b, "events"));
 
     // an unexposed user's events touch nobody; a new exposure to b touches b only (c: nothing of its own all along)
     await chInsert("events", [ev("engagement", "nobody", T0 + 3 * HOUR), ev("exposure", "db-new", T0 + 3 * HOUR, { experiment: b, variant: "control" })]);
-    expect(await refreshRollup(c, PRE_PERIOD_MS)).toEqual({ kind: "none", watermark: cWatermark });
+    expect(await refreshRollup(c, PRE_PERIOD_MS, rollupSpecOf({ key: c, metrics: OWN }))).toEqual({ kind: "none", watermark: cWatermark });
     expectSameNumbers(await read(c), await read(c, "events"));
-    expect((await refreshRollup(b, PRE_PERIOD_MS)).kind).toBe("incremental");
+    expect((await refreshRollup(b, PRE_PERIOD_MS, rollupSpecOf({ key: b, metrics: OWN }))).kind).toBe("incremental");
     const bNow = await read(b);
     expect(bNow.exposures.control + bNow.exposures.treatment).toBe(8);
     expectSameNumbers(bNow, await read(b, "events"));
@@ -126,8 +129,11 @@ describe("rollup dirty tracking per experiment", () => {
           const key = pick(keys);
           const [{ now }] = await chQuery<{ now: number }>("SELECT toUnixTimestamp64Milli(now64(3)) AS now");
           const [state] = await chQuery<{ watermark: number }>("SELECT toUnixTimestamp64Milli(max(watermark)) AS watermark FROM results_rollup_state FINAL WHERE experiment = {key:String}", { key });
-          if (Number(state.watermark) > 0)
-            await chCommand(rollupRefreshSql(true, null), { experiment: key, version: Number(now), prePeriodMs: PRE_PERIOD_MS, since: Number(state.watermark) - 5_000, seriesName: "" });
+          if (Number(state.watermark) > 0) {
+            const spec = rollupSpecOf({ key, metrics: OWN });
+            const q = rollupRefreshSql(true, spec.components, spec.series);
+            await chCommand(q.sql, { ...q.params, experiment: key, version: Number(now), prePeriodMs: PRE_PERIOD_MS, since: Number(state.watermark) - 5_000 });
+          }
         } else if (r < 0.66) {
           // a deploy that changed the rollup's definition: the next refresh rebuilds it from scratch
           await staleDefinition(pick(keys));

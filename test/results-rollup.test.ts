@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { chCommand, chInsert, chQuery } from "@/db/clickhouse/client";
 import { builtInMetrics, getMetricSummaries, PRE_PERIOD_MS, type MetricSummaries } from "@/server/evidence";
 // internals of the engine under test
+import { rollupSpecOf } from "@/server/evidence/components";
 import { refreshRollup } from "@/server/evidence/rollup";
 import { ROLLUP_PARTS_SQL } from "@/server/evidence/rollup.sql";
 import { mulberry32 } from "./helpers/analysis/random";
@@ -20,14 +21,16 @@ const variants = [
   { key: "control", weight: 0.5 },
   { key: "treatment", weight: 0.5 },
 ];
+// the custom metrics are the experiment's own (secondary): its rollup holds the components of its metrics
+const OWN = { secondary: ["orders_placed", "revenue"] };
 const METRICS = [...builtInMetrics().map((m) => m.name), "orders_placed", "revenue"];
 
 async function summaries(key: string, source: "rollup" | "events"): Promise<MetricSummaries> {
   return getMetricSummaries({
-    experiment: { key, variants },
+    experiment: { key, variants, metrics: OWN },
     metrics: METRICS,
     cohortFrom: T0 + HOUR,
-    buckets: { origin: T0 - HOUR, width: HOUR, count: 60 },
+    buckets: { origin: Math.floor(T0 / HOUR) * HOUR - HOUR, width: HOUR, count: 60 },
     seriesMetric: "engagement_rate",
     source,
   });
@@ -142,9 +145,9 @@ describe("results rollup", () => {
       { key, t: T0 },
     );
     await chInsert("events", [ev("exposure", "i2", T0, { experiment: key, variant: "treatment" })]);
-    expect((await refreshRollup(key, PRE_PERIOD_MS)).kind).toBe("full");
+    expect((await refreshRollup(key, PRE_PERIOD_MS, rollupSpecOf({ key: key, metrics: OWN }))).kind).toBe("full");
     await chInsert("events", [ev("engagement", "i2", T0 + HOUR)]);
-    expect((await refreshRollup(key, PRE_PERIOD_MS)).kind).toBe("incremental");
+    expect((await refreshRollup(key, PRE_PERIOD_MS, rollupSpecOf({ key: key, metrics: OWN }))).kind).toBe("incremental");
     const rows = await chQuery<{ user_id: string; version: number }>("SELECT user_id, version FROM results_user_rollup FINAL WHERE experiment = {key:String} ORDER BY user_id", { key });
     // i2 was recomputed by the refresh; i1 (stored before the watermark's overlap) kept the full build's row
     expect(rows.map((r) => r.user_id)).toEqual(["i1", "i2"]);
@@ -154,10 +157,10 @@ describe("results rollup", () => {
     expect(parts.parts).toBe(1);
     await agree(key);
     // exposures only (no metric, no series) also come from the rollup
-    const only = await getMetricSummaries({ experiment: { key, variants }, metrics: [] });
+    const only = await getMetricSummaries({ experiment: { key, variants, metrics: OWN }, metrics: [] });
     expect(only).toMatchObject({ exposures: { control: 1, treatment: 1 }, multipleExposures: 0 });
     expect(only.served.source).toBe("rollup");
-    expectSameNumbers(await getMetricSummaries({ experiment: { key, variants }, metrics: [], source: "events" }), only);
+    expectSameNumbers(await getMetricSummaries({ experiment: { key, variants, metrics: OWN }, metrics: [], source: "events" }), only);
   });
 
   it("reuses stored per-variant summaries only while no event has been stored since the rollup's watermark", async () => {
@@ -180,17 +183,17 @@ describe("results rollup", () => {
     expectSameNumbers(
       again,
       await getMetricSummaries({
-        experiment: { key, variants },
+        experiment: { key, variants, metrics: OWN },
         metrics: METRICS,
         cohortFrom: T0 + HOUR,
-        buckets: { origin: T0 - HOUR, width: HOUR, count: 60 },
+        buckets: { origin: Math.floor(T0 / HOUR) * HOUR - HOUR, width: HOUR, count: 60 },
         seriesMetric: "engagement_rate",
         reuseStored: false,
       }),
     );
 
     // another request (cohort start) at the same watermark is computed, not served another's rows
-    const other = await getMetricSummaries({ experiment: { key, variants }, metrics: METRICS, cohortFrom: T0 + 30 * 60_000, buckets: { origin: T0 - HOUR, width: HOUR, count: 60 } });
+    const other = await getMetricSummaries({ experiment: { key, variants, metrics: OWN }, metrics: METRICS, cohortFrom: T0 + 30 * 60_000, buckets: { origin: Math.floor(T0 / HOUR) * HOUR - HOUR, width: HOUR, count: 60 } });
     expect(other.served.source).toBe("rollup");
     expect(other.cohort).toEqual({ control: 15, treatment: 15 });
     expect(first.cohort).toEqual({ control: 0, treatment: 0 });
@@ -213,7 +216,7 @@ describe("results rollup", () => {
     const hourly = { origin: Math.floor((T0 - HOUR) / HOUR) * HOUR, width: HOUR, count: 60 };
     const daily = { origin: Math.floor(T0 / (24 * HOUR)) * 24 * HOUR, width: 24 * HOUR, count: 4 };
     const read = (primary: string, buckets: typeof hourly, source?: "events") =>
-      getMetricSummaries({ experiment: { key, variants, metrics: { primary } }, metrics: METRICS, cohortFrom: T0 + HOUR, buckets, seriesMetric: primary, source });
+      getMetricSummaries({ experiment: { key, variants, metrics: { ...OWN, primary } }, metrics: METRICS, cohortFrom: T0 + HOUR, buckets, seriesMetric: primary, source });
     for (const primary of ["engagement_per_user", "error_rate", "page_load_time", "feedback_score", "revenue"]) {
       for (const buckets of [hourly, daily]) {
         const fromRollup = await read(primary, buckets);

@@ -68,7 +68,7 @@ async function rawBreakdown(attr: string): Promise<Map<string, any>> {
   return new Map(r.map((x) => [`${x.seg}/${x.variant}`, x]));
 }
 
-const breakdown = (segment: string, source?: "rollup" | "events") => getSegmentSummaries({ experiment: { key: KEY, variants }, metrics: METRICS, segment, source });
+const breakdown = (segment: string, source?: "rollup" | "events") => getSegmentSummaries({ experiment: { key: KEY, variants, metrics: { secondary: ["revenue"] } }, metrics: METRICS, segment, source });
 
 function expectMatchesRaw(s: SegmentSummaries, raw: Map<string, any>): void {
   let checked = 0;
@@ -108,7 +108,7 @@ describe("segment breakdowns", () => {
     expectMatchesRaw(s, await rawBreakdown("platform"));
     expectSameNumbers(s, await breakdown("platform", "events"));
     // the values add up to the unsegmented summaries
-    const whole = await getMetricSummaries({ experiment: { key: KEY, variants }, metrics: METRICS });
+    const whole = await getMetricSummaries({ experiment: { key: KEY, variants, metrics: { secondary: ["revenue"] } }, metrics: METRICS });
     for (const v of ["control", "treatment"]) {
       expect(s.values.reduce((a, x) => a + x.summaries.exposures[v], 0)).toBe(whole.exposures[v]);
       expect(s.values.reduce((a, x) => a + (x.summaries.metrics.error_rate[v] as any).ratio.sumX, 0)).toBe((whole.metrics.error_rate[v] as any).ratio.sumX);

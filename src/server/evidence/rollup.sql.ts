@@ -1,23 +1,42 @@
-// SQL of the incremental per-user rollup (design: ./README.md, "Rollup"; tables: migrations 0004, 0006).
+// SQL of the incremental per-user rollup (design: ./README.md, "Rollup" and "Components"; tables:
+// migrations 0004, 0006, 0009) and of THE per-user SELECT: the one place where per-unit values are
+// computed from events, for the rollup (written to results_user_rollup) and for the per-request
+// events path (read as a subquery by summaries.sql.ts), so both sources feed the same aggregation.
 //
-// results_user_rollup holds, per (experiment, exposed user), the user's attribution (vh, first_at,
-// multi) and the per-user values of EVERY metric family (plus the series entries of the experiment's
-// primary metric, ./rollup-series.ts), computed by the same rules as the
-// per-request pass of summaries.sql.ts: events deduplicated by id (below), only the user's events at or
-// after the first exposure (post) or in the CUPED window before it (pre). A refresh recomputes
+// Per (experiment, exposed user): the attribution (vh, first_at, multi) and, per component of the
+// component set (./components.ts), the user's value (c_post: events at or after the first exposure;
+// c_pre: the CUPED window before it), the values of each value component (c_values, percentiles), and
+// the series entries of one metric. Events are deduplicated by id (below). A refresh recomputes
 // whole users, never adds deltas, so a late exposure (earlier first_at, a second variant) or a
 // retried batch simply yields the user's correct row again; the newest version wins.
-import type { RollupSeries } from "./types";
-import { firstExposuresSql } from "./summaries.sql";
+import { contribution, readsProperties, selectorCondition } from "./selectors.sql";
+import type { ComponentSet, SeriesSpec } from "./types";
+
+/** Variant hash: 53 bits, so that it survives JSON numbers (64-bit integers arrive as JS numbers). */
+export const VH = (x: string) => `bitShiftRight(cityHash64(${x}), 11)`;
 
 /**
- * Bump when the rollup's columns or rules change: an experiment whose state carries another
- * definition is rebuilt from scratch on its next read. The pre-period is part of the rules.
+ * First exposure per unit of one experiment: uh = cityHash64(user_id), vh = cityHash64(variant of
+ * the first exposure), first_at, multi = the unit saw more than one variant. A unit may still have
+ * several rows (unmerged parts); each row's states are finalized, then combined with numeric
+ * aggregates: multi ⇔ some row holds ≥ 2 variants or two rows hold different ones. (Ties of
+ * argMin between different variants only happen for multi units, which are excluded.)
+ * `where` narrows the users (SQL over first_exposures columns, parameters only).
  */
-export const ROLLUP_DEFINITION = (prePeriodMs: number, seriesKey: string) => `2026-11-30.2 pre=${prePeriodMs} series=${seriesKey}`;
-
-/** The event types the rollup reads: every KPI family (exposures arrive through first_exposures). */
-const KPI_TYPES = "('engagement', 'request', 'error', 'page_load', 'feedback', 'metric')";
+export function firstExposuresSql(opts: { userIds?: boolean; where?: string } = {}): string {
+  return `
+  SELECT uh, argMin(vh1, t) AS vh, min(t) AS first_at, max(nv) > 1 OR min(h1) != max(h1) AS multi${opts.userIds ? ", any(user_id) AS user_id" : ""}
+  FROM (SELECT cityHash64(user_id) AS uh, ${VH("finalizeAggregation(variant)")} AS vh1, finalizeAggregation(first_at) AS t,
+               finalizeAggregation(variants) AS vs, length(vs) AS nv, cityHash64(vs[1]) AS h1${opts.userIds ? ", user_id" : ""}
+        FROM first_exposures WHERE experiment = {experiment:String}${opts.where ? ` AND ${opts.where}` : ""})
+  GROUP BY uh`;
+}
+/**
+ * Bump the date when the rollup's columns or rules change: an experiment whose state carries another
+ * definition is rebuilt from scratch on its next read. The pre-period and the component list (spec)
+ * are part of the rules.
+ */
+export const ROLLUP_DEFINITION = (prePeriodMs: number, specKey: string) => `2026-12-02.c1 pre=${prePeriodMs} spec=${specKey}`;
 
 /** Users with any event stored since {since} (server insertion time; minmax-indexed: reads the recent granules only). */
 const RECENT = "(SELECT user_id FROM events WHERE inserted_at >= fromUnixTimestamp64Milli({since:Int64}, 'UTC'))";
@@ -37,64 +56,97 @@ const TOUCHED = `(SELECT user_id FROM first_exposures WHERE experiment = {experi
  */
 const EXPOSED = "(SELECT user_id FROM first_exposures WHERE experiment = {experiment:String})";
 
-/**
- * Recompute and insert the rollup rows of an experiment's exposed users: all of them, or
- * (incremental) those with an event stored since {since}. An exposed user without events gets a
- * row of zeros (RIGHT JOIN), exactly like the per-request pass.
- * Params: experiment, version (UInt64, the refresh's start in ms), prePeriodMs, since (ms;
- * incremental), seriesName (the custom metric of a custom series, else '').
- */
-export function rollupRefreshSql(incremental: boolean, series: RollupSeries | null): string {
-  // Deduplication. Full build: FINAL (streams a merge of sorted parts; README "Deduplication").
-  // Incremental: FINAL would still merge every granule holding a touched user, i.e. nearly all
-  // (~2 s at 10M events for 10k users), so the touched users' rows are read plainly (~0.25 s) and
-  // deduplicated by exactly FINAL's key (the sort key and the month partition), keeping the last
-  // stored copy as ReplacingMergeTree does. Copies of a retried event are identical, so both
-  // paths give the same rows; only an id reused with a different value could differ (which copy).
-  const events = incremental
-    ? `(SELECT type, name, user_id, value, timestamp FROM events WHERE type IN ${KPI_TYPES} AND user_id IN ${TOUCHED}
-        ORDER BY inserted_at DESC LIMIT 1 BY type, name, user_id, id, toYYYYMM(timestamp))`
-    : `(SELECT type, name, user_id, value, timestamp FROM events FINAL WHERE type IN ${KPI_TYPES} AND user_id IN ${EXPOSED})`;
-  const post = "ev.timestamp >= f.first_at";
-  const pre = "ev.timestamp < f.first_at AND ev.timestamp >= f.first_at - toIntervalMillisecond({prePeriodMs:Int64})";
-  // Custom metrics: the user's (name, value) pairs are collected as tuples (columnar, no per-row
-  // arrays) and summed per name on the small per-user arrays. sumMapIf([name], [value], …) builds
-  // two arrays for every one of the ~9M events and made the full build ~3× slower.
-  const metricMap = (when: string) =>
-    `CAST(arrayReduce('sumMap', [groupArrayIf((ev.name, ev.value), ev.type = 'metric' AND ${when}).1], [groupArrayIf((ev.name, ev.value), ev.type = 'metric' AND ${when}).2]), 'Map(String, Float64)')`;
-  return `
-INSERT INTO results_user_rollup (experiment, uh, user_id, version, vh, first_at, multi, eng, eng_pre, eng_first, err, req,
-                                 pl_n, pl_sum, pl_values, fb_n, fb_sum, cm_post, cm_pre, series)
-SELECT {experiment:String}, f.uh, any(f.user_id), {version:UInt64}, any(f.vh), any(f.first_at), any(f.multi),
-       countIf(ev.type = 'engagement' AND ${post}), countIf(ev.type = 'engagement' AND ${pre}),
-       minIf(ev.timestamp, ev.type = 'engagement' AND ${post}),
-       countIf(ev.type = 'error' AND ${post}), countIf(ev.type = 'request' AND ${post}),
-       countIf(ev.type = 'page_load' AND ${post}), sumIf(ev.value, ev.type = 'page_load' AND ${post}),
-       groupArrayIf(ev.value, ev.type = 'page_load' AND ${post}),
-       countIf(ev.type = 'feedback' AND ${post}), sumIf(ev.value, ev.type = 'feedback' AND ${post}),
-       ${metricMap(post)}, ${metricMap(`(${pre})`)}, ${seriesEntries(series, post)}
-FROM ${events} AS ev
-RIGHT JOIN (${firstExposuresSql({ userIds: true, where: incremental ? `user_id IN ${TOUCHED}` : undefined })}) AS f ON cityHash64(ev.user_id) = f.uh
-GROUP BY f.uh
-SETTINGS join_use_nulls = 0, query_plan_join_swap_table = 0`;
+export const BUCKET_SQL = `toUInt32(least(greatest(intDiv(toUnixTimestamp64Milli(ev.timestamp) - {origin:Int64}, {width:Int64}), 0), {buckets:UInt32} - 1))`;
+const HOUR_SQL = "toUInt32(intDiv(toUnixTimestamp64Milli(ev.timestamp), 3600000))";
+
+/** The settings every query reading perUserSql needs (the RIGHT JOIN's rows of defaults, the join's build side). */
+export const PER_USER_SETTINGS = "join_use_nulls = 0, query_plan_join_swap_table = 0";
+
+export interface PerUserOptions {
+  set: ComponentSet;
+  series: SeriesSpec | null;
+  /** series entries by UTC hour (the rollup) or by the request's bucket ({origin}, {width}, {buckets}: the events path) */
+  seriesTime: "hour" | "bucket";
+  /** all exposed users (FINAL), or those with an event stored since {since} (deduplicated by FINAL's key, latest copy) */
+  users: "exposed" | "touched";
 }
 
 /**
- * Per qualifying post-exposure event of the series metric, (UTC hour, x, y) with x and y exactly as
- * the per-request pass puts them in its series (summaries.sql.ts, seriesColumns).
+ * One row per exposed user of {experiment}: uh, user_id, vh, first_at, multi, c_post, c_pre,
+ * c_values, series. An exposed user without events gets a row of zeros (RIGHT JOIN). Read with
+ * PER_USER_SETTINGS. Params: experiment, prePeriodMs, (touched) since, (bucket series) origin /
+ * width / buckets, and the selectors' own (returned).
  */
-const SERIES_ENTRY: Record<RollupSeries["family"], { when: string; x: string; y: string }> = {
-  engagement: { when: "ev.type = 'engagement'", x: "1", y: "0" },
-  errors: { when: "ev.type IN ('error', 'request')", x: "ev.type = 'error'", y: "ev.type = 'request'" },
-  page_load: { when: "ev.type = 'page_load'", x: "ev.value", y: "1" },
-  feedback: { when: "ev.type = 'feedback'", x: "ev.value", y: "1" },
-  custom: { when: "ev.type = 'metric' AND ev.name = {seriesName:String}", x: "ev.value", y: "0" },
-};
+export function perUserSql(o: PerUserOptions): { sql: string; params: Record<string, unknown> } {
+  const params: Record<string, unknown> = {};
+  const cond = (sel: Parameters<typeof selectorCondition>[0], tag: string) => {
+    const c = selectorCondition(sel, tag);
+    Object.assign(params, c.params);
+    return c.sql;
+  };
+  const post = "ev.timestamp >= f.first_at";
+  const pre = "ev.timestamp < f.first_at AND ev.timestamp >= f.first_at - toIntervalMillisecond({prePeriodMs:Int64})";
+  const value = (aggregate: string, c: string, when: string) =>
+    aggregate === "sum" ? `sumIf(toFloat64(ev.value), ${c} AND ${when})` : aggregate === "any" ? `toFloat64(countIf(${c} AND ${when}) > 0)` : `toFloat64(countIf(${c} AND ${when}))`;
+  const scalar = o.set.scalar.map((sel, i) => ({ sel, c: cond(sel, `c${i}_`), pre: o.set.pre[i] }));
+  const cPost = scalar.map((s) => value(s.sel.aggregate, s.c, post));
+  const cPre = scalar.map((s) => (s.pre ? value(s.sel.aggregate, s.c, `(${pre})`) : "0"));
+  const cValues = o.set.values.map((sel, j) => `groupArrayIf(toFloat64(ev.value), ${cond(sel, `v${j}_`)} AND ${post})`);
+  const sels = [...o.set.scalar, ...o.set.values, ...(o.series ? [o.series.numerator, ...(o.series.denominator ? [o.series.denominator] : [])] : [])];
+  let series = "CAST([], 'Array(Tuple(UInt32, Float64, Float64))')";
+  if (o.series) {
+    // each post-exposure event of the series metric: (time, its contribution to x, to y)
+    const num = cond(o.series.numerator, "sn_");
+    const den = o.series.denominator ? cond(o.series.denominator, "sd_") : null;
+    const x = `if(${num}, toFloat64(${contribution(o.series.numerator)}), 0)`;
+    const y = den ? `if(${den}, toFloat64(${contribution(o.series.denominator!)}), 0)` : "0.0";
+    series = `groupArrayIf((${o.seriesTime === "hour" ? HOUR_SQL : BUCKET_SQL}, ${x}, ${y}), (${den ? `${num} OR ${den}` : num}) AND ${post})`;
+  }
+  params.types = [...new Set(sels.map((s) => s.type))];
+  // metric events are selected by name (validation requires it): the others' names are never read
+  params.metricNames = [...new Set(sels.flatMap((s) => (s.type === "metric" && s.name !== undefined ? [s.name] : [])))];
+  const cols = `type, name, user_id, value, timestamp${readsProperties(sels) ? ", properties" : ""}`;
+  const filter = "type IN {types:Array(String)} AND (type != 'metric' OR name IN {metricNames:Array(String)})";
+  // Deduplication. All users: FINAL (streams a merge of sorted parts; README "Deduplication").
+  // Touched users: FINAL would still merge every granule holding one of them, i.e. nearly all
+  // (~2 s at 10M events for 10k users), so their rows are read plainly (~0.25 s) and deduplicated by
+  // exactly FINAL's key (the sort key and the month partition), keeping the last stored copy as
+  // ReplacingMergeTree does. Copies of a retried event are identical, so both give the same rows;
+  // only an id reused with a different value could differ (which copy).
+  const events =
+    o.users === "touched"
+      ? `(SELECT ${cols} FROM events WHERE ${filter} AND user_id IN ${TOUCHED}
+        ORDER BY inserted_at DESC LIMIT 1 BY type, name, user_id, id, toYYYYMM(timestamp))`
+      : `(SELECT ${cols} FROM events FINAL WHERE ${filter} AND user_id IN ${EXPOSED})`;
+  const arr = (xs: string[], type: string) => `CAST([${xs.join(", ")}], '${type}')`;
+  const sql = `
+  SELECT f.uh AS uh, any(f.user_id) AS user_id, any(f.vh) AS vh, any(f.first_at) AS first_at, any(f.multi) AS multi,
+         ${arr(cPost, "Array(Float64)")} AS c_post,
+         ${arr(cPre, "Array(Float64)")} AS c_pre,
+         ${arr(cValues, "Array(Array(Float64))")} AS c_values,
+         ${series} AS series
+  FROM ${events} AS ev
+  RIGHT JOIN (${firstExposuresSql({ userIds: true, where: o.users === "touched" ? `user_id IN ${TOUCHED}` : undefined })}) AS f ON cityHash64(ev.user_id) = f.uh
+  GROUP BY f.uh`;
+  return { sql, params };
+}
 
-function seriesEntries(series: RollupSeries | null, post: string): string {
-  if (!series) return "CAST([], 'Array(Tuple(UInt32, Float64, Float64))')";
-  const e = SERIES_ENTRY[series.family];
-  return `groupArrayIf((toUInt32(intDiv(toUnixTimestamp64Milli(ev.timestamp), 3600000)), toFloat64(${e.x}), toFloat64(${e.y})), ${e.when} AND ${post})`;
+/**
+ * Recompute and insert the rollup rows of an experiment's exposed users: all of them, or
+ * (incremental) those with an event stored since {since}.
+ * Params: experiment, version (UInt64, the refresh's start in ms), prePeriodMs, since (ms;
+ * incremental), and the returned ones (the selectors').
+ */
+export function rollupRefreshSql(incremental: boolean, set: ComponentSet, series: SeriesSpec | null): { sql: string; params: Record<string, unknown> } {
+  const u = perUserSql({ set, series, seriesTime: "hour", users: incremental ? "touched" : "exposed" });
+  return {
+    sql: `
+INSERT INTO results_user_rollup (experiment, uh, user_id, version, vh, first_at, multi, c_post, c_pre, c_values, series)
+SELECT {experiment:String}, uh, user_id, {version:UInt64}, vh, first_at, multi, c_post, c_pre, c_values, series
+FROM (${u.sql})
+SETTINGS ${PER_USER_SETTINGS}`,
+    params: u.params,
+  };
 }
 
 /** The experiment's state (definition '' if none) and the server's time (the next watermark). */

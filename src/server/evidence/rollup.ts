@@ -10,8 +10,9 @@
 import { chCommand, chQuery } from "@/db/clickhouse/client";
 import { OPTIMIZE_ROLLUP_SQL, ROLLUP_DEFINITION, ROLLUP_PARTS_SQL, ROLLUP_STATE_SQL, rollupRefreshSql, TOUCHED_EXPERIMENT_SQL, WRITE_ROLLUP_STATE_SQL } from "./rollup.sql";
 import { processSingleton } from "@/core/process-singleton";
-import { rollupSeriesKey } from "./rollup-series";
-import type { RollupSeries } from "./types";
+import { createHash } from "node:crypto";
+import { rollupSpecKey, rollupSpecOf } from "./components";
+import type { RollupSpec } from "./types";
 
 export const REFRESH_OVERLAP_MS = 5_000;
 
@@ -24,18 +25,18 @@ export interface RefreshOutcome {
 // One refresh per experiment at a time in this process; concurrent readers wait for it.
 const inflight = processSingleton("resultsRollupRefresh", () => new Map<string, Promise<RefreshOutcome>>());
 
-/** `series`: the experiment's series kept in the rollup (./rollup-series.ts); part of its definition. */
-export function refreshRollup(experiment: string, prePeriodMs: number, series: RollupSeries | null = null): Promise<RefreshOutcome> {
+/** `spec`: the components and the series the experiment's rollup holds (./components.ts; default: an experiment with the default metrics); part of its definition. */
+export function refreshRollup(experiment: string, prePeriodMs: number, spec: RollupSpec = rollupSpecOf({ key: experiment })): Promise<RefreshOutcome> {
   const running = inflight.get(experiment);
   if (running) return running;
-  const p = doRefresh(experiment, prePeriodMs, series).finally(() => inflight.delete(experiment));
+  const p = doRefresh(experiment, prePeriodMs, spec).finally(() => inflight.delete(experiment));
   inflight.set(experiment, p);
   return p;
 }
 
-async function doRefresh(experiment: string, prePeriodMs: number, series: RollupSeries | null): Promise<RefreshOutcome> {
-  const definition = ROLLUP_DEFINITION(prePeriodMs, rollupSeriesKey(series));
-  const seriesName = series?.name ?? "";
+async function doRefresh(experiment: string, prePeriodMs: number, spec: RollupSpec): Promise<RefreshOutcome> {
+  // the component list can be long (stored definitions with filters): its hash names it
+  const definition = ROLLUP_DEFINITION(prePeriodMs, createHash("sha256").update(rollupSpecKey(spec)).digest("hex").slice(0, 32));
   const [state] = await chQuery<{ definition: string; watermark: number; now: number }>(ROLLUP_STATE_SQL, { experiment });
   const now = state.now;
   let kind: RefreshOutcome["kind"] = "full";
@@ -44,10 +45,12 @@ async function doRefresh(experiment: string, prePeriodMs: number, series: Rollup
     const [{ touched }] = await chQuery<{ touched: number }>(TOUCHED_EXPERIMENT_SQL, { experiment, since });
     if (!Number(touched)) return { kind: "none", watermark: state.watermark };
     kind = "incremental";
-    await chCommand(rollupRefreshSql(true, series), { experiment, version: now, prePeriodMs, since, seriesName });
+    const q = rollupRefreshSql(true, spec.components, spec.series);
+    await chCommand(q.sql, { ...q.params, experiment, version: now, prePeriodMs, since });
     await compact(experiment, Number(touched));
   } else {
-    await chCommand(rollupRefreshSql(false, series), { experiment, version: now, prePeriodMs, seriesName });
+    const q = rollupRefreshSql(false, spec.components, spec.series);
+    await chCommand(q.sql, { ...q.params, experiment, version: now, prePeriodMs });
     await compact(experiment, null);
   }
   // Only after the rows are in: a crash before this point repeats the refresh, never skips it.

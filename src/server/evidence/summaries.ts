@@ -1,26 +1,27 @@
 // ClickHouse → per-variant summary statistics, in the shapes analysis/ takes. This is the lean
 // entry point of the decision engine: getMetricSummaries({ experiment, metrics }) brings the
-// experiment's per-user rollup up to date (./rollup.ts) and aggregates it per variant (plus one
-// page-load pass for percentiles), or reuses the per-variant rows stored at the rollup's current
-// watermark (./stored-summaries.ts). Requests the rollup cannot serve (a series of another metric
-// than the primary) run the same statistics as one pass over the raw events instead.
+// experiment's per-user rollup up to date (./rollup.ts) and aggregates it per variant (plus the
+// passes for pooled caps and percentiles), or reuses the per-variant rows stored at the rollup's
+// current watermark (./stored-summaries.ts). Requests the rollup cannot serve (a component or series
+// it does not hold) run the same aggregation over the same per-user SELECT of the raw events.
 import type { QuantileSummary } from "@analysis";
 import { chQuery } from "@/db/clickhouse/client";
 import { AppError } from "@/core/errors";
 import type { Experiment } from "@/server/experiments/types";
+import { componentsOf, covers, rollupSpecOf, scalarPosition, seriesOfMetric, valuePosition, type RollupExperiment } from "./components";
 import { metricDefinition } from "./metrics";
 import { refreshRollup } from "./rollup";
-import { rollupSeriesOf, rollupServesSeries, seriesOfMetric, type SeriesExperiment } from "./rollup-series";
+import { rollupServesSeries } from "./rollup-series";
 import { storedOrComputed, summariesSignature, type Row, type SummaryRows } from "./stored-summaries";
-import { EXPOSURES_SQL, FAMILY_TYPES, HISTOGRAM, MAX_SERIES_BUCKETS, metricSummariesSql, percentilesSql, quantileGrid, VARIANT_NAMES_SQL } from "./summaries.sql";
-import type { ArmStats, BucketSpec, Family, MetricDefinition, MetricSummaries, SeriesArm, SeriesSpec, Served, SummariesSource } from "./types";
+import { capsSql, EXPOSURES_SQL, HISTOGRAM, MAX_SERIES_BUCKETS, metricSummariesSql, percentilesSql, quantileGrid, VARIANT_NAMES_SQL, type AggMetric, type SummariesSqlOptions } from "./summaries.sql";
+import type { ArmStats, BucketSpec, ComponentSet, MetricDefinition, MetricSummaries, SeriesArm, SeriesSpec, Served, SummariesSource } from "./types";
 
 /** CUPED covariate window: the same metric over the 14 days before each user's first exposure. */
 export const PRE_PERIOD_MS = 14 * 24 * 3600 * 1000;
 
 export interface SummariesRequest {
-  /** with its primary metric when known: the rollup keeps that metric's series (./rollup-series.ts) */
-  experiment: Pick<Experiment, "key" | "variants"> & SeriesExperiment;
+  /** with its metrics when known: the rollup holds their components and the primary's series (./components.ts) */
+  experiment: Pick<Experiment, "key" | "variants"> & RollupExperiment;
   metrics: string[];
   /** SRM cohort start (ms); 0 = every exposure */
   cohortFrom?: number;
@@ -44,12 +45,6 @@ export function resolveMetrics(names: string[]): MetricDefinition[] {
   });
 }
 
-function seriesSpec(def: MetricDefinition, custom: string[]): SeriesSpec | null {
-  const s = seriesOfMetric(def);
-  if (!s) return null;
-  return s.name === undefined ? { family: s.family, kind: s.kind } : { family: s.family, kind: s.kind, customIndex: custom.indexOf(s.name) };
-}
-
 /** Summary statistics per metric and variant for an experiment. Raw events never leave ClickHouse. */
 export async function getMetricSummaries(req: SummariesRequest): Promise<MetricSummaries> {
   const plan = planRequest(req, null);
@@ -60,22 +55,33 @@ export async function getMetricSummaries(req: SummariesRequest): Promise<MetricS
 /** What a request asks ClickHouse for (shared by getMetricSummaries and ./segments.ts). */
 export type RequestPlan = ReturnType<typeof planRequest>;
 
+/** The metrics' positions in a component set, as the aggregation reads them. */
+function aggMetrics(defs: MetricDefinition[], set: ComponentSet): AggMetric[] {
+  let pk = 0;
+  return defs.map((def) => ({
+    def,
+    num: def.kind === "percentile" ? -1 : scalarPosition(set, def.numerator),
+    den: def.kind === "ratio" && def.denominator ? scalarPosition(set, def.denominator) : -1,
+    val: def.kind === "percentile" ? valuePosition(set, def.numerator) : -1,
+    pk: def.kind === "percentile" ? ++pk : 0,
+    capNum: def.capping !== undefined && def.kind !== "percentile" && def.kind !== "proportion",
+    capDen: def.capping !== undefined && def.kind === "ratio",
+    shift: def.kind === "mean" && def.numerator.aggregate === "sum",
+  }));
+}
+
 export function planRequest(req: SummariesRequest, segment: string | null) {
   const defs = resolveMetrics(req.metrics);
   const seriesDef = req.seriesMetric && req.buckets ? resolveMetrics([req.seriesMetric])[0] : null;
-  const all = seriesDef ? [...defs, seriesDef] : defs;
-  const families = new Set<Family>(all.map((d) => d.source.family));
-  const custom = [...new Set(all.flatMap((d) => (d.source.family === "custom" ? [d.source.name] : [])))];
-  const levels = [...new Set(all.flatMap((d) => (d.kind === "percentile" && d.source.family === "page_load" && d.source.level ? [d.source.level] : [])))].sort((a, b) => a - b);
+  // the series metric's caps are computed like a requested metric's
+  const all = seriesDef && !defs.some((d) => d.name === seriesDef.name) ? [...defs, seriesDef] : defs;
   const buckets = req.buckets ?? { origin: 0, width: 3_600_000, count: 1 };
   if (buckets.count > MAX_SERIES_BUCKETS) throw new AppError("bad_request", `At most ${MAX_SERIES_BUCKETS} time buckets`, { buckets: buckets.count });
-  const series = seriesDef ? seriesSpec(seriesDef, custom) : null;
+  const series = seriesDef ? seriesOfMetric(seriesDef) : null;
   const variants = req.experiment.variants.map((v) => v.key);
   const params: Record<string, unknown> = {
     experiment: req.experiment.key,
     variants,
-    types: [...families].flatMap((f) => FAMILY_TYPES[f]),
-    custom,
     prePeriodMs: PRE_PERIOD_MS,
     cohortFrom: req.cohortFrom ?? 0,
     origin: buckets.origin,
@@ -83,22 +89,35 @@ export function planRequest(req: SummariesRequest, segment: string | null) {
     buckets: buckets.count,
     ...(segment !== null ? { segment } : {}),
   };
-  const rollupSeries = rollupSeriesOf(req.experiment);
-  const servable = rollupServesSeries(series, rollupSeries, custom, buckets);
-  if (req.source === "rollup" && !servable) throw new Error(`the rollup of '${req.experiment.key}' does not hold the series of ${req.seriesMetric}`);
+  const rollupSpec = rollupSpecOf(req.experiment);
+  const own = componentsOf(all);
+  const servable = covers(rollupSpec.components, own) && rollupServesSeries(series, rollupSpec.series, buckets);
+  if (req.source === "rollup" && !servable) throw new Error(`the rollup of '${req.experiment.key}' does not hold the components or the series of this request`);
   const source: SummariesSource = req.source ?? (servable ? "rollup" : "events");
-  const query: SummaryQuery = { families, levels, series, custom, source, params, segmented: segment !== null };
-  return { defs, seriesDef, families, custom, levels, buckets, variants, query, rollupSeries, requestedBuckets: req.buckets !== undefined };
+  const set = source === "rollup" ? rollupSpec.components : own;
+  const metrics = aggMetrics(all, set);
+  const seriesIndex = seriesDef ? all.indexOf(seriesDef) : -1;
+  const percentiles = metrics.filter((m) => m.def.kind === "percentile");
+  // the histogram: page_load's values when a percentile of them is asked for, else the first percentile metric's
+  const histogramOf = (percentiles.find((m) => m.def.numerator.type === "page_load" && !m.def.numerator.name && !m.def.numerator.where?.length) ?? percentiles[0])?.val ?? -1;
+  const query: SummaryQuery = {
+    sql: { source, set, metrics, series, seriesCap: { num: seriesIndex >= 0 && metrics[seriesIndex].capNum, den: seriesIndex >= 0 && metrics[seriesIndex].capDen }, thresholds: true, segmented: segment !== null },
+    seriesIndex,
+    levels: [...new Set(percentiles.map((m) => m.def.percentile ?? 0.5))].sort((a, b) => a - b),
+    positions: [...new Set(percentiles.map((m) => m.val))],
+    params,
+  };
+  return { defs, seriesDef, buckets, variants, query, histogramOf, rollupSpec, requestedBuckets: req.buckets !== undefined };
 }
 
 export async function requestRows(req: SummariesRequest, plan: RequestPlan): Promise<SummaryRows & { served: Served }> {
-  const { query, rollupSeries } = plan;
-  const { source, params } = query;
+  const { query, rollupSpec } = plan;
+  const { params } = query;
   let rows: Row[];
   let percentileRows: Row[];
   let served: Served;
-  if (source === "rollup") {
-    const refresh = await refreshRollup(req.experiment.key, PRE_PERIOD_MS, rollupSeries);
+  if (query.sql.source === "rollup") {
+    const refresh = await refreshRollup(req.experiment.key, PRE_PERIOD_MS, rollupSpec);
     const at = { experiment: req.experiment.key, signature: summariesSignature(summarySql(query), params), watermark: refresh.watermark };
     const result = req.reuseStored === false ? { ...(await summaryRows(query)), stored: false } : await storedOrComputed(at, () => summaryRows(query));
     ({ rows, percentileRows } = result);
@@ -113,7 +132,7 @@ export async function requestRows(req: SummariesRequest, plan: RequestPlan): Pro
 
 /** Per-variant rows (of one segment value, when segmented) → the engine's summaries. */
 export function assemble(plan: RequestPlan, rows: Row[], percentileRows: Row[], served: Served): MetricSummaries {
-  const { defs, seriesDef, families, custom, levels, buckets } = plan;
+  const { defs, seriesDef, buckets, query } = plan;
   const variants = [...plan.variants];
 
   const exposures: Record<string, number> = Object.fromEntries(variants.map((v) => [v, 0]));
@@ -133,21 +152,21 @@ export function assemble(plan: RequestPlan, rows: Row[], percentileRows: Row[], 
     exposuresByBucket[v] = cumulate(arr(r.by_bucket).slice(0, buckets.count));
     metricRows.set(v, r);
   }
-  for (const r of percentileRows) {
-    const row = metricRows.get(String(r.variant));
-    if (row) Object.assign(row, { pl_quantiles: r.pl_quantiles, pl_histogram: r.pl_histogram });
-  }
+  // per variant and value component (1-based position j): the quantile grid and histogram
+  const valueRows = new Map<string, Row>();
+  for (const r of percentileRows) valueRows.set(`${String(r.variant)}/${num(r.j)}`, r);
   const metrics: MetricSummaries["metrics"] = {};
-  for (const def of defs) {
-    metrics[def.name] = Object.fromEntries(variants.map((v) => [v, armStats(def, metricRows.get(v), exposures[v] ?? 0, custom, levels)]));
-  }
+  defs.forEach((def, i) => {
+    const m = query.sql.metrics[i];
+    metrics[def.name] = Object.fromEntries(variants.map((v) => [v, armStats(m, i, metricRows.get(v), exposures[v] ?? 0, valueRows.get(`${v}/${m.val + 1}`), query.levels)]));
+  });
   return {
     variants,
     exposures,
     cohort,
     multipleExposures,
     metrics,
-    histogram: families.has("page_load") ? Object.fromEntries(variants.map((v) => [v, histogram(metricRows.get(v))])) : null,
+    histogram: plan.histogramOf >= 0 ? Object.fromEntries(variants.map((v) => [v, histogram(valueRows.get(`${v}/${plan.histogramOf + 1}`))])) : null,
     series: plan.requestedBuckets
       ? {
           metric: seriesDef?.name ?? null,
@@ -163,7 +182,6 @@ export function assemble(plan: RequestPlan, rows: Row[], percentileRows: Row[], 
 export function seriesArmStats(def: MetricDefinition, arm: SeriesArm, i: number): ArmStats | null {
   const s = (k: string) => arm.sums[k]?.[i] ?? 0;
   const n = arm.n[i] ?? 0;
-  if (def.source.family === "feedback") return { kind: "mean", mean: { n: s("s_n"), sum: s("s_sum"), sumSquares: s("s_sq") }, cuped: null };
   if (def.kind === "proportion") return { kind: "proportion", proportion: { n, successes: Math.min(s("s_sum"), n) }, cuped: null };
   if (def.kind === "mean") return { kind: "mean", mean: { n, sum: s("s_sum"), sumSquares: s("s_sq") }, cuped: null };
   if (def.kind === "ratio") return { kind: "ratio", ratio: { n, sumX: s("s_sum"), sumY: s("s_ysum"), sumX2: s("s_sq"), sumY2: s("s_ysq"), sumXY: s("s_xy") } };
@@ -171,40 +189,79 @@ export function seriesArmStats(def: MetricDefinition, arm: SeriesArm, i: number)
 }
 
 interface SummaryQuery {
-  families: Set<Family>;
+  sql: SummariesSqlOptions;
+  /** the series metric's index in sql.metrics (-1: no series) */
+  seriesIndex: number;
+  /** percentile levels (the quantile grid) and the value components they read (0-based positions) */
   levels: number[];
-  series: SeriesSpec | null;
-  custom: string[];
-  source: SummariesSource;
+  positions: number[];
   params: Record<string, unknown>;
-  /** group by the segment value too (attribute in params.segment) */
-  segmented: boolean;
 }
 
-const wantsPercentiles = (q: SummaryQuery) => q.families.has("page_load") && q.levels.length > 0;
-const mainSql = (q: SummaryQuery, withThresholds: boolean) =>
-  metricSummariesSql({ families: q.families, percentileCount: withThresholds ? q.levels.length : 0, series: q.series, customCount: q.custom.length, segmented: q.segmented }, q.source);
+const wantsCaps = (q: SummaryQuery) => q.sql.metrics.some((m) => m.def.capping && "percentile" in m.def.capping && (m.capNum || m.capDen));
+const wantsPercentiles = (q: SummaryQuery) => q.positions.length > 0;
+const wantsExposuresOnly = (q: SummaryQuery) => q.sql.metrics.length === 0 && !q.sql.series && q.sql.source === "events";
 
-/** The SQL a request runs (percentile thresholds counted as present): part of its stored-rows signature. */
+/** The SQL a request runs: part of its stored-rows signature (selector parameters included with the params). */
 function summarySql(q: SummaryQuery): string[] {
-  return [wantsPercentiles(q) ? percentilesSql(q.levels, q.source, q.segmented) : "", mainSql(q, wantsPercentiles(q))];
+  const withParams = (x: { sql: string; params: Record<string, unknown> }) => `${x.sql}\n${JSON.stringify(x.params)}`;
+  return [
+    wantsCaps(q) ? withParams(capsSql(q.sql)) : "",
+    wantsPercentiles(q) ? withParams(percentilesSql(q.levels, q.positions, q.sql)) : "",
+    wantsExposuresOnly(q) ? EXPOSURES_SQL : withParams(metricSummariesSql({ ...q.sql, thresholds: wantsPercentiles(q) })),
+  ];
 }
+
+/** A cap that caps nothing: no unit had a non-zero value (the quantile of nothing). */
+const NO_CAP = Number.MAX_VALUE;
 
 /**
- * The per-variant rows of a request. Percentiles first: the main pass counts each user's views at
- * or below its arm's quantile estimates, which it receives as parameters (parameterised chDB
- * queries run one at a time anyway).
+ * The per-variant rows of a request. Caps first (the other passes cap with them), then
+ * percentiles: the main pass counts each unit's values at or below its arm's quantile estimates,
+ * which it receives as parameters (parameterised chDB queries run one at a time anyway).
  */
 async function summaryRows(q: SummaryQuery): Promise<SummaryRows> {
   const params = { ...q.params };
-  let percentileRows: Row[] = [];
-  if (wantsPercentiles(q)) {
-    percentileRows = await chQuery<Row>(percentilesSql(q.levels, q.source, q.segmented), params);
-    const at = q.levels.map((p) => quantileGrid(q.levels).indexOf(Math.round(p * 1e6) / 1e6));
-    params.plv = percentileRows.map((r) => (q.segmented ? r.pk : r.vh));
-    params.plq = percentileRows.map((r) => at.map((i) => num(arr(r.pl_quantiles)[i])));
+  q.sql.metrics.forEach((m, i) => {
+    if (m.def.capping && "absolute" in m.def.capping) {
+      if (m.capNum) params[`cap${i}n`] = m.def.capping.absolute;
+      if (m.capDen) params[`cap${i}d`] = m.def.capping.absolute;
+    }
+  });
+  if (wantsCaps(q)) {
+    const caps = capsSql(q.sql);
+    const [row] = await chQuery<Row>(caps.sql, { ...params, ...caps.params });
+    for (const c of caps.columns) params[c] = Number.isFinite(num(row?.[c])) ? num(row?.[c]) : NO_CAP;
   }
-  const rows = q.families.size > 0 || q.source === "rollup" ? await chQuery<Row>(mainSql(q, percentileRows.length > 0), params) : await chQuery<Row>(EXPOSURES_SQL, params);
+  if (q.seriesIndex >= 0) {
+    params.scapn = params[`cap${q.seriesIndex}n`];
+    params.scapd = params[`cap${q.seriesIndex}d`];
+  }
+  let percentileRows: Row[] = [];
+  const thresholds = wantsPercentiles(q);
+  if (thresholds) {
+    const pq = percentilesSql(q.levels, q.positions, q.sql);
+    percentileRows = await chQuery<Row>(pq.sql, { ...params, ...pq.params });
+    // per arm key (arm, or (segment, arm)): the estimate of each percentile metric, in pk order
+    const grid = quantileGrid(q.levels);
+    const keyOf = (r: Row) => String(q.sql.segmented ? r.pk : r.vh);
+    const keys = [...new Map(percentileRows.map((r) => [keyOf(r), q.sql.segmented ? r.pk : r.vh])).entries()];
+    const percentiles = q.sql.metrics.filter((m) => m.def.kind === "percentile");
+    params.plv = keys.map(([, k]) => k);
+    params.plq = keys.map(([key]) =>
+      percentiles.map((m) => {
+        const r = percentileRows.find((x) => keyOf(x) === key && num(x.j) === m.val + 1);
+        const v = r ? num(arr(r.quantiles)[grid.indexOf(Math.round((m.def.percentile ?? 0.5) * 1e6) / 1e6)]) : 0;
+        return Number.isFinite(v) ? v : 0;
+      }),
+    );
+  }
+  let rows: Row[];
+  if (wantsExposuresOnly(q)) rows = await chQuery<Row>(EXPOSURES_SQL, params);
+  else {
+    const main = metricSummariesSql({ ...q.sql, thresholds: thresholds && percentileRows.length > 0 });
+    rows = await chQuery<Row>(main.sql, { ...params, ...main.params });
+  }
   return { rows, percentileRows };
 }
 
@@ -225,12 +282,8 @@ function cumulate(xs: number[]): number[] {
 
 function seriesArm(row: Row | undefined, n: number[], count: number): SeriesArm {
   const sums: Record<string, number[]> = {};
-  if (row && "s_first_map" in row) {
-    // proportion: users whose first qualifying event fell in each bucket, cumulated
-    sums.s_sum = cumulate(arr(row.s_first_map).slice(0, count));
-  }
   if (row && "s_deltas" in row) {
-    // means / ratios / raters: per-bucket changes of Σ_users f(X_b, Y_b), cumulated
+    // per-bucket changes of Σ_users f(X_b, Y_b), cumulated
     const [keys, ...deltas] = row.s_deltas as unknown as number[][];
     (row.s_delta_names as unknown as string[]).forEach((name, j) => {
       const perBucket = new Array<number>(count).fill(0);
@@ -242,7 +295,7 @@ function seriesArm(row: Row | undefined, n: number[], count: number): SeriesArm 
 }
 
 function histogram(row: Row | undefined): { fromMs: number; toMs: number | null; count: number }[] {
-  const [keys, counts] = (row?.pl_histogram as [number[], number[]] | undefined) ?? [[], []];
+  const [keys, counts] = (row?.histogram as [number[], number[]] | undefined) ?? [[], []];
   const edge = (k: number) => (k === 0 ? 0 : HISTOGRAM.baseMs * 2 ** ((k - 1) / HISTOGRAM.binsPerOctave));
   return keys.map((k, i) => ({
     fromMs: Math.round(edge(num(k)) * 10) / 10,
@@ -251,52 +304,42 @@ function histogram(row: Row | undefined): { fromMs: number; toMs: number | null;
   }));
 }
 
-function armStats(def: MetricDefinition, row: Row | undefined, n: number, custom: string[], levels: number[]): ArmStats {
-  const g = (k: string) => num(row?.[k]);
-  const s = def.source;
-  switch (s.family) {
-    case "engagement":
-      if (s.field === "rate") {
-        return {
-          kind: "proportion",
-          proportion: { n, successes: g("eng_users") },
-          cuped: { n, sum: g("eng_users"), sumSquares: g("eng_users"), covariateSum: g("eng_pre_users"), covariateSumSquares: g("eng_pre_users"), crossSum: g("eng_users_cross") },
-        };
-      }
+function armStats(m: AggMetric, i: number, row: Row | undefined, n: number, values: Row | undefined, levels: number[]): ArmStats {
+  const g = (k: string) => num(row?.[`m${i}_${k}`]);
+  const def = m.def;
+  switch (def.kind) {
+    case "proportion": {
+      const successes = g("s");
       return {
-        kind: "mean",
-        mean: { n, sum: g("eng_sum"), sumSquares: g("eng_sq") },
-        cuped: { n, sum: g("eng_sum"), sumSquares: g("eng_sq"), covariateSum: g("eng_pre_sum"), covariateSumSquares: g("eng_pre_sq"), crossSum: g("eng_cross") },
+        kind: "proportion",
+        proportion: { n, successes },
+        cuped: def.cuped ? { n, sum: successes, sumSquares: successes, covariateSum: g("ps"), covariateSumSquares: g("ps"), crossSum: g("pc") } : null,
       };
-    case "errors":
-      return { kind: "ratio", ratio: { n, sumX: g("err_x"), sumY: g("err_y"), sumX2: g("err_x2"), sumY2: g("err_y2"), sumXY: g("err_xy") } };
-    case "page_load":
-      if (def.kind === "ratio") return { kind: "ratio", ratio: { n, sumX: g("pl_x"), sumY: g("pl_y"), sumX2: g("pl_x2"), sumY2: g("pl_y2"), sumXY: g("pl_xy") } };
-      return { kind: "percentile", quantile: quantileSummary(row, n, s.level ?? 0.5, levels), views: g("pl_y") };
-    case "feedback":
-      return { kind: "mean", mean: { n: g("fb_users"), sum: g("fb_mean_sum"), sumSquares: g("fb_mean_sq") }, cuped: null };
-    case "custom": {
-      const i = custom.indexOf(s.name);
-      const at = (k: string) => num(row?.[`cm${i}_${k}`]);
-      // sums of x − shift (summaries.sql.ts centres custom values): analysis' ShiftedMean
-      const mean = { n, sum: at("sum"), sumSquares: at("sq"), shift: at("shift") };
-      return { kind: "mean", mean, cuped: { ...mean, covariateSum: at("pre_sum"), covariateSumSquares: at("pre_sq"), crossSum: at("cross") } };
     }
+    case "mean": {
+      // a centred mean's sums are of x − shift (summaries.sql.ts): analysis' ShiftedMean
+      const mean = { n, sum: g("sum"), sumSquares: g("sq"), ...(m.shift ? { shift: g("shift") } : {}) };
+      return { kind: "mean", mean, cuped: def.cuped ? { ...mean, covariateSum: g("psum"), covariateSumSquares: g("psq"), crossSum: g("cross") } : null };
+    }
+    case "ratio":
+      return { kind: "ratio", ratio: { n, sumX: g("sx"), sumY: g("sy"), sumX2: g("sx2"), sumY2: g("sy2"), sumXY: g("sxy") } };
+    case "percentile":
+      return { kind: "percentile", quantile: quantileSummary(row, i, values, n, def.percentile ?? 0.5, levels), views: g("vy") };
   }
 }
 
-function quantileSummary(row: Row | undefined, n: number, level: number, levels: number[]): QuantileSummary | null {
-  const views = num(row?.pl_y);
-  const values = arr(row?.pl_quantiles);
+function quantileSummary(row: Row | undefined, i: number, valueRow: Row | undefined, n: number, level: number, levels: number[]): QuantileSummary | null {
+  const g = (k: string) => num(row?.[`m${i}_${k}`]);
+  const views = g("vy");
+  const values = arr(valueRow?.quantiles);
   const grid = quantileGrid(levels);
-  const k = levels.indexOf(level);
-  if (!row || views === 0 || values.length !== grid.length || k < 0 || values.some((v) => !Number.isFinite(v))) return null;
+  if (!row || views === 0 || values.length !== grid.length || values.some((v) => !Number.isFinite(v))) return null;
   const estimate = values[grid.indexOf(Math.round(level * 1e6) / 1e6)];
   return {
     level,
     estimate,
-    indicator: { n, sumX: arr(row.pl_ind_x)[k], sumY: views, sumX2: arr(row.pl_ind_x2)[k], sumY2: num(row.pl_y2), sumXY: arr(row.pl_ind_xy)[k] },
-    // the whole grid (all three levels): the interval may need to reach past its own ±0.04
-    quantiles: grid.map((l, i) => ({ level: l, value: values[i] })),
+    indicator: { n, sumX: g("ix"), sumY: views, sumX2: g("ix2"), sumY2: g("vy2"), sumXY: g("ixy") },
+    // the whole grid (every requested level): the interval may need to reach past its own ±0.04
+    quantiles: grid.map((l, k) => ({ level: l, value: values[k] })),
   };
 }

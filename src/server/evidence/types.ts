@@ -13,13 +13,6 @@ export type MetricKind =
 
 export type Direction = "higher_is_better" | "lower_is_better";
 
-/** Which per-user aggregate of the shared query a metric reads (./summaries.sql.ts). */
-export type MetricSource =
-  { family: "engagement"; field: "rate" | "count" } | { family: "errors" } | { family: "page_load"; level?: number } | { family: "feedback" } | { family: "custom"; name: string };
-
-/** A metric family: one group of per-user columns of the summary queries (./summaries.sql.ts, ./rollup.sql.ts). */
-export type Family = MetricSource["family"];
-
 /** Harm a guardrail on the metric tolerates by default, and the harm a promotion must rule out. */
 export interface GuardrailDefault {
   tolerance: number;
@@ -73,8 +66,6 @@ export interface MetricDefinition {
   capping?: MetricCapping;
   /** stored definitions: the version (1, 2, … one per edit); built-ins and implicit custom metrics: absent */
   version?: number;
-  /** @deprecated the family-based selector the SQL still reads; replaced by numerator/denominator */
-  source: MetricSource;
   unit?: "ms" | "share" | "count" | "score";
   /** pre-exposure values of the same metric per user can serve as CUPED covariate */
   cuped: boolean;
@@ -105,18 +96,33 @@ export interface BucketSpec {
   count: number;
 }
 
-/** Time-series request: cumulative per-bucket summaries of one metric (the primary). */
+/**
+ * The time series of one metric (the primary): per unit, each post-exposure event matching the
+ * numerator or the denominator selector contributes (bucket, x, y), x / y = its contribution to the
+ * unit's numerator / denominator value (1 for count and any, the event's value for sum).
+ */
 export interface SeriesSpec {
-  family: Family;
-  kind: "proportion" | "mean" | "ratio" | "feedback";
-  customIndex?: number;
+  metric: string;
+  kind: "proportion" | "mean" | "ratio";
+  numerator: EventSelector;
+  denominator?: EventSelector;
 }
 
-/** A mean / ratio / rater-mean series kept in the rollup (custom metrics by name; ./rollup-series.ts). */
-export interface RollupSeries {
-  family: Family;
-  kind: "mean" | "ratio" | "feedback";
-  name?: string;
+/**
+ * What an experiment's per-user rollup holds (./components.ts): the scalar components (per-unit
+ * values of selectors, positions of c_post / c_pre), the value components (positions of c_values,
+ * for percentiles), which scalar components carry a CUPED pre-period value, and the series.
+ */
+export interface ComponentSet {
+  scalar: EventSelector[];
+  values: Omit<EventSelector, "aggregate">[];
+  /** per scalar component: its pre-period value is computed (a proportion / mean numerator with CUPED) */
+  pre: boolean[];
+}
+
+export interface RollupSpec {
+  components: ComponentSet;
+  series: SeriesSpec | null;
 }
 
 /**
