@@ -39,7 +39,15 @@ const DEFS: MetricDefinition[] = [
     denominator: { type: "metric", name: "delivery", where: [{ property: "city", op: "in", value: ["berlin", "paris"] }], aggregate: "count" },
     capping: { absolute: 3 },
   },
-  { ...base, name: "map_p90", kind: "percentile", direction: "lower_is_better", cuped: false, numerator: { type: "page_load", where: [{ property: "page", op: "neq", value: "list" }], aggregate: "sum" }, percentile: 0.9 },
+  {
+    ...base,
+    name: "map_p90",
+    kind: "percentile",
+    direction: "lower_is_better",
+    cuped: false,
+    numerator: { type: "page_load", where: [{ property: "page", op: "neq", value: "list" }], aggregate: "sum" },
+    percentile: 0.9,
+  },
   { ...base, name: "spend", kind: "mean", numerator: { type: "metric", name: "delivery", aggregate: "sum" } },
   { ...base, name: "spend_capped", kind: "mean", numerator: { type: "metric", name: "delivery", aggregate: "sum" }, capping: { percentile: 0.95 } },
 ];
@@ -48,7 +56,7 @@ const NAMES = DEFS.map((d) => d.name);
 let seq = 0;
 const CITIES = ["berlin", "paris", "rome"];
 
-interface Planted {
+type Planted = {
   id: string;
   type: string;
   user_id: string;
@@ -58,7 +66,7 @@ interface Planted {
   name?: string;
   value?: number;
   properties?: string;
-}
+};
 
 /** Users of `key` with exposures (a few to both arms), deliveries (some before exposure) and page loads; `whales` users of the treatment spend hugely. */
 function plant(key: string, rand: () => number, from: number, to: number, whales = 0): Planted[] {
@@ -78,7 +86,15 @@ function plant(key: string, rand: () => number, from: number, to: number, whales
       rows.push({ id: `md${++seq}`, type: "metric", name: "delivery", user_id: user, value, properties: JSON.stringify(props), timestamp: ts(at + Math.floor((rand() - 0.2) * 10 * HOUR)) });
     }
     for (let k = 0; k < 3; k++) {
-      if (rand() < 0.5) rows.push({ id: `md${++seq}`, type: "page_load", user_id: user, value: 100 + Math.floor(rand() * 900), properties: JSON.stringify({ page: rand() < 0.5 ? "map" : "list" }), timestamp: ts(at + k * 1000) });
+      if (rand() < 0.5)
+        rows.push({
+          id: `md${++seq}`,
+          type: "page_load",
+          user_id: user,
+          value: 100 + Math.floor(rand() * 900),
+          properties: JSON.stringify({ page: rand() < 0.5 ? "map" : "list" }),
+          timestamp: ts(at + k * 1000),
+        });
     }
     if (rand() < 0.3) rows.push({ id: `md${++seq}`, type: "metric", name: "other", user_id: user, value: 1, properties: JSON.stringify({ city: "berlin" }), timestamp: ts(at + 5) });
   }
@@ -164,7 +180,14 @@ function handArms(key: string, rows: Planted[], def: MetricDefinition): Record<s
       const all = per.flat();
       const q = quantileExact(all, def.percentile!);
       const ind = per.map((xs) => xs.filter((x) => x <= q).length);
-      out[v] = { n: mine.length, estimate: q, sumX: ind.reduce((a, b) => a + b, 0), sumY: all.length, sumX2: ind.reduce((a, b) => a + b * b, 0), sumXY: ind.reduce((a, b, i) => a + b * per[i].length, 0) };
+      out[v] = {
+        n: mine.length,
+        estimate: q,
+        sumX: ind.reduce((a, b) => a + b, 0),
+        sumY: all.length,
+        sumX2: ind.reduce((a, b) => a + b * b, 0),
+        sumXY: ind.reduce((a, b, i) => a + b * per[i].length, 0),
+      };
     }
     return out;
   }
@@ -216,7 +239,13 @@ function expectHand(s: MetricSummaries, key: string, rows: Planted[], def: Metri
 }
 
 const read = (key: string, source?: "rollup" | "events") =>
-  getMetricSummaries({ experiment: { key, variants, metrics: { primary: "late_spend", secondary: NAMES } }, metrics: NAMES, buckets: { origin: T0 - HOUR, width: HOUR, count: 48 }, seriesMetric: "late_spend", source });
+  getMetricSummaries({
+    experiment: { key, variants, metrics: { primary: "late_spend", secondary: NAMES } },
+    metrics: NAMES,
+    buckets: { origin: T0 - HOUR, width: HOUR, count: 48 },
+    seriesMetric: "late_spend",
+    source,
+  });
 
 beforeAll(async () => {
   await setupStores();
@@ -288,7 +317,15 @@ describe("metric definitions", () => {
           const u = Math.floor(rand() * next);
           const user = `${key}-${u}`;
           const extra: Planted[] = [
-            { id: `md${++seq}`, type: "metric", name: "delivery", user_id: user, value: 7, properties: JSON.stringify({ city: "paris", status: 503, late: true }), timestamp: new Date(T0 + 20 * HOUR).toISOString() },
+            {
+              id: `md${++seq}`,
+              type: "metric",
+              name: "delivery",
+              user_id: user,
+              value: 7,
+              properties: JSON.stringify({ city: "paris", status: 503, late: true }),
+              timestamp: new Date(T0 + 20 * HOUR).toISOString(),
+            },
             { id: `md${++seq}`, type: "exposure", user_id: user, experiment: key, variant: u % 2 ? "treatment" : "control", timestamp: new Date(T0 - HOUR).toISOString() },
           ];
           await chInsert("events", extra);

@@ -27,7 +27,14 @@ const OWN = { secondary: ["revenue"] };
 const METRICS = [...builtInMetrics().map((m) => m.name), "revenue"];
 
 const read = (key: string, source?: "rollup" | "events"): Promise<MetricSummaries> =>
-  getMetricSummaries({ experiment: { key, variants, metrics: OWN }, metrics: METRICS, cohortFrom: T0 + HOUR, buckets: { origin: Math.floor(T0 / HOUR) * HOUR - HOUR, width: HOUR, count: 60 }, seriesMetric: "engagement_rate", source });
+  getMetricSummaries({
+    experiment: { key, variants, metrics: OWN },
+    metrics: METRICS,
+    cohortFrom: T0 + HOUR,
+    buckets: { origin: Math.floor(T0 / HOUR) * HOUR - HOUR, width: HOUR, count: 60 },
+    seriesMetric: "engagement_rate",
+    source,
+  });
 
 /** Rows stored an hour ago (inserted_at is server-set; only a test may write it): outside every refresh's overlap. */
 async function insertStoredAnHourAgo(rows: any[]): Promise<void> {

@@ -193,7 +193,12 @@ describe("results rollup", () => {
     );
 
     // another request (cohort start) at the same watermark is computed, not served another's rows
-    const other = await getMetricSummaries({ experiment: { key, variants, metrics: OWN }, metrics: METRICS, cohortFrom: T0 + 30 * 60_000, buckets: { origin: Math.floor(T0 / HOUR) * HOUR - HOUR, width: HOUR, count: 60 } });
+    const other = await getMetricSummaries({
+      experiment: { key, variants, metrics: OWN },
+      metrics: METRICS,
+      cohortFrom: T0 + 30 * 60_000,
+      buckets: { origin: Math.floor(T0 / HOUR) * HOUR - HOUR, width: HOUR, count: 60 },
+    });
     expect(other.served.source).toBe("rollup");
     expect(other.cohort).toEqual({ control: 15, treatment: 15 });
     expect(first.cohort).toEqual({ control: 0, treatment: 0 });

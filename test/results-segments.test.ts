@@ -68,7 +68,8 @@ async function rawBreakdown(attr: string): Promise<Map<string, any>> {
   return new Map(r.map((x) => [`${x.seg}/${x.variant}`, x]));
 }
 
-const breakdown = (segment: string, source?: "rollup" | "events") => getSegmentSummaries({ experiment: { key: KEY, variants, metrics: { secondary: ["revenue"] } }, metrics: METRICS, segment, source });
+const breakdown = (segment: string, source?: "rollup" | "events") =>
+  getSegmentSummaries({ experiment: { key: KEY, variants, metrics: { secondary: ["revenue"] } }, metrics: METRICS, segment, source });
 
 function expectMatchesRaw(s: SegmentSummaries, raw: Map<string, any>): void {
   let checked = 0;

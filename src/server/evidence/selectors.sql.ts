@@ -44,7 +44,7 @@ function filterSql(f: PropertyFilter, props: string, tag: string, params: Record
       if (typeof v === "boolean") {
         params[`${tag}v`] = v ? 1 : 0;
         cmp = `JSONExtractBool(${props}, ${key}) ${op} {${tag}v:UInt8}`;
-      } else if (typeof v === "number" || f.op !== "eq" && f.op !== "neq") {
+      } else if (typeof v === "number" || (f.op !== "eq" && f.op !== "neq")) {
         params[`${tag}v`] = Number(v);
         cmp = `JSONExtractFloat(${props}, ${key}) ${op} {${tag}v:Float64}`;
       } else {

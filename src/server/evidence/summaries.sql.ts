@@ -82,7 +82,6 @@ export function quantileGrid(levels: readonly number[]): number[] {
   return [...grid].sort((a, b) => a - b);
 }
 
-
 /** One requested metric as the aggregation reads it: 0-based positions in the source's component set. */
 export interface AggMetric {
   def: MetricDefinition;

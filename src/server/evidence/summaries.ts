@@ -14,7 +14,7 @@ import { refreshRollup } from "./rollup";
 import { rollupServesSeries } from "./rollup-series";
 import { storedOrComputed, summariesSignature, type Row, type SummaryRows } from "./stored-summaries";
 import { capsSql, EXPOSURES_SQL, HISTOGRAM, MAX_SERIES_BUCKETS, metricSummariesSql, percentilesSql, quantileGrid, VARIANT_NAMES_SQL, type AggMetric, type SummariesSqlOptions } from "./summaries.sql";
-import type { ArmStats, BucketSpec, ComponentSet, MetricDefinition, MetricSummaries, SeriesArm, SeriesSpec, Served, SummariesSource } from "./types";
+import type { ArmStats, BucketSpec, ComponentSet, MetricDefinition, MetricSummaries, SeriesArm, Served, SummariesSource } from "./types";
 
 /** CUPED covariate window: the same metric over the 14 days before each user's first exposure. */
 export const PRE_PERIOD_MS = 14 * 24 * 3600 * 1000;
@@ -101,7 +101,15 @@ export function planRequest(req: SummariesRequest, segment: string | null) {
   // the histogram: page_load's values when a percentile of them is asked for, else the first percentile metric's
   const histogramOf = (percentiles.find((m) => m.def.numerator.type === "page_load" && !m.def.numerator.name && !m.def.numerator.where?.length) ?? percentiles[0])?.val ?? -1;
   const query: SummaryQuery = {
-    sql: { source, set, metrics, series, seriesCap: { num: seriesIndex >= 0 && metrics[seriesIndex].capNum, den: seriesIndex >= 0 && metrics[seriesIndex].capDen }, thresholds: true, segmented: segment !== null },
+    sql: {
+      source,
+      set,
+      metrics,
+      series,
+      seriesCap: { num: seriesIndex >= 0 && metrics[seriesIndex].capNum, den: seriesIndex >= 0 && metrics[seriesIndex].capDen },
+      thresholds: true,
+      segmented: segment !== null,
+    },
     seriesIndex,
     levels: [...new Set(percentiles.map((m) => m.def.percentile ?? 0.5))].sort((a, b) => a - b),
     positions: [...new Set(percentiles.map((m) => m.val))],
