@@ -113,15 +113,18 @@ export interface SummariesSqlOptions {
 }
 
 type Sql = { sql: string; params: Record<string, unknown> };
-const USER_COLS = ["uh", "vh", "first_at", "multi", "c_post", "c_pre", "c_values", "series"];
-
-/** The per-user rows of a request: the rollup's, or the per-user SELECT over the raw events (the same columns). */
-function usersSql(o: Pick<SummariesSqlOptions, "source" | "set" | "series">, segmented: boolean): Sql {
+/**
+ * The per-user rows of a request: the rollup's, or the per-user SELECT over the raw events (the same
+ * columns). `cols`: the columns the query reads (the rollup's arrays are most of its bytes: a query
+ * reads only its own; a segmented one carries only those through its join).
+ */
+function usersSql(o: Pick<SummariesSqlOptions, "source" | "set" | "series">, segmented: boolean, cols: string[]): Sql {
+  const all = segmented && !cols.includes("uh") ? ["uh", ...cols] : cols;
   const u: Sql =
     o.source === "rollup"
-      ? { sql: `SELECT ${USER_COLS.join(", ")} FROM results_user_rollup FINAL WHERE experiment = {experiment:String}`, params: {} }
+      ? { sql: `SELECT ${all.join(", ")} FROM results_user_rollup FINAL WHERE experiment = {experiment:String}`, params: {} }
       : perUserSql({ set: o.set, series: o.series, seriesTime: "bucket", users: "exposed" });
-  return segmented ? { sql: withSegment(u.sql, USER_COLS), params: u.params } : u;
+  return segmented ? { sql: withSegment(u.sql, all), params: u.params } : u;
 }
 
 const settings = (o: Pick<SummariesSqlOptions, "source" | "segmented">) => (o.source === "events" ? `\nSETTINGS ${PER_USER_SETTINGS}` : o.segmented ? "\nSETTINGS join_use_nulls = 0" : "");
@@ -137,15 +140,15 @@ export function capsSql(o: Pick<SummariesSqlOptions, "source" | "set" | "series"
   const columns: string[] = [];
   const params: Record<string, unknown> = {};
   o.metrics.forEach((m, i) => {
-    if (!m.def.capping || !("percentile" in m.def.capping)) return;
+    if (!m.def.capping || !("percentile" in m.def.capping) || !(m.capNum || m.capDen)) return;
     params[`cq${i}`] = m.def.capping.percentile;
-    const sides: [number, string][] = [[m.num, "n"], ...(m.def.kind === "ratio" ? [[m.den, "d"] as [number, string]] : [])];
+    const sides: [number, string][] = [...(m.capNum ? [[m.num, "n"] as [number, string]] : []), ...(m.capDen ? [[m.den, "d"] as [number, string]] : [])];
     for (const [pos, side] of sides) {
       cols.push(`quantileExactIf({cq${i}:Float64})(${at("c_post", pos)}, ${at("c_post", pos)} != 0) AS cap${i}${side}`);
       columns.push(`cap${i}${side}`);
     }
   });
-  const u = usersSql(o, false);
+  const u = usersSql(o, false, ["multi", "c_post"]);
   return { sql: `SELECT ${cols.join(", ")} FROM (${u.sql}) WHERE NOT multi${settings({ source: o.source })}`, params: { ...u.params, ...params }, columns };
 }
 
@@ -157,7 +160,7 @@ export function capsSql(o: Pick<SummariesSqlOptions, "source" | "set" | "series"
 export function percentilesSql(levels: readonly number[], positions: readonly number[], o: Pick<SummariesSqlOptions, "source" | "set" | "series" | "segmented">): Sql {
   const grid = quantileGrid(levels).join(", ");
   const seg = o.segmented ? "seg, " : "";
-  const u = usersSql(o, o.segmented ?? false);
+  const u = usersSql(o, o.segmented ?? false, ["vh", "multi", "c_values"]);
   return {
     sql: `
 SELECT ${o.segmented ? `seg, ${SEG_ARM_KEY} AS pk, ` : ""}j, vh, ${VARIANT_NAME} AS variant, quantilesExactMerge(${grid})(qs) AS quantiles, sumMap([bin], [views]) AS histogram
@@ -230,7 +233,8 @@ export function metricSummariesSql(o: SummariesSqlOptions): Sql {
     perUser.push(...s.perUser);
     perVariant.push(...s.perVariant);
   }
-  const u = usersSql(o, o.segmented ?? false);
+  const cols = ["vh", "first_at", "multi", "c_post", "c_pre", ...(o.metrics.some((m) => m.def.kind === "percentile") ? ["c_values"] : []), ...(o.series ? ["series"] : [])];
+  const u = usersSql(o, o.segmented ?? false, cols);
   return {
     sql: `${shifts.length > 0 ? `WITH ${shifts.join(",\n     ")}\n` : ""}SELECT ${seg}vh, multi, ${VARIANT_NAME} AS variant, ${perVariant.join(",\n       ")}
 FROM (

@@ -96,7 +96,14 @@ export function planRequest(req: SummariesRequest, segment: string | null) {
   const source: SummariesSource = req.source ?? (servable ? "rollup" : "events");
   const set = source === "rollup" ? rollupSpec.components : own;
   const metrics = aggMetrics(all, set);
-  const seriesIndex = seriesDef ? all.indexOf(seriesDef) : -1;
+  // absolute caps are parameters of the request (so part of its stored rows' signature: an edited cap is another request)
+  metrics.forEach((m, i) => {
+    if (m.def.capping && "absolute" in m.def.capping) {
+      if (m.capNum) params[`cap${i}n`] = m.def.capping.absolute;
+      if (m.capDen) params[`cap${i}d`] = m.def.capping.absolute;
+    }
+  });
+  const seriesIndex = seriesDef ? all.findIndex((d) => d.name === seriesDef.name) : -1;
   const percentiles = metrics.filter((m) => m.def.kind === "percentile");
   // the histogram: page_load's values when a percentile of them is asked for, else the first percentile metric's
   const histogramOf = (percentiles.find((m) => m.def.numerator.type === "page_load" && !m.def.numerator.name && !m.def.numerator.where?.length) ?? percentiles[0])?.val ?? -1;
@@ -230,12 +237,6 @@ const NO_CAP = Number.MAX_VALUE;
  */
 async function summaryRows(q: SummaryQuery): Promise<SummaryRows> {
   const params = { ...q.params };
-  q.sql.metrics.forEach((m, i) => {
-    if (m.def.capping && "absolute" in m.def.capping) {
-      if (m.capNum) params[`cap${i}n`] = m.def.capping.absolute;
-      if (m.capDen) params[`cap${i}d`] = m.def.capping.absolute;
-    }
-  });
   if (wantsCaps(q)) {
     const caps = capsSql(q.sql);
     const [row] = await chQuery<Row>(caps.sql, { ...params, ...caps.params });

@@ -7,7 +7,7 @@ import type { CupedInput, Mean, Proportion, QuantileSummary, Ratio } from "@anal
 /** How the per-user summary statistics of a metric are tested (analysis/ function in brackets). */
 export type MetricKind =
   | "proportion" // share of exposed users with ≥ 1 event (twoProportionTest)
-  | "mean" // per-user value over exposed users (welchTTest), or over a subset such as raters
+  | "mean" // per-user value over exposed users (welchTTest)
   | "ratio" // Σ numerator / Σ denominator over users (ratioTest, delta method)
   | "percentile"; // clustered percentile of page views (percentileTest)
 
@@ -134,7 +134,7 @@ export type SummariesSource = "events" | "rollup";
 export interface SeriesArm {
   /** exposed units by the end of each bucket (cumulative) */
   n: number[];
-  /** cumulative sums per bucket: s_sum, s_sq (means), s_ysum, s_ysq, s_xy (ratios), s_n (raters) */
+  /** cumulative sums per bucket: s_sum (proportions: units with a value > 0), s_sq (means), s_ysum, s_ysq, s_xy (ratios) */
   sums: Record<string, number[]>;
 }
 
