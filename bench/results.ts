@@ -290,21 +290,21 @@ async function timeCustomMetric(key: string, results: () => Promise<number>, log
   const without = row.metrics as { secondary: string[] };
   const withCustom = { ...without, secondary: [...without.secondary, CUSTOM_RATIO.name] };
   setStoredMetricDefinitions([CUSTOM_RATIO]);
-  const use = (metrics: typeof without) => db.update(experiments).set({ metrics }).where(eq(experiments.key, key));
+  const setMetrics = (metrics: typeof without) => db.update(experiments).set({ metrics }).where(eq(experiments.key, key));
   const timed = async () => {
     const warm = await results();
     await chCommand("TRUNCATE TABLE results_summaries");
     return { warm, recompute: await results() };
   };
-  await use(withCustom);
+  await setMetrics(withCustom);
   const rebuildMs = await results();
   log(`custom ratio metric added: rebuild ${rebuildMs.toFixed(0)} ms`);
   const out = { rebuildMs, warmMs: [] as number[], recomputeMs: [] as number[], pairedWarmMs: [] as number[], pairedRecomputeMs: [] as number[] };
   for (let i = 0; i < 3; i++) {
-    await use(withCustom);
+    await setMetrics(withCustom);
     await results(); // rebuild (untimed), then stores the rows
     const a = await timed();
-    await use(without);
+    await setMetrics(without);
     await results();
     const b = await timed();
     out.warmMs.push(a.warm);
@@ -313,7 +313,7 @@ async function timeCustomMetric(key: string, results: () => Promise<number>, log
     out.pairedRecomputeMs.push(b.recompute);
     log(`custom run ${i + 1}: with the custom ratio warm ${a.warm.toFixed(0)} ms, cleared ${a.recompute.toFixed(0)} ms; without warm ${b.warm.toFixed(0)} ms, cleared ${b.recompute.toFixed(0)} ms`);
   }
-  await use(without);
+  await setMetrics(without);
   return out;
 }
 
