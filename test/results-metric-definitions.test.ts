@@ -5,6 +5,7 @@
 // planted events agree; also under random interleavings of inserts, retries, late exposures and
 // rollup refreshes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cappedMean } from "@analysis";
 import { chInsert } from "@/db/clickhouse/client";
 import { getMetricSummaries, type MetricDefinition, type MetricSummaries } from "@/server/evidence";
 // the registry hook the metrics domain pushes stored definitions through
@@ -200,7 +201,7 @@ function handArms(key: string, rows: Planted[], def: MetricDefinition): Record<s
     const xs = idx.map((i) => Math.min(x[i], capX));
     const sum = (a: number[]) => a.reduce((s, b) => s + b, 0);
     if (def.kind === "proportion") out[v] = { n: idx.length, successes: xs.filter((a) => a > 0).length, covariate: idx.filter((i) => value(us[i].pre, def.numerator) > 0).length };
-    else if (def.kind === "mean") out[v] = { n: idx.length, sumX: sum(xs), sumX2: sum(xs.map((a) => a * a)), cap: capX };
+    else if (def.kind === "mean") out[v] = { n: idx.length, sumX: sum(xs), sumX2: sum(xs.map((a) => a * a)), cap: capX, raw: idx.map((i) => x[i]) };
     else {
       const ys = idx.map((i) => Math.min(y[i], capY));
       out[v] = { n: idx.length, sumX: sum(xs), sumY: sum(ys), sumX2: sum(xs.map((a) => a * a)), sumY2: sum(ys.map((a) => a * a)), sumXY: sum(xs.map((a, k) => a * ys[k])) };
@@ -227,6 +228,10 @@ function expectHand(s: MetricSummaries, key: string, rows: Planted[], def: Metri
       expect(a.mean.n, at).toBe(h.n);
       close(a.mean.sum + a.mean.n * k, h.sumX, `${at} Σx`);
       close(a.mean.sumSquares + 2 * k * a.mean.sum + a.mean.n * k * k, h.sumX2, `${at} Σx²`);
+      // and exactly analysis' winsorized mean of the raw unit values at the cap, centred by the same shift
+      const capped = cappedMean(h.raw, { upper: h.cap, ...(a.mean.shift !== undefined ? { shift: k } : {}) });
+      close(a.mean.sum, capped.sum, `${at} capped Σ`);
+      close(a.mean.sumSquares, capped.sumSquares, `${at} capped Σ²`);
     } else if (def.kind === "ratio") {
       expect(a.ratio.n, at).toBe(h.n);
       for (const f of ["sumX", "sumY", "sumX2", "sumY2", "sumXY"]) close(a.ratio[f], h[f], `${at} ${f}`);
