@@ -1,0 +1,131 @@
+// getNovelty({ experiment }): the primary metric's effect (treatment − control) by days since first
+// exposure and its trend test (analysis/novelty.ts), from the per-user rollup's series of the primary
+// metric (./novelty.sql.ts). Two queries after the rollup refresh: the per-day sums, then (when at
+// least two days have enough units) the per-arm sums of the trend's robust-variance scores, whose
+// coefficients depend on the first query's result.
+import { noveltyEffects, noveltyTrend, type NoveltyDay, type NoveltyDayInput, type NoveltyKind, type NoveltyTrend, type NoveltyTrendPlan } from "@analysis";
+import { chQuery } from "@/db/clickhouse/client";
+import type { Experiment } from "@/server/experiments/types";
+import { metricDefinition } from "./metrics";
+import { NOVELTY_MAX_DAYS, noveltyDaysSql, noveltyScoresSql, type NoveltySource } from "./novelty.sql";
+import { refreshRollup } from "./rollup";
+import { rollupSeriesOf, seriesOfMetric, type SeriesExperiment } from "./rollup-series";
+import { PRE_PERIOD_MS } from "./summaries";
+import type { MetricDefinition } from "./types";
+
+export { NOVELTY_MAX_DAYS } from "./novelty.sql";
+
+export interface NoveltyRequest {
+  experiment: Pick<Experiment, "key" | "variants" | "control" | "treatment"> & SeriesExperiment;
+  /** the cut (ms): a unit counts on day d once it was exposed d + 1 full days before it; default now */
+  now?: number;
+  /** per-day interval level (default 0.05) */
+  alpha?: number;
+}
+
+export interface NoveltySummaries {
+  metric: string;
+  /** how the per-day values are tested; null: not available for this metric (see `unavailable`) */
+  kind: NoveltyKind | null;
+  unavailable?: string;
+  source: NoveltySource | null;
+  cut: number;
+  /** per day (0 …), units that had reached it, by variant (every variant, not only the compared two) */
+  units: { day: number; byVariant: Record<string, number> }[];
+  /** the per-arm input of the analysis, control and treatment */
+  input: NoveltyDayInput[];
+  days: NoveltyDay[];
+  trend: NoveltyTrend | null;
+}
+
+type Row = Record<string, unknown>;
+const num = (v: unknown): number => (typeof v === "number" ? v : Number(v ?? 0));
+const pairs = (v: unknown): Map<number, number> => {
+  const [keys, values] = (v as [unknown[], unknown[]] | undefined) ?? [[], []];
+  return new Map(keys.map((k, i) => [num(k), num(values[i])]));
+};
+
+/** The novelty kind of a metric and where its per-event entries are, or why there are none. */
+function plan(def: MetricDefinition | null, experiment: SeriesExperiment): { kind: NoveltyKind; source: NoveltySource } | { unavailable: string } {
+  if (!def) return { unavailable: "unknown primary metric" };
+  const series = seriesOfMetric(def);
+  if (!series) return { unavailable: "not available for percentile metrics" };
+  // raters' mean ratings are read per day as Σ ratings / Σ ratings-count over the units (a ratio)
+  const kind: NoveltyKind = series.kind === "feedback" ? "ratio" : series.kind;
+  const rollup = rollupSeriesOf(experiment);
+  if (rollup && rollup.family === series.family && rollup.name === series.name) return { kind, source: "rollup" };
+  if (series.family === "engagement" && series.kind === "proportion") return { kind, source: "events" };
+  return { unavailable: "the rollup holds no per-event series of this metric" };
+}
+
+export async function getNovelty(req: NoveltyRequest): Promise<NoveltySummaries> {
+  const { experiment } = req;
+  const cut = req.now ?? Date.now();
+  const def = experiment.metrics ? metricDefinition(experiment.metrics.primary) : null;
+  const p = plan(def, experiment);
+  const base = { metric: def?.name ?? experiment.metrics?.primary ?? "", cut, units: [], input: [], days: [], trend: null };
+  if ("unavailable" in p) return { ...base, kind: null, source: null, unavailable: p.unavailable };
+  const { kind, source } = p;
+  const proportion = kind === "proportion";
+  await refreshRollup(experiment.key, PRE_PERIOD_MS, rollupSeriesOf(experiment));
+  const variants = experiment.variants.map((v) => v.key);
+  const rows = await chQuery<Row>(noveltyDaysSql(source, proportion), { experiment: experiment.key, cut, variants });
+
+  const byName = new Map(rows.filter((r) => r.variant !== "").map((r) => [String(r.variant), r]));
+  const reachedBy = (r: Row | undefined) => {
+    // units that reached day d = units whose last day reached is ≥ d (suffix sums of the histogram)
+    const hist = ((r?.reached_hist as unknown[]) ?? []).map(num);
+    const n = new Array<number>(NOVELTY_MAX_DAYS).fill(0);
+    for (let d = NOVELTY_MAX_DAYS - 1, acc = 0; d >= 0; d--) n[d] = acc += hist[d] ?? 0;
+    return n;
+  };
+  const nBy = new Map(variants.map((v) => [v, reachedBy(byName.get(v))]));
+  const lastDay = Math.max(-1, ...[...nBy.values()].map((n) => n.findLastIndex((x) => x > 0)));
+  const dayList = Array.from({ length: lastDay + 1 }, (_, d) => d);
+  const arm = (name: string, d: number) => {
+    const r = byName.get(name);
+    const at = (k: string) => pairs(r?.[k]).get(d) ?? 0;
+    const n = nBy.get(name)?.[d] ?? 0;
+    return kind === "ratio" ? { n, sumX: at("sx"), sumX2: at("sx2"), sumY: at("sy"), sumY2: at("sy2"), sumXY: at("sxy") } : { n, sumX: at("sx"), sumX2: proportion ? at("sx") : at("sx2") };
+  };
+  const input = dayList.map((day) => ({ day, control: arm(experiment.control, day), treatment: arm(experiment.treatment, day) }));
+  const result = noveltyEffects(kind, input, { alpha: req.alpha });
+  const units = dayList.map((day) => ({ day, byVariant: Object.fromEntries(variants.map((v) => [v, nBy.get(v)?.[day] ?? 0])) }));
+  let trend: NoveltyTrend | null = null;
+  const armVh = [experiment.control, experiment.treatment].map((v) => byName.get(v)?.vh);
+  if (result.plan && armVh.every((v) => v !== undefined)) {
+    const coefs = coefficients(result.plan, kind);
+    const scoreRows = await chQuery<Row>(noveltyScoresSql(source, proportion), { experiment: experiment.key, cut, arms: armVh.map(num), ...coefs, first: result.plan.days[0] });
+    const of = (vh: unknown) => {
+      const r = scoreRows.find((s) => num(s.vh) === num(vh));
+      return { n: num(r?.n), sumS2: num(r?.s2) };
+    };
+    trend = noveltyTrend(result.plan, { control: of(armVh[0]), treatment: of(armVh[1]) });
+  }
+  return { metric: def?.name ?? "", kind, source, cut, units, input, days: result.days, trend };
+}
+
+/**
+ * Per arm, by day, the coefficients of a unit's score s = Σ_d cx[d]·x_d − cy[d]·y_d − base[reached]
+ * (analysis' noveltyUnitScore: Σ over used days ≤ reached of w (x − center·y)/scale, y = 1 for means
+ * and proportions, whose center terms only depend on the days reached).
+ */
+function coefficients(plan: NoveltyTrendPlan, kind: NoveltyKind): { cx: number[][]; cy: number[][]; base: number[][] } {
+  const out = { cx: [] as number[][], cy: [] as number[][], base: [] as number[][] };
+  for (const which of ["control", "treatment"] as const) {
+    const a = plan.arms[which];
+    const cx = new Array<number>(NOVELTY_MAX_DAYS).fill(0);
+    const cy = new Array<number>(NOVELTY_MAX_DAYS).fill(0);
+    const step = new Array<number>(NOVELTY_MAX_DAYS).fill(0);
+    plan.days.forEach((d, i) => {
+      cx[d] = plan.weights[i] / a.scale[i];
+      if (kind === "ratio") cy[d] = (plan.weights[i] * a.center[i]) / a.scale[i];
+      else step[d] = (plan.weights[i] * a.center[i]) / a.scale[i];
+    });
+    let acc = 0;
+    out.cx.push(cx);
+    out.cy.push(cy);
+    out.base.push(step.map((s) => (acc += s)));
+  }
+  return out;
+}
