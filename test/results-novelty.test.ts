@@ -4,11 +4,16 @@
 // each day), also across interleaved inserts and reads; and the trend: a curiosity spike that decays
 // is flagged, a constant effect is not.
 import { beforeAll, describe, expect, it } from "vitest";
+import * as resultsRoute from "@/app/api/v1/experiments/[key]/results/route";
 import { chInsert } from "@/db/clickhouse/client";
+import { SYSTEM } from "@/server/auth/principal";
+import { createExperiment } from "@/server/experiments/create";
+import { startExperiment } from "@/server/experiments/lifecycle";
+import { CreateExperimentSchema } from "@/server/experiments/schemas";
 import { getNovelty, type NoveltySummaries } from "@/server/evidence";
 import { noveltyEffects, noveltyTrend, noveltyUnitScore, type NoveltyKind, type NoveltyTrendPlan } from "@analysis";
 import { mulberry32 } from "./helpers/analysis/random";
-import { setupStores } from "./helpers/app";
+import { call, setupStores } from "./helpers/app";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -268,5 +273,26 @@ describe("novelty on the real store", () => {
     const got = await getNovelty({ experiment: experiment("novelty-p95", "page_load_p95"), now: NOW });
     expect(got.kind).toBeNull();
     expect(got.unavailable).toMatch(/percentile/);
+  });
+
+  it("GET …/results?novelty=1 adds the view with the warning; without it there is none", async () => {
+    const key = "novelty-http";
+    await createExperiment({ actor: SYSTEM, input: CreateExperimentSchema.parse({ key, name: key, strategy: "ab", metrics: { primary: "engagement_per_user" } }) });
+    await startExperiment({ actor: SYSTEM, key });
+    await chInsert("events", plant(key, 167, { units: 1600, spanDays: 10, family: "engagement", rate: (arm, d) => 1 + (arm === "treatment" ? 1.5 * Math.exp(-d / 1.5) : 0) }));
+    const get = (query: string) => call(resultsRoute.GET, { params: { key }, path: `/api/v1/experiments/${key}/results${query}` });
+    const plain = await get("");
+    expect(plain.status).toBe(200);
+    expect(plain.body.novelty).toBeUndefined();
+    const res = await get("?novelty=1");
+    expect(res.status).toBe(200);
+    const n = res.body.novelty;
+    expect(n.metric).toBe("engagement_per_user");
+    expect(n.days.length).toBeGreaterThanOrEqual(9);
+    expect(Object.keys(n.days[0].n.byVariant).sort()).toEqual(["control", "treatment"]);
+    expect(n.trend.trending).toBe(true);
+    expect(n.trend.slope).toBeLessThan(0);
+    expect(n.warning).toMatch(/^The effect is shrinking with time since exposure \(p < 0\.001\): a novelty effect; the long-run effect may be smaller\.$/);
+    expect((await get("?novelty=maybe")).status).toBe(400);
   });
 });
