@@ -10,7 +10,7 @@ import { SYSTEM } from "@/server/auth/principal";
 import { createExperiment } from "@/server/experiments/create";
 import { startExperiment } from "@/server/experiments/lifecycle";
 import { CreateExperimentSchema } from "@/server/experiments/schemas";
-import { getNovelty, type NoveltySummaries } from "@/server/evidence";
+import { getNovelty, REFRESH_OVERLAP_MS, type NoveltySummaries } from "@/server/evidence";
 import { noveltyEffects, noveltyTrend, noveltyUnitScore, type NoveltyKind, type NoveltyTrendPlan } from "@analysis";
 import { mulberry32 } from "./helpers/analysis/random";
 import { call, setupStores } from "./helpers/app";
@@ -190,10 +190,12 @@ beforeAll(async () => {
 });
 
 describe("novelty on the real store", () => {
-  it("a curiosity spike (treatment +150 % on day 0, decaying) trends down: negative slope, shrinking, trending", async () => {
+  it("a curiosity spike (treatment +150 % on day 0, decaying) trends down: negative slope, shrinking, trending; a repeated read reuses the stored rows", async () => {
     const key = "novelty-spike";
     const rows = plant(key, 161, { units: 1600, spanDays: 10, family: "engagement", rate: (arm, d) => 1 + (arm === "treatment" ? 1.5 * Math.exp(-d / 1.5) : 0) });
     await chInsert("events", rows);
+    // past the refresh overlap: the insert must not count as new at the second read's refresh
+    await new Promise((r) => setTimeout(r, REFRESH_OVERLAP_MS + 200));
     const got = await getNovelty({ experiment: experiment(key, "engagement_per_user"), now: NOW });
     expectAgrees(got, fromScratch(rows, key, "engagement_per_user", NOW));
     expect(got.source).toBe("rollup");
@@ -202,6 +204,11 @@ describe("novelty on the real store", () => {
     expect(got.trend?.direction).toBe("shrinking");
     expect(got.trend?.trending).toBe(true);
     expect(got.trend?.pValue).toBeLessThan(1e-6);
+    // no event since: the second read reuses the stored rows, and gives the same numbers
+    expect(got.stored).toBe(false);
+    const again = await getNovelty({ experiment: experiment(key, "engagement_per_user"), now: NOW + HOUR / 2 });
+    expect(again.stored).toBe(true);
+    expect({ ...again, stored: false }).toEqual(got);
   });
 
   it("a constant effect (+30 % every day) does not trend", async () => {
@@ -261,6 +268,7 @@ describe("novelty on the real store", () => {
           await insert(users.map((u) => ev(family === "errors" ? "request" : "engagement", u, NOW - Math.floor(rand() * 7 * DAY))));
         }
         const got = await getNovelty({ experiment: experiment(k, primary), now: NOW });
+        expect(got.stored, `round ${round}: computed after the insert`).toBe(false);
         expectAgrees(got, fromScratch(all, k, primary, NOW));
       }
       // a read at a later cut: units reach further days without any new event

@@ -2,7 +2,9 @@
 // exposure and its trend test (analysis/novelty.ts), from the per-user rollup's series of the primary
 // metric (./novelty.sql.ts). Two queries after the rollup refresh: the per-day sums, then (when at
 // least two days have enough units) the per-arm sums of the trend's robust-variance scores, whose
-// coefficients depend on the first query's result.
+// coefficients depend on the first query's result. Their rows are stored at the rollup's watermark
+// (./stored-summaries.ts) for the cut, taken at whole hours: a repeated read within the hour and
+// without new events is a lookup.
 import { noveltyEffects, noveltyTrend, type NoveltyDay, type NoveltyDayInput, type NoveltyKind, type NoveltyTrend, type NoveltyTrendPlan } from "@analysis";
 import { chQuery } from "@/db/clickhouse/client";
 import type { Experiment } from "@/server/experiments/types";
@@ -10,6 +12,7 @@ import { metricDefinition } from "./metrics";
 import { NOVELTY_MAX_DAYS, noveltyDaysSql, noveltyScoresSql, type NoveltySource } from "./novelty.sql";
 import { refreshRollup } from "./rollup";
 import { rollupSeriesOf, seriesOfMetric, type SeriesExperiment } from "./rollup-series";
+import { storedOrComputed, summariesSignature } from "./stored-summaries";
 import { PRE_PERIOD_MS } from "./summaries";
 import type { MetricDefinition } from "./types";
 
@@ -17,7 +20,7 @@ export { NOVELTY_MAX_DAYS } from "./novelty.sql";
 
 export interface NoveltyRequest {
   experiment: Pick<Experiment, "key" | "variants" | "control" | "treatment"> & SeriesExperiment;
-  /** the cut (ms): a unit counts on day d once it was exposed d + 1 full days before it; default now */
+  /** the cut (ms, floored to the hour): a unit counts on day d once it was exposed d + 1 full days before it; default now */
   now?: number;
   /** per-day interval level (default 0.05) */
   alpha?: number;
@@ -36,6 +39,8 @@ export interface NoveltySummaries {
   input: NoveltyDayInput[];
   days: NoveltyDay[];
   trend: NoveltyTrend | null;
+  /** reused from the rows stored at the rollup's watermark for this cut (no query ran) */
+  stored: boolean;
 }
 
 type Row = Record<string, unknown>;
@@ -58,19 +63,53 @@ function plan(def: MetricDefinition | null, experiment: SeriesExperiment): { kin
   return { unavailable: "the rollup holds no per-event series of this metric" };
 }
 
+const HOUR_MS = 3_600_000;
+
 export async function getNovelty(req: NoveltyRequest): Promise<NoveltySummaries> {
   const { experiment } = req;
-  const cut = req.now ?? Date.now();
+  // whole hours: the result can then be stored and reused until the next hour or the next event
+  const cut = Math.floor((req.now ?? Date.now()) / HOUR_MS) * HOUR_MS;
   const def = experiment.metrics ? metricDefinition(experiment.metrics.primary) : null;
   const p = plan(def, experiment);
-  const base = { metric: def?.name ?? experiment.metrics?.primary ?? "", cut, units: [], input: [], days: [], trend: null };
+  const base = { metric: def?.name ?? experiment.metrics?.primary ?? "", cut, units: [], input: [], days: [], trend: null, stored: false };
   if ("unavailable" in p) return { ...base, kind: null, source: null, unavailable: p.unavailable };
   const { kind, source } = p;
   const proportion = kind === "proportion";
-  await refreshRollup(experiment.key, PRE_PERIOD_MS, rollupSeriesOf(experiment));
+  const refresh = await refreshRollup(experiment.key, PRE_PERIOD_MS, rollupSeriesOf(experiment));
   const variants = experiment.variants.map((v) => v.key);
-  const rows = await chQuery<Row>(noveltyDaysSql(source, proportion), { experiment: experiment.key, cut, variants });
+  const params = { experiment: experiment.key, cut, variants };
+  const daysSql = noveltyDaysSql(source, proportion);
+  const scoresSql = noveltyScoresSql(source, proportion);
+  const analyse = (rows: Row[]) => analyseDays(rows, kind, experiment, variants, req.alpha);
+  // Both queries' rows are stored together at the rollup's watermark (like the per-variant summaries):
+  // the second query's coefficients come from the first's rows, so the pair is one result.
+  const at = { experiment: experiment.key, signature: summariesSignature(["novelty", daysSql, scoresSql], params), watermark: refresh.watermark };
+  const {
+    rows,
+    percentileRows: scoreRows,
+    stored,
+  } = await storedOrComputed(at, async () => {
+    const dayRows = await chQuery<Row>(daysSql, params);
+    const { result, armVh } = analyse(dayRows);
+    if (!result.plan || armVh.some((v) => v === undefined)) return { rows: dayRows, percentileRows: [] };
+    const coefs = coefficients(result.plan, kind);
+    return { rows: dayRows, percentileRows: await chQuery<Row>(scoresSql, { ...params, arms: armVh.map(num), ...coefs, first: result.plan.days[0] }) };
+  });
+  const { input, units, result, armVh } = analyse(rows);
+  let trend: NoveltyTrend | null = null;
+  if (result.plan && armVh.every((v) => v !== undefined)) {
+    const of = (vh: unknown) => {
+      const r = scoreRows.find((x) => num(x.vh) === num(vh));
+      return { n: num(r?.n), sumS2: num(r?.s2) };
+    };
+    trend = noveltyTrend(result.plan, { control: of(armVh[0]), treatment: of(armVh[1]) });
+  }
+  return { metric: def?.name ?? "", kind, source, cut, units, input, days: result.days, trend, stored };
+}
 
+/** The first query's per-variant rows → per-day units by variant, the analysis input (control, treatment) and its result. */
+function analyseDays(rows: Row[], kind: NoveltyKind, experiment: NoveltyRequest["experiment"], variants: string[], alpha: number | undefined) {
+  const proportion = kind === "proportion";
   const byName = new Map(rows.filter((r) => r.variant !== "").map((r) => [String(r.variant), r]));
   const reachedBy = (r: Row | undefined) => {
     // units that reached day d = units whose last day reached is ≥ d (suffix sums of the histogram)
@@ -89,20 +128,12 @@ export async function getNovelty(req: NoveltyRequest): Promise<NoveltySummaries>
     return kind === "ratio" ? { n, sumX: at("sx"), sumX2: at("sx2"), sumY: at("sy"), sumY2: at("sy2"), sumXY: at("sxy") } : { n, sumX: at("sx"), sumX2: proportion ? at("sx") : at("sx2") };
   };
   const input = dayList.map((day) => ({ day, control: arm(experiment.control, day), treatment: arm(experiment.treatment, day) }));
-  const result = noveltyEffects(kind, input, { alpha: req.alpha });
-  const units = dayList.map((day) => ({ day, byVariant: Object.fromEntries(variants.map((v) => [v, nBy.get(v)?.[day] ?? 0])) }));
-  let trend: NoveltyTrend | null = null;
-  const armVh = [experiment.control, experiment.treatment].map((v) => byName.get(v)?.vh);
-  if (result.plan && armVh.every((v) => v !== undefined)) {
-    const coefs = coefficients(result.plan, kind);
-    const scoreRows = await chQuery<Row>(noveltyScoresSql(source, proportion), { experiment: experiment.key, cut, arms: armVh.map(num), ...coefs, first: result.plan.days[0] });
-    const of = (vh: unknown) => {
-      const r = scoreRows.find((s) => num(s.vh) === num(vh));
-      return { n: num(r?.n), sumS2: num(r?.s2) };
-    };
-    trend = noveltyTrend(result.plan, { control: of(armVh[0]), treatment: of(armVh[1]) });
-  }
-  return { metric: def?.name ?? "", kind, source, cut, units, input, days: result.days, trend };
+  return {
+    input,
+    units: dayList.map((day) => ({ day, byVariant: Object.fromEntries(variants.map((v) => [v, nBy.get(v)?.[day] ?? 0])) })),
+    result: noveltyEffects(kind, input, { alpha }),
+    armVh: [experiment.control, experiment.treatment].map((v) => byName.get(v)?.vh),
+  };
 }
 
 /**

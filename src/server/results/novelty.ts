@@ -22,7 +22,7 @@ export interface NoveltyView {
   kind: "proportion" | "mean" | "ratio" | null;
   /** why there is no view (percentile primary, no per-event series) */
   unavailable?: string;
-  /** units count on day d once exposed d + 1 full days before this instant */
+  /** units count on day d once exposed d + 1 full days before this instant (the read's time floored to the hour) */
   cutAt: string;
   days: NoveltyDayView[];
   trend: { slope: number; se: number; naiveSe: number; z: number; p: number; alpha: number; daysUsed: number; direction: "shrinking" | "growing"; trending: boolean } | null;
@@ -31,7 +31,7 @@ export interface NoveltyView {
 }
 
 const METHOD =
-  "Day d since a unit's first exposure, counted once the unit was exposed d + 1 full days ago (at most 30 days); a unit without events that day counts as 0. Days come from the events' UTC hour " +
+  "Day d since a unit's first exposure, counted once the unit was exposed d + 1 full days before cutAt (the last whole hour; at most 30 days); a unit without events that day counts as 0. Days come from the events' UTC hour " +
   "(an event up to an hour after a day boundary can count on the day before). Trend: weighted least-squares slope of the daily effect on the day (weights 1/se²; days with ≥ 100 units per arm), " +
   "with a standard error clustered by unit (the same units appear on many days); trending when p < 0.05 over at least 3 days. Later days hold only the earliest-exposed units, so cohort and calendar " +
   "differences also show as a trend.";
