@@ -7,7 +7,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import * as resultsRoute from "@/app/api/v1/experiments/[key]/results/route";
 import { chInsert } from "@/db/clickhouse/client";
 import { SYSTEM } from "@/server/auth/principal";
+import { loadNoveltyCard } from "@/server/dashboard/novelty-view";
 import { createExperiment } from "@/server/experiments/create";
+import { getExperiment } from "@/server/experiments/get";
 import { startExperiment } from "@/server/experiments/lifecycle";
 import { CreateExperimentSchema } from "@/server/experiments/schemas";
 import { getNovelty, REFRESH_OVERLAP_MS, type NoveltySummaries } from "@/server/evidence";
@@ -302,5 +304,10 @@ describe("novelty on the real store", () => {
     expect(n.trend.slope).toBeLessThan(0);
     expect(n.warning).toMatch(/^The effect is shrinking with time since exposure \(p < 0\.001\): a novelty effect; the long-run effect may be smaller\.$/);
     expect((await get("?novelty=maybe")).status).toBe(400);
+    // the experiment page's card
+    const card = (await loadNoveltyCard(await getExperiment({ key }))).view!;
+    expect(card.warning).toBe(n.warning);
+    expect(card.points.map((p) => p.day)).toEqual(n.days.map((d: { day: number }) => d.day));
+    expect(card.trend).toMatch(/^-[0-9.]+ per day over \d+ days \(p < 0\.001\)$/);
   });
 });

@@ -54,7 +54,7 @@ const pairs = (v: unknown): Map<number, number> => {
 function plan(def: MetricDefinition | null, experiment: SeriesExperiment): { kind: NoveltyKind; source: NoveltySource } | { unavailable: string } {
   if (!def) return { unavailable: "unknown primary metric" };
   const series = seriesOfMetric(def);
-  if (!series) return { unavailable: "not available for percentile metrics" };
+  if (!series) return { unavailable: "a percentile metric has no per-unit daily values" };
   // raters' mean ratings are read per day as Σ ratings / Σ ratings-count over the units (a ratio)
   const kind: NoveltyKind = series.kind === "feedback" ? "ratio" : series.kind;
   const rollup = rollupSeriesOf(experiment);
