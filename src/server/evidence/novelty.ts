@@ -83,7 +83,11 @@ export async function getNovelty(req: NoveltyRequest): Promise<NoveltySummaries>
   const analyse = (rows: Row[]) => analyseDays(rows, kind, experiment, variants, req.alpha);
   // Both queries' rows are stored together at the rollup's watermark (like the per-variant summaries):
   // the second query's coefficients come from the first's rows, so the pair is one result.
-  const at = { experiment: experiment.key, signature: summariesSignature(["novelty", daysSql, scoresSql], params), watermark: refresh.watermark };
+  const at = {
+    experiment: experiment.key,
+    signature: summariesSignature(["novelty", daysSql, scoresSql], { ...params, compared: [experiment.control, experiment.treatment] }),
+    watermark: refresh.watermark,
+  };
   const {
     rows,
     percentileRows: scoreRows,
