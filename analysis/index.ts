@@ -49,3 +49,20 @@ export {
   type SequentialPowerOptions,
 } from "./sequentialPower";
 export { ratioCupedTest, type RatioCupedComparison, type RatioCupedInput } from "./ratioCuped";
+export {
+  NOVELTY_MIN_DAYS,
+  NOVELTY_MIN_UNITS_PER_ARM,
+  noveltyEffects,
+  noveltyTrend,
+  noveltyUnitScore,
+  TREND_ALPHA,
+  type NoveltyArmDay,
+  type NoveltyArmScores,
+  type NoveltyDay,
+  type NoveltyDayInput,
+  type NoveltyKind,
+  type NoveltyOptions,
+  type NoveltyResult,
+  type NoveltyTrend,
+  type NoveltyTrendPlan,
+} from "./novelty";

@@ -10,3 +10,4 @@ export { getMetricSummaries, PRE_PERIOD_MS, seriesArmStats, type SummariesReques
 export { REFRESH_OVERLAP_MS } from "./rollup";
 export type * from "./types";
 export { getSegmentSummaries, NO_SEGMENT, OTHER_SEGMENT, SEGMENT_TOP_VALUES } from "./segments";
+export { getNovelty, NOVELTY_MAX_DAYS, type NoveltyRequest, type NoveltySummaries } from "./novelty";

@@ -198,6 +198,11 @@ export const ResultsQuery = z.object({
   segment: segmentAttribute
     .optional()
     .describe("a segment attribute the experiment declares: adds `segments` (per value: exposures, SRM, metrics; Benjamini–Hochberg-adjusted p across the breakdown)"),
+  novelty: z
+    .enum(["1", "true", "0", "false"])
+    .optional()
+    .transform((v) => v === "1" || v === "true")
+    .describe("1: adds `novelty`, the primary metric's effect by days since first exposure with a trend test and a warning when it trends (two more queries over the rollup)"),
 });
 
 export const ListExperimentsQuery = z.object({

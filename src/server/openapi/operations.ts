@@ -117,7 +117,7 @@ registerOperations(
     params: key,
     query: ResultsQuery,
     responses: {
-      200: "Results; every comparison has status ok | insufficient_data (with statusReason: too few units or a degenerate variance; never better or worse). With ?segment=<attribute>: segments { attribute, correction, values: [{ value, exposures, multipleExposures, srm, metrics }] } by the unit's attribute at first exposure (20 most frequent values, the rest 'other', '(none)' without it), adjustedPValue there Benjamini–Hochberg over the breakdown, also stated in correction.segments",
+      200: "Results; every comparison has status ok | insufficient_data (with statusReason: too few units or a degenerate variance; never better or worse). With ?segment=<attribute>: segments { attribute, correction, values: [{ value, exposures, multipleExposures, srm, metrics }] } by the unit's attribute at first exposure (20 most frequent values, the rest 'other', '(none)' without it), adjustedPValue there Benjamini–Hochberg over the breakdown, also stated in correction.segments. With ?novelty=1: novelty { metric, kind, cutAt, days: [{ day, n: { byVariant }, effect, se, ci: { lower, upper }, relative, used }], trend: { slope, se, naiveSe, z, p, alpha, daysUsed, direction: shrinking | growing, trending } | null, warning? (when trending), method, unavailable? (percentile primary) }: the primary metric's effect (treatment − control) by days since first exposure (≤ 30 days), the trend a weighted least-squares slope with a unit-clustered standard error",
       400: "segment is not an attribute the experiment declares",
       404: "Unknown key",
     },

@@ -10,6 +10,7 @@ import { builtInMetrics, checkSrm, getMetricSummaries, metricDefinition, planSrm
 import { checkSegment, segmentResults, type SegmentBreakdown, type SegmentCorrection } from "./segments";
 import { bucketSpec, buildSeries, type SeriesPoint } from "./timeseries";
 import { loadBeforeAfter } from "@/server/decisions/before-after";
+import { noveltyView, type NoveltyView } from "./novelty";
 import { beforeAfterView, type BeforeAfterView } from "@/server/decisions/toggle";
 
 export type { MetricResult, MetricRole, VariantComparison } from "./metric-results";
@@ -30,6 +31,8 @@ export interface Results {
   /** toggle with holdback 0 (no comparison group): the "on" users before vs after they got it, paired
    *  per user, labelled and with its caveat (not randomised); null otherwise */
   beforeAfter: BeforeAfterView | null;
+  /** ?novelty=1: the primary metric's effect by days since first exposure and its trend (./novelty.ts) */
+  novelty?: NoveltyView;
 }
 
 export function metricsOf(e: Pick<Experiment, "metrics">): { def: MetricDefinition; role: MetricRole }[] {
@@ -45,10 +48,14 @@ export function metricsOf(e: Pick<Experiment, "metrics">): { def: MetricDefiniti
   });
 }
 
-export async function getResults({ key, segment }: { key: string; segment?: string }): Promise<Finite<Results>> {
+export async function getResults({ key, segment, novelty }: { key: string; segment?: string; novelty?: boolean }): Promise<Finite<Results>> {
   const experiment = await getExperiment({ key });
   if (segment !== undefined) checkSegment(experiment, segment);
-  return cachedResults(`${key}@${experiment.version}${segment !== undefined ? `?segment=${segment}` : ""}`, async () => finiteJson(await computeResults(experiment, Date.now(), segment)));
+  return cachedResults(`${key}@${experiment.version}${segment !== undefined ? `?segment=${segment}` : ""}${novelty ? "&novelty" : ""}`, async () => {
+    const now = Date.now();
+    const results = await computeResults(experiment, now, segment);
+    return finiteJson(novelty ? { ...results, novelty: await noveltyView(experiment, now) } : results);
+  });
 }
 
 export async function computeResults(e: Experiment, now: number, segment?: string): Promise<Results> {

@@ -12,6 +12,7 @@ import { Readiness } from "@/components/experiment/readiness";
 import { stageText } from "@/components/experiment/stage-text";
 import { ResultsSection, ResultsSkeleton } from "@/components/experiment/results-section";
 import { SegmentSection, SegmentSelector } from "@/components/experiment/segment-section";
+import { NoveltySection } from "@/components/experiment/novelty-section";
 import { Timeline } from "@/components/experiment/timeline";
 import { StatusBadge } from "@/components/ui/badge";
 import { buttonClass } from "@/components/ui/styles";
@@ -68,6 +69,12 @@ export default async function ExperimentPage({ params, searchParams }: { params:
       <Suspense fallback={<ResultsSkeleton />}>
         <ResultsSection experiment={experiment} mayAct={mayAct} />
       </Suspense>
+
+      {experiment.status !== "draft" && (
+        <Suspense fallback={null}>
+          <NoveltySection experiment={experiment} />
+        </Suspense>
+      )}
 
       {experiment.status !== "draft" && <SegmentSelector experiment={experiment} selected={segment} />}
       {segment && experiment.status !== "draft" && (
