@@ -11,3 +11,10 @@ export async function listMetrics(): Promise<MetricView[]> {
   const rows = await db.select().from(metricDefinitions).orderBy(asc(metricDefinitions.key));
   return [...builtInMetrics().map(builtInView), ...rows.map(storedView)];
 }
+
+/** The keys of the stored definitions (the experiment form offers them beside the built-ins). */
+export async function storedMetricKeys(): Promise<string[]> {
+  const db = await getDb();
+  const rows = await db.select({ key: metricDefinitions.key }).from(metricDefinitions).orderBy(asc(metricDefinitions.key));
+  return rows.map((r) => r.key);
+}
