@@ -70,4 +70,19 @@ describe.skipIf(!serverUrl)("metric definitions on a Postgres server", () => {
     await expect.poll(() => metricDefinition("foreign_metric")?.label, { timeout: 5000, interval: 20 }).toBe("From elsewhere");
     expect(metricDefinition("foreign_metric")?.version).toBe(1);
   });
+
+  it("a change made while its listening connection was down is picked up once it listens again", async () => {
+    const { ensureMetricDefinitions, metricRegistry } = await import("@/server/metrics/registry");
+    const { metricDefinition } = await import("@/server/evidence");
+    await ensureMetricDefinitions();
+    expect(metricRegistry().listening()).toBe(true);
+    // the server ends the listening backend, as a failover or an idle-connection reaper would
+    await adminQuery(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${dbName}' AND query ILIKE 'LISTEN%'`);
+    await expect.poll(() => metricRegistry().listening(), { timeout: 5000 }).toBe(false);
+    // a change whose notification nobody here hears (none is sent)
+    await adminQuery(`UPDATE metric_definitions SET version = 2, definition = jsonb_set(definition, '{label}', '"Changed while down"') WHERE key = 'foreign_metric'`, dbName);
+    await expect.poll(() => metricRegistry().listening(), { timeout: 10_000 }).toBe(true);
+    await ensureMetricDefinitions();
+    expect(metricDefinition("foreign_metric")).toMatchObject({ label: "Changed while down", version: 2 });
+  });
 });
