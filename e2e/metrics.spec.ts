@@ -38,6 +38,10 @@ test("a release manager creates a metric definition, sees it listed and edits it
   await edit.getByRole("button", { name: "Save as a new version" }).click();
   await expect(page.getByTestId("metric-version-crash_rate")).toHaveText("v2");
   await expect(row).toContainText("Crashes per tracking view");
+
+  // the experiment form offers it beside the built-ins (loaded by the page)
+  await page.goto("/experiments/new");
+  await expect(page.locator('#metric-options option[value="crash_rate"]')).toHaveCount(1);
 });
 
 test("a viewer sees the definitions and no forms", async ({ page }) => {
