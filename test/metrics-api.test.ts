@@ -5,6 +5,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import * as audit from "@/app/api/v1/audit/route";
 import * as experiments from "@/app/api/v1/experiments/route";
+import * as experiment from "@/app/api/v1/experiments/[key]/route";
 import * as collection from "@/app/api/v1/metrics/route";
 import * as item from "@/app/api/v1/metrics/[key]/route";
 import * as versions from "@/app/api/v1/metrics/[key]/versions/route";
@@ -209,5 +210,14 @@ describe("metric definitions API", () => {
     const bad = await call(experiments.POST, { body: { key: "bad-metric", name: "Bad", strategy: "ab", metrics: { primary: "engagement_rate", guardrails: [{ metric: "crash rate!" }] } } });
     expect(bad.status).toBe(400);
     expect(bad.body.error.details.map((d: { path: string }) => d.path)).toContain("metrics.guardrails.0.metric");
+    // the same check on an edit; the experiment is left as it was
+    const edit = (metrics: unknown) => call(experiment.PATCH, { method: "PATCH", params: { key: "live-map" }, body: { metrics } });
+    const refused = await edit({ primary: "no such metric", guardrails: [{ metric: "crash_rate" }] });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.details.map((d: { path: string }) => d.path)).toEqual(["metrics.primary"]);
+    expect((await call(experiment.GET, { params: { key: "live-map" } })).body.metrics.primary).toBe("engagement_rate");
+    const accepted = await edit({ primary: "crash_rate", guardrails: [{ metric: "error_rate" }] });
+    expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
+    expect(accepted.body.metrics.primary).toBe("crash_rate");
   });
 });
