@@ -1,36 +1,38 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- responses are asserted field by field */
 // A stored metric definition as a guardrail (issue 16 "Done when"): crash_rate = count of `metric`
-// events named crash / count of those named tracking_view, pushed through the registry hook the
-// metrics domain uses, rolls back a canary whose treatment crashes more often. Events planted in
-// chDB → results pipeline → decide() → automation.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// events named crash / count of those named tracking_view, defined through POST /api/v1/metrics
+// (stored in Postgres, loaded into the engine's registry by the metrics domain), rolls back a canary
+// whose treatment crashes more often. Events planted in chDB → results pipeline → decide() → automation.
+import { beforeAll, describe, expect, it } from "vitest";
 import * as collection from "@/app/api/v1/experiments/route";
 import * as start from "@/app/api/v1/experiments/[key]/start/route";
 import * as evaluate from "@/app/api/v1/experiments/[key]/evaluate/route";
 import { chInsert } from "@/db/clickhouse/client";
 import type { MetricDefinition } from "@/server/evidence";
-import { setStoredMetricDefinitions, validateMetricDefinition } from "@/server/evidence/metrics";
+import * as metrics from "@/app/api/v1/metrics/route";
+import { metricDefinition, validateMetricDefinition } from "@/server/evidence/metrics";
 import { getExperiment } from "@/server/experiments/get";
 import { mulberry32 } from "./helpers/analysis/random";
 import { call, setupStores } from "./helpers/app";
 
-const CRASH_RATE: MetricDefinition = {
-  name: "crash_rate",
+const CRASH_RATE_API = {
+  key: "crash_rate",
   label: "Crash rate",
   kind: "ratio",
   direction: "lower_is_better",
   numerator: { type: "metric", name: "crash", aggregate: "count" },
   denominator: { type: "metric", name: "tracking_view", aggregate: "count" },
-  cuped: false,
   description: "Crashes per tracking view",
-  version: 1,
 };
+let CRASH_RATE: MetricDefinition;
 
 beforeAll(async () => {
   await setupStores();
-  setStoredMetricDefinitions([CRASH_RATE]);
+  const res = await call(metrics.POST, { body: CRASH_RATE_API });
+  expect(res.status).toBe(201);
+  CRASH_RATE = metricDefinition("crash_rate")!;
+  expect(CRASH_RATE).toMatchObject({ kind: "ratio", version: 1, denominator: { name: "tracking_view" } });
 });
-afterAll(() => setStoredMetricDefinitions([]));
 
 let seq = 0;
 /** Exposures since the experiment's start, 10 tracking views per user, crashes at the arm's rate per view. */

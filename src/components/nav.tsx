@@ -10,6 +10,7 @@ export function Nav({ user }: { user: Principal }) {
   const links = [
     { href: "/experiments", label: "Experiments" },
     { href: "/decisions", label: "Decisions" },
+    { href: "/metrics", label: "Metrics" },
     { href: "/audit", label: "Audit log" },
     { href: "/webhooks", label: "Webhooks" },
     ...(user.role === "admin"

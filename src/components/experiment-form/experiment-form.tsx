@@ -29,7 +29,8 @@ const PLACED = [
   /^rollbackPlan/,
 ];
 
-export function ExperimentForm({ mode, initial, running }: { mode: "create" | "edit"; initial?: FormState; running?: boolean }) {
+/** `storedMetrics`: keys of the stored metric definitions (/api/v1/metrics), offered beside the built-ins; loaded by the page. */
+export function ExperimentForm({ mode, initial, running, storedMetrics = [] }: { mode: "create" | "edit"; initial?: FormState; running?: boolean; storedMetrics?: string[] }) {
   const router = useRouter();
   const [state, setState] = useState<FormState>(initial ?? emptyForm());
   const [errors, setErrors] = useState<Record<string, string[]>>({});
@@ -177,7 +178,7 @@ export function ExperimentForm({ mode, initial, running }: { mode: "create" | "e
             Safety rollout (promote on &ldquo;no harm&rdquo;)
           </label>
         </div>
-        <GuardrailsField state={state} set={set} errors={errors} />
+        <GuardrailsField state={state} set={set} errors={errors} storedMetrics={storedMetrics} />
         <Field
           id="segments"
           label="Segments"

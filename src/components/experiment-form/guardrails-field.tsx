@@ -11,7 +11,7 @@ const DEFAULTS: Record<string, string> = Object.fromEntries(
   }),
 );
 
-export function GuardrailsField({ state, set, errors }: { state: FormState; set: (s: Partial<FormState>) => void; errors: Record<string, string[]> }) {
+export function GuardrailsField({ state, set, errors, storedMetrics }: { state: FormState; set: (s: Partial<FormState>) => void; errors: Record<string, string[]>; storedMetrics: string[] }) {
   const update = (i: number, patch: Partial<GuardrailRow>) => set({ guardrails: state.guardrails.map((g, j) => (j === i ? { ...g, ...patch } : g)) });
   const cell = (i: number, field: keyof GuardrailRow, label: string, g: GuardrailRow) => {
     const id = `guardrails-${i}-${field}`;
@@ -45,6 +45,9 @@ export function GuardrailsField({ state, set, errors }: { state: FormState; set:
       <datalist id="metric-options">
         {METRIC_OPTIONS.map(({ name }) => (
           <option key={name} value={name} />
+        ))}
+        {storedMetrics.map((name) => (
+          <option key={name} value={name} label={`${name} (defined metric)`} />
         ))}
       </datalist>
       <div className="overflow-x-auto">

@@ -82,6 +82,9 @@ export const decisions = pgTable(
     evaluatedAt: timestamp("evaluated_at", { withTimezone: true }).notNull().defaultNow(),
     lastEvaluatedAt: timestamp("last_evaluated_at", { withTimezone: true }),
     evaluations: integer("evaluations").notNull().default(1),
+    // the version of each stored metric definition the decision read ({ crash_rate: 2 }); built-ins
+    // and implicit custom metrics are not versioned and are left out (null before 0007)
+    metricVersions: jsonb("metric_versions"),
   },
   (t) => [index("decisions_experiment_idx").on(t.experimentKey, t.evaluatedAt), index("decisions_at_idx").on(t.evaluatedAt)],
 );

@@ -6,6 +6,7 @@ import { chQuery } from "@/db/clickhouse/client";
 import type { Experiment } from "@/server/experiments/types";
 import { countServed } from "@/server/monitoring/served";
 import { armInput, getMetricSummaries, getSegmentSummaries, metricDefinition, type ArmInput, type MetricSummaries } from "@/server/evidence";
+import { ensureMetricDefinitions } from "@/server/metrics/registry";
 import { loadBakeInputs } from "./bake";
 import { loadBeforeAfter } from "./before-after";
 import { INSTANCE_LOAD_TIMES_SQL } from "./instances.sql";
@@ -20,6 +21,7 @@ export function metricsNeeded(params: DecisionParameters): string[] {
 }
 
 export async function loadDecisionInputs(e: Experiment, params: DecisionParameters, now: Date, carried: Record<string, number>): Promise<DecisionInputs> {
+  await ensureMetricDefinitions();
   const stageStartedAt = e.state.stageStartedAt ?? e.startedAt;
   const names = metricsNeeded(params);
   const summaries = await getMetricSummaries({ experiment: e, metrics: names, cohortFrom: stageStartedAt ? Date.parse(stageStartedAt) : 0 });
@@ -47,6 +49,8 @@ export async function loadDecisionInputs(e: Experiment, params: DecisionParamete
     metrics,
     carried,
   };
+  const versions = metricVersions(names);
+  if (Object.keys(versions).length > 0) inputs.metricVersions = versions;
   // declared segments: the guardrails' cells join the rollback family (./segments.ts)
   const segments: SegmentInputs[] = [];
   const guarded = [...new Set(params.guardrails.map((g) => g.metric))].filter((n) => metricDefinition(n) !== null);
@@ -65,6 +69,16 @@ export async function loadDecisionInputs(e: Experiment, params: DecisionParamete
     inputs.loadTimePerInstance = Object.fromEntries(rows.map((r) => [r.variant, r.means.map(Number)]));
   }
   return inputs;
+}
+
+/** The versions of the stored definitions among `names`, as the engine read them for this evaluation. */
+export function metricVersions(names: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const name of names) {
+    const version = metricDefinition(name)?.version;
+    if (version !== undefined) out[name] = version;
+  }
+  return out;
 }
 
 function metricInputs(names: string[], summaries: MetricSummaries): Record<string, MetricInput> {

@@ -39,6 +39,8 @@ export interface DecisionView {
   trigger: EvaluationTrigger | null;
   codeVersion: string;
   experimentVersion: number | null;
+  /** the version of each stored metric definition the decision used; built-ins are not versioned and are left out */
+  metricVersions: Record<string, number>;
   winner: string | null;
   tests: TestResult[];
   inputs?: DecisionInputs;
@@ -61,6 +63,7 @@ export function toDecisionView(row: Row, opts: { full: boolean }): DecisionView 
     trigger: row.trigger ?? null,
     codeVersion: row.codeVersion,
     experimentVersion: row.experimentVersion,
+    metricVersions: (row.metricVersions as Record<string, number> | null) ?? inputs?.metricVersions ?? {},
     winner: outputs.winner,
     tests: outputs.tests,
     ...(opts.full ? { inputs, parameters: row.parameters as DecisionParameters } : {}),
@@ -72,9 +75,16 @@ function reasonSet(reasons: Reason[]): string {
   return [...new Set(reasons.map((r) => `${r.code}|${r.metric ?? ""}|${r.variant ?? ""}`))].sort().join(",");
 }
 
+function versionSet(v: Record<string, number> | null | undefined): string {
+  return Object.entries(v ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([k, n]) => `${k}@${n}`)
+    .join(",");
+}
+
 /**
  * Whether an evaluation reached the decision the row already records: same recommendation, winner,
- * stage, experiment version and set of reasons (codes with their metric and variant). Evidence that
+ * stage, experiment version, versions of the stored metric definitions used and set of reasons (codes with their metric and variant). Evidence that
  * moves (a p-value, the minutes to go, users still needed) is not a change. A row whose action
  * succeeded is never reused (the audit entry points at it); one whose action was refused
  * ("not acted: …") is, by an evaluation that tries the same action again.
@@ -87,6 +97,8 @@ export function sameDecision(row: Row, d: { decision: Decision; inputs: Decision
     (outputs?.winner ?? null) === d.decision.winner &&
     row.stage === Math.round(d.inputs.experiment.exposure) &&
     row.experimentVersion === d.inputs.experiment.version &&
+    // a metric definition edited since: a new row, so each row keeps the versions it was reached with
+    versionSet(row.metricVersions as Record<string, number> | null) === versionSet(d.inputs.metricVersions) &&
     reasonSet(row.reasons as Reason[]) === reasonSet(d.decision.reasons)
   );
 }
@@ -104,6 +116,7 @@ export async function refreshDecision(id: string, d: Stored): Promise<Row> {
       inputs: d.inputs,
       parameters: d.parameters,
       outputs,
+      metricVersions: d.inputs.metricVersions ?? null,
       codeVersion: d.codeVersion,
       lastEvaluatedAt: new Date(d.inputs.evaluatedAt),
       evaluations: sql`${decisions.evaluations} + 1`,
@@ -127,6 +140,7 @@ export async function storeDecision(d: Stored): Promise<Row> {
       parameters: d.parameters,
       outputs,
       experimentVersion: d.inputs.experiment.version,
+      metricVersions: d.inputs.metricVersions ?? null,
       codeVersion: d.codeVersion,
       trigger: d.trigger,
       evaluatedAt: new Date(d.inputs.evaluatedAt),

@@ -36,6 +36,12 @@ export interface DecisionInputs {
   /** units first exposed since the current stage started, per variant */
   stageExposures: MetricSummaries["cohort"];
   metrics: Record<string, MetricInput>;
+  /**
+   * The version of each stored metric definition (/api/v1/metrics) the evidence was computed with,
+   * by name; built-ins and implicit custom metrics are not versioned and are left out. A replay
+   * reads the definition at that version (definitionAt in src/server/metrics/versions.ts).
+   */
+  metricVersions?: Record<string, number>;
   /** rolling: one load-time value per instance (its mean), per variant, for the Mann-Whitney test */
   loadTimePerInstance?: Record<string, number[]>;
   /** running minima of always-valid p-values from the previous decision, by test key */

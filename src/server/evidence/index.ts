@@ -3,8 +3,7 @@
 // decisions/ and everything else outside this folder import from here; the files behind it
 // (rollup, stored summaries, SQL) are the engine's own. Design: ./README.md.
 export { armInput } from "./arm-input";
-export { builtInMetrics, metricDefinition } from "./metrics";
-export { setStoredMetricDefinitions, validateMetricDefinition } from "./metrics";
+export { builtInMetrics, isBuiltInMetric, metricDefinition, setStoredMetricDefinitions, storedMetricDefinitions, validateMetricDefinition } from "./metrics";
 export { checkSrm, planSrm, SRM_MIN_PER_ARM, type SrmCheck, type SrmPlan } from "./srm";
 export { getMetricSummaries, PRE_PERIOD_MS, seriesArmStats, type SummariesRequest } from "./summaries";
 export { REFRESH_OVERLAP_MS } from "./rollup";

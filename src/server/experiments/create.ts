@@ -6,6 +6,7 @@ import { recordAudit } from "@/server/audit/record";
 import type { Principal } from "@/server/auth/principal";
 import { AppError } from "@/core/errors";
 import { defaultHashAttribute, defaultSafetyRollout, initialExposure, withCreationDefaults } from "./defaults";
+import { checkMetricNames } from "./metric-names";
 import { normalizeDefinition } from "./normalize";
 import type { CreateExperimentSchema } from "./schemas";
 import { toExperiment, type Experiment } from "./types";
@@ -18,6 +19,7 @@ export function newSalt(): string {
 /** `at`: when it was created, default now (the demo seed replays past days with their own clock). */
 export async function createExperiment({ actor, input, at }: { actor: Principal; input: z.output<typeof CreateExperimentSchema>; at?: Date }): Promise<Experiment> {
   const def = normalizeDefinition(input);
+  await checkMetricNames(input.metrics);
   const db = await getDb();
   return db.transaction(async (tx) => {
     const [existing] = await tx.select({ key: experiments.key }).from(experiments).where(eq(experiments.key, input.key)).limit(1);

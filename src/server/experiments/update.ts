@@ -3,6 +3,7 @@ import { AppError } from "@/core/errors";
 import { changeExperiment } from "./change";
 import { newSalt } from "./create";
 import { defaultSafetyRollout } from "./defaults";
+import { checkMetricNames } from "./metric-names";
 import { normalizeDefinition } from "./normalize";
 import type { UpdateExperimentInput } from "./schemas";
 import type { Experiment } from "./types";
@@ -10,6 +11,7 @@ import type { Experiment } from "./types";
 const ENDED = ["promoted", "rolled_back", "completed"];
 
 export async function updateExperiment({ actor, key, input }: { actor: Principal; key: string; input: UpdateExperimentInput }): Promise<Experiment> {
+  await checkMetricNames(input.metrics);
   return changeExperiment({
     actor,
     key,

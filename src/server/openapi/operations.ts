@@ -8,6 +8,7 @@ import { CreateKeySchema, KeyIdParams, UpdateKeySchema } from "@/server/keys/sch
 import { CreateUserSchema, ResetPasswordSchema, UpdateUserSchema, UserIdParams } from "@/server/users/schemas";
 import { CreateWebhookSchema, ListDeliveriesQuery, WebhookIdParams } from "@/server/webhooks/schemas";
 import { ListDecisionsQuery } from "@/server/decisions/record";
+import { CreateMetricSchema, MetricKeyParams, MetricVersionParams, UpdateMetricSchema } from "@/server/metrics/schemas";
 import { ActionReasonBody, PromoteBody, RollbackBody, SwitchBody } from "@/server/decisions/schemas";
 import { z } from "zod";
 import { registerOperations } from "./registry";
@@ -157,6 +158,63 @@ registerOperations(
     params: UserIdParams,
     body: ResetPasswordSchema,
     responses: { 200: "Reset", 404: "Unknown user" },
+  },
+);
+
+// Metric definitions (src/server/metrics): experiments name them by key.
+registerOperations(
+  {
+    method: "get",
+    path: "/api/v1/metrics",
+    summary: "Every metric an experiment can name: the built-ins (builtIn true, version 0, read-only), then the stored definitions at their current version",
+    access: "viewer",
+    tag: "metrics",
+  },
+  {
+    method: "post",
+    path: "/api/v1/metrics",
+    summary: "Define a metric from the events (version 1): proportion, mean, ratio (with a denominator) or percentile, optional property filters and capping",
+    access: "release_manager",
+    tag: "metrics",
+    body: CreateMetricSchema,
+    responses: { 201: "Created", 409: "Key taken" },
+  },
+  {
+    method: "get",
+    path: "/api/v1/metrics/{key}",
+    summary: "One metric definition (current version)",
+    access: "viewer",
+    tag: "metrics",
+    params: MetricKeyParams,
+    responses: { 200: "OK", 404: "Unknown key" },
+  },
+  {
+    method: "patch",
+    path: "/api/v1/metrics/{key}",
+    summary: "Edit a stored definition: saved as the next version (earlier versions stay, for the decisions that used them); null removes an optional field",
+    access: "release_manager",
+    tag: "metrics",
+    params: MetricKeyParams,
+    body: UpdateMetricSchema,
+    responses: { 200: "Updated (or unchanged: same version)", 404: "Unknown key", 409: "A built-in metric (read-only)" },
+  },
+  {
+    method: "get",
+    path: "/api/v1/metrics/{key}/versions",
+    summary: "Every version of a stored definition, newest first",
+    access: "viewer",
+    tag: "metrics",
+    params: MetricKeyParams,
+    responses: { 200: "OK", 404: "Unknown key, or a built-in (not versioned)" },
+  },
+  {
+    method: "get",
+    path: "/api/v1/metrics/{key}/versions/{version}",
+    summary: "One version of a stored definition",
+    access: "viewer",
+    tag: "metrics",
+    params: MetricVersionParams,
+    responses: { 200: "OK", 404: "Unknown key or version" },
   },
 );
 

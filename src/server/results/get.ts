@@ -2,6 +2,7 @@
 import { adjustPValues } from "@analysis";
 import { getExperiment } from "@/server/experiments/get";
 import type { Experiment } from "@/server/experiments/types";
+import { ensureMetricDefinitions } from "@/server/metrics/registry";
 import { countServed } from "@/server/monitoring/served";
 import { cachedResults } from "./cache";
 import { metricResults, setOutcomes, type MetricResult, type MetricRole } from "./metric-results";
@@ -49,9 +50,15 @@ export function metricsOf(e: Pick<Experiment, "metrics">): { def: MetricDefiniti
 }
 
 export async function getResults({ key, segment, novelty }: { key: string; segment?: string; novelty?: boolean }): Promise<Finite<Results>> {
+  await ensureMetricDefinitions();
   const experiment = await getExperiment({ key });
   if (segment !== undefined) checkSegment(experiment, segment);
-  return cachedResults(`${key}@${experiment.version}${segment !== undefined ? `?segment=${segment}` : ""}${novelty ? "&novelty" : ""}`, async () => {
+  // an edited metric definition is a new version: results computed with the old one are not reused
+  const versions = metricsOf(experiment)
+    .filter((m) => m.def.version !== undefined)
+    .map((m) => `${m.def.name}@${m.def.version}`)
+    .join(",");
+  return cachedResults(`${key}@${experiment.version}${versions ? `#${versions}` : ""}${segment !== undefined ? `?segment=${segment}` : ""}${novelty ? "&novelty" : ""}`, async () => {
     const now = Date.now();
     const results = await computeResults(experiment, now, segment);
     return finiteJson(novelty ? { ...results, novelty: await noveltyView(experiment, now) } : results);
@@ -59,6 +66,7 @@ export async function getResults({ key, segment, novelty }: { key: string; segme
 }
 
 export async function computeResults(e: Experiment, now: number, segment?: string): Promise<Results> {
+  await ensureMetricDefinitions();
   const metrics = metricsOf(e);
   const start = Date.parse(e.startedAt ?? e.createdAt);
   const buckets = bucketSpec(start, Math.max(now, start + 1));
