@@ -6,26 +6,9 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call } from "./helpers/app";
+import { adminQuery, serverUrl, warnIfNoServer, withDatabase } from "./helpers/postgres-server";
 
-const serverUrl = process.env.VERDICT_TEST_POSTGRES_URL;
-if (!serverUrl) console.warn("[skipped] test/auth-revocation-postgres.test.ts: set DATABASE_URL to a Postgres server (.ci/run does)");
-
-function withDatabase(url: string, db: string): string {
-  const u = new URL(url);
-  u.pathname = `/${db}`;
-  return u.toString();
-}
-
-async function adminQuery<T = unknown>(sqlText: string, db = "postgres"): Promise<T[]> {
-  const { Client } = await import("pg");
-  const client = new Client({ connectionString: withDatabase(serverUrl!, db) });
-  await client.connect();
-  try {
-    return (await client.query(sqlText)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
+warnIfNoServer("test/auth-revocation-postgres.test.ts");
 
 const dbName = `verdict_test_auth_${randomBytes(4).toString("hex")}`;
 

@@ -4,26 +4,9 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call } from "./helpers/app";
+import { adminQuery, serverUrl, warnIfNoServer, withDatabase } from "./helpers/postgres-server";
 
-const serverUrl = process.env.VERDICT_TEST_POSTGRES_URL;
-if (!serverUrl) console.warn("[skipped] test/metrics-postgres.test.ts: set DATABASE_URL to a Postgres server (.ci/run does)");
-
-function withDatabase(url: string, db: string): string {
-  const u = new URL(url);
-  u.pathname = `/${db}`;
-  return u.toString();
-}
-
-async function adminQuery(sqlText: string, db = "postgres", values: unknown[] = []): Promise<void> {
-  const { Client } = await import("pg");
-  const client = new Client({ connectionString: withDatabase(serverUrl!, db) });
-  await client.connect();
-  try {
-    await client.query(sqlText, values);
-  } finally {
-    await client.end();
-  }
-}
+warnIfNoServer("test/metrics-postgres.test.ts");
 
 const dbName = `verdict_test_metrics_${randomBytes(4).toString("hex")}`;
 

@@ -4,26 +4,9 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, TEST_CLIENT_KEY } from "./helpers/app";
+import { adminQuery, serverUrl, warnIfNoServer, withDatabase } from "./helpers/postgres-server";
 
-const serverUrl = process.env.VERDICT_TEST_POSTGRES_URL;
-if (!serverUrl) console.warn("[skipped] test/postgres-server.test.ts: set DATABASE_URL to a Postgres server to test the server path (.ci/run does)");
-
-function withDatabase(url: string, db: string): string {
-  const u = new URL(url);
-  u.pathname = `/${db}`;
-  return u.toString();
-}
-
-async function adminQuery(sqlText: string): Promise<void> {
-  const { Client } = await import("pg");
-  const client = new Client({ connectionString: withDatabase(serverUrl!, "postgres") });
-  await client.connect();
-  try {
-    await client.query(sqlText);
-  } finally {
-    await client.end();
-  }
-}
+warnIfNoServer("test/postgres-server.test.ts");
 
 const dbName = `verdict_test_${randomBytes(4).toString("hex")}`;
 

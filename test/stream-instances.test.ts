@@ -9,32 +9,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_ADMIN_TOKEN, TEST_CLIENT_KEY } from "./helpers/credentials";
 import { ensureBuilt, startNextServer, type NextServer } from "./helpers/next-server";
 import { connectSse, type SseConnection } from "./helpers/sse";
+import { adminQuery, serverUrl, warnIfNoServer, withDatabase } from "./helpers/postgres-server";
 
-const serverUrl = process.env.VERDICT_TEST_POSTGRES_URL;
-if (!serverUrl) console.warn("[skipped] test/stream-instances.test.ts: set DATABASE_URL to a Postgres server (.ci/run does)");
+warnIfNoServer("test/stream-instances.test.ts");
 
 const dbName = `verdict_instances_${randomBytes(4).toString("hex")}`;
 const dirs = [mkdtempSync(join(tmpdir(), "verdict-inst-a-")), mkdtempSync(join(tmpdir(), "verdict-inst-b-"))];
 const servers: NextServer[] = [];
 const streams: SseConnection[] = [];
 const admin = { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, "content-type": "application/json" };
-
-function withDatabase(url: string, db: string): string {
-  const u = new URL(url);
-  u.pathname = `/${db}`;
-  return u.toString();
-}
-
-async function adminQuery(sqlText: string): Promise<void> {
-  const { Client } = await import("pg");
-  const client = new Client({ connectionString: withDatabase(serverUrl!, "postgres") });
-  await client.connect();
-  try {
-    await client.query(sqlText);
-  } finally {
-    await client.end();
-  }
-}
 
 describe.skipIf(!serverUrl)("two instances sharing a Postgres config store", () => {
   beforeAll(async () => {

@@ -9,26 +9,9 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, TEST_CLIENT_KEY } from "./helpers/app";
 import { connectSse, type SseConnection } from "./helpers/sse";
+import { adminQuery, serverUrl, warnIfNoServer, withDatabase } from "./helpers/postgres-server";
 
-const serverUrl = process.env.VERDICT_TEST_POSTGRES_URL;
-if (!serverUrl) console.warn("[skipped] test/stream-postgres.test.ts: set DATABASE_URL to a Postgres server (.ci/run does)");
-
-function withDatabase(url: string, db: string): string {
-  const u = new URL(url);
-  u.pathname = `/${db}`;
-  return u.toString();
-}
-
-async function adminQuery(sqlText: string, db = "postgres"): Promise<void> {
-  const { Client } = await import("pg");
-  const client = new Client({ connectionString: withDatabase(serverUrl!, db) });
-  await client.connect();
-  try {
-    await client.query(sqlText);
-  } finally {
-    await client.end();
-  }
-}
+warnIfNoServer("test/stream-postgres.test.ts");
 
 const dbName = `verdict_stream_${randomBytes(4).toString("hex")}`;
 type Listener = import("@/db/listener").PgListener;

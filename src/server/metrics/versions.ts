@@ -21,13 +21,18 @@ export async function listMetricVersions({ key }: { key: string }): Promise<Metr
   return rows.map(versionView);
 }
 
-export async function getMetricVersion({ key, version }: { key: string; version: number }): Promise<MetricVersionView> {
+async function versionRow(key: string, version: number) {
   const db = await getDb();
   const [row] = await db
     .select()
     .from(metricDefinitionVersions)
     .where(and(eq(metricDefinitionVersions.key, key), eq(metricDefinitionVersions.version, version)))
     .limit(1);
+  return row ?? null;
+}
+
+export async function getMetricVersion({ key, version }: { key: string; version: number }): Promise<MetricVersionView> {
+  const row = await versionRow(key, version);
   if (!row) throw notFound("Metric definition version", `${key}@${version}`);
   return versionView(row);
 }
@@ -38,11 +43,6 @@ export async function getMetricVersion({ key, version }: { key: string; version:
  */
 export async function definitionAt(key: string, version: number | undefined): Promise<MetricDefinition | null> {
   if (!version) return builtInMetrics().find((m) => m.name === key) ?? null;
-  const db = await getDb();
-  const [row] = await db
-    .select()
-    .from(metricDefinitionVersions)
-    .where(and(eq(metricDefinitionVersions.key, key), eq(metricDefinitionVersions.version, version)))
-    .limit(1);
+  const row = await versionRow(key, version);
   return row ? toEngine(row.definition as MetricDefinitionInput, row.version) : null;
 }
