@@ -4,30 +4,16 @@
 // Runs when DATABASE_URL names a Postgres server (as test/postgres-server.test.ts; .ci/run sets it).
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { call } from "./helpers/app";
-import { adminQuery, serverUrl, warnIfNoServer, withDatabase } from "./helpers/postgres-server";
+import { adminQuery, serverUrl, useServerDatabase, warnIfNoServer } from "./helpers/postgres-server";
 
 warnIfNoServer("test/auth-revocation-postgres.test.ts");
 
 const dbName = `verdict_test_auth_${randomBytes(4).toString("hex")}`;
 
 describe.skipIf(!serverUrl)("key revocation across instances on a Postgres server", () => {
-  let url = "";
-
-  beforeAll(async () => {
-    await adminQuery(`CREATE DATABASE ${dbName}`);
-    url = withDatabase(serverUrl!, dbName);
-    process.env.DATABASE_URL = url;
-    const { boot } = await import("@/server/boot");
-    await boot({ background: false });
-  });
-
-  afterAll(async () => {
-    const { closeConfigStore } = await import("@/db/postgres");
-    await closeConfigStore();
-    await adminQuery(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-  });
+  const db = useServerDatabase(dbName);
 
   it("another process revokes a key this one has cached: NOTIFY reaches a listener, and the next request here is 401", async () => {
     const keys = await import("@/app/api/v1/keys/route");
@@ -36,14 +22,14 @@ describe.skipIf(!serverUrl)("key revocation across instances on a Postgres serve
     expect(created.status).toBe(201);
     // an independent client, listening as a third instance would
     const { Client } = await import("pg");
-    const listener = new Client({ connectionString: url });
+    const listener = new Client({ connectionString: db.url() });
     listener.on("error", () => {});
     await listener.connect();
     const heard: string[] = [];
     listener.on("notification", (n) => heard.push(`${n.channel}:${n.payload}`));
     await listener.query("LISTEN verdict_auth_changed");
 
-    const child = spawn(process.execPath, ["--import", "tsx", "test/helpers/revoke-key-child.ts", created.body.id], { env: { ...process.env, DATABASE_URL: url } });
+    const child = spawn(process.execPath, ["--import", "tsx", "test/helpers/revoke-key-child.ts", created.body.id], { env: { ...process.env, DATABASE_URL: db.url() } });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));

@@ -2,27 +2,16 @@
 // writes (its own connection, NOTIFY in its transaction) reaches this process's registry by LISTEN,
 // without any write here. Runs when DATABASE_URL names a Postgres server (.ci/run sets it).
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { call } from "./helpers/app";
-import { adminQuery, serverUrl, warnIfNoServer, withDatabase } from "./helpers/postgres-server";
+import { adminQuery, serverUrl, useServerDatabase, warnIfNoServer } from "./helpers/postgres-server";
 
 warnIfNoServer("test/metrics-postgres.test.ts");
 
 const dbName = `verdict_test_metrics_${randomBytes(4).toString("hex")}`;
 
 describe.skipIf(!serverUrl)("metric definitions on a Postgres server", () => {
-  beforeAll(async () => {
-    await adminQuery(`CREATE DATABASE ${dbName}`);
-    process.env.DATABASE_URL = withDatabase(serverUrl!, dbName);
-    const { boot } = await import("@/server/boot");
-    await boot({ background: false });
-  });
-
-  afterAll(async () => {
-    const { closeConfigStore } = await import("@/db/postgres");
-    await closeConfigStore();
-    await adminQuery(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-  });
+  useServerDatabase(dbName);
 
   it("creates and versions a definition through the API, and hears another instance's write by NOTIFY", async () => {
     const collection = await import("@/app/api/v1/metrics/route");

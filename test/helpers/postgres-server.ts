@@ -2,6 +2,7 @@
 // test/setup.ts hands it over as VERDICT_TEST_POSTGRES_URL). Each such test makes its own database
 // on it and drops it after.
 import { Client } from "pg";
+import { afterAll, beforeAll } from "vitest";
 
 export const serverUrl = process.env.VERDICT_TEST_POSTGRES_URL;
 
@@ -26,4 +27,25 @@ export async function adminQuery<T = unknown>(sqlText: string, db = "postgres", 
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Inside a describe: a fresh database on the server for this file, the config store booted on it
+ * (DATABASE_URL points there), closed and dropped after. Returns the database's URL once booted.
+ */
+export function useServerDatabase(dbName: string): { url: () => string } {
+  let url = "";
+  beforeAll(async () => {
+    await adminQuery(`CREATE DATABASE ${dbName}`);
+    url = withDatabase(serverUrl!, dbName);
+    process.env.DATABASE_URL = url;
+    const { boot } = await import("@/server/boot");
+    await boot({ background: false });
+  });
+  afterAll(async () => {
+    const { closeConfigStore } = await import("@/db/postgres");
+    await closeConfigStore();
+    await adminQuery(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  });
+  return { url: () => url };
 }
