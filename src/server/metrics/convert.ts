@@ -23,18 +23,7 @@ export function toEngine(d: MetricDefinitionInput, version: number): MetricDefin
 
 /** A built-in as the API shows it (read-only). */
 export function fromEngine(m: MetricDefinition): MetricDefinitionInput {
-  return {
-    key: m.name,
-    label: m.label,
-    description: m.description,
-    kind: m.kind,
-    numerator: m.numerator,
-    ...(m.denominator ? { denominator: m.denominator } : {}),
-    ...(m.percentile !== undefined ? { percentile: m.percentile } : {}),
-    direction: m.direction,
-    ...(m.unit ? { unit: m.unit } : {}),
-    ...(m.capping ? { capping: m.capping } : {}),
-  };
+  return canonical({ ...m, key: m.name } as MetricDefinitionInput);
 }
 
 /** The stored JSON in a fixed field order, without absent optionals. */
