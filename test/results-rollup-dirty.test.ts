@@ -72,7 +72,8 @@ describe("rollup dirty tracking per experiment", () => {
     await read(b); // computes and stores b's per-variant rows at its watermark
 
     // a's users only: b finds nothing new (with the global "anything stored?" check it refreshed)
-    await chInsert("events", [ev("error", "da1", T0 + 2 * HOUR), ev("request", "da1", T0 + 2 * HOUR)]);
+    // (a revenue event too: a centred mean's shift k must not move with other experiments' users' events)
+    await chInsert("events", [ev("error", "da1", T0 + 2 * HOUR), ev("request", "da1", T0 + 2 * HOUR), ev("metric", "da1", T0 + 2 * HOUR, { name: "revenue", value: 900 })]);
     const bWatermark = (await refreshRollup(b, PRE_PERIOD_MS, rollupSpecOf({ key: b, metrics: OWN }))).watermark;
     expect(await refreshRollup(b, PRE_PERIOD_MS, rollupSpecOf({ key: b, metrics: OWN }))).toEqual({ kind: "none", watermark: bWatermark });
     const bAgain = await read(b);

@@ -203,11 +203,17 @@ export function metricSummariesSql(o: SummariesSqlOptions): Sql {
         if (m.shift) {
           // Values can be huge next to their spread (epoch timestamps: 1.7e9 ± 10), where
           // Σx² − (Σx)²/n cancels to nothing in doubles; so the sums are of x − k, k = the metric's
-          // mean per unit with events (a scalar read of its events, by the sort key; k only needs to
-          // be near the typical value), returned as the shift (analysis' ShiftedMean). Both sources use the same k.
+          // mean per unit with events among the experiment's exposed users (a scalar read of their
+          // events, by the sort key; k only needs to be near the typical value), returned as the
+          // shift (analysis' ShiftedMean). Both sources use the same k. Only exposed users' events:
+          // another experiment's users' events would move k without moving this rollup's watermark,
+          // and summaries stored at that watermark would carry another k than a fresh computation
+          // (the same statistics, different sums).
           const c = selectorCondition(m.def.numerator, `k${i}_`, "");
           Object.assign(params, c.params);
-          shifts.push(`(SELECT ifNotFinite(sum(value) / uniq(user_id), 0) FROM events WHERE ${c.sql}) AS ${p}k`);
+          shifts.push(
+            `(SELECT ifNotFinite(sum(value) / uniq(user_id), 0) FROM events WHERE ${c.sql} AND user_id IN (SELECT user_id FROM first_exposures WHERE experiment = {experiment:String})) AS ${p}k`,
+          );
           y = `(${p}x - ${p}k)`;
           x = `(${p}p - ${p}k)`;
           perVariant.push(`any(${p}k) AS ${p}shift`);
