@@ -167,7 +167,11 @@ async function main(): Promise<void> {
       const s = Date.now();
       while (Date.now() - s < limitMs) {
         const d = await latestDecisionRow(key);
-        if (d && d.evaluatedAt.getTime() >= since && d.trigger === "events") return Date.now() - since;
+        // an unchanged decision refreshes its row in place (lastEvaluatedAt; evaluatedAt and trigger stay
+        // those of its first evaluation); evaluation time is taken before the summaries are read, and no
+        // timer pass runs in this phase, so an evaluation at or after the ack was triggered by events and saw them
+        // (with --spool the ack precedes the drain's insert: an evaluation in between counts too)
+        if (d && (d.lastEvaluatedAt ?? d.evaluatedAt).getTime() >= since) return Date.now() - since;
         await sleep(20);
       }
       return null;
@@ -180,8 +184,8 @@ async function main(): Promise<void> {
     const busyLoop = (async () => {
       let i = 0;
       while (busy) {
-        const sent = Date.now();
         await pipeline.submit([...exposureRows(0, 50, `busy${i}`), ...kpiRows(0, 450, `busyk${i}`)]);
+        const sent = Date.now(); // acknowledged = stored (direct mode)
         if (i % 10 === 5) {
           busySampled++;
           busyWaits.push(waitDecision(expKey(0), sent).then((ms) => ms !== null && busyLatencies.push(ms)));
@@ -195,16 +199,16 @@ async function main(): Promise<void> {
     for (let q = 0; q < 8; q++) {
       const group = 2 + (q % 8); // quiet experiment exp-0(2+q) and the 9 others of its user group
       const key = expKey((group + 10 * (q % 3)) % EXPERIMENTS);
-      const sent = Date.now();
       await pipeline.submit(kpiRows(group, 20, `quiet${q}`));
+      const sent = Date.now();
       const ms = await waitDecision(key, sent, 60_000);
       if (ms !== null) quietLatencies.push(ms);
       say(`  quiet ${key}: 20 events → decision in ${ms ?? "> 60000"} ms (while exp-000's group keeps sending; queue ${JSON.stringify(evaluatorStatus().queue)})`);
       await sleep(1500);
     }
     // burst: an exposure for every experiment at once, while the busy one goes on
-    const burstAt = Date.now();
     await pipeline.submit(Array.from({ length: EXPERIMENTS }, (_, e) => exposureRows(e, 1, `burst${e}`)).flat());
+    const burstAt = Date.now();
     const burst = await Promise.all(Array.from({ length: EXPERIMENTS }, (_, e) => waitDecision(expKey(e), burstAt, 120_000)));
     const burstDone = burst.filter((x): x is number => x !== null);
     say(`burst: all ${EXPERIMENTS} experiments dirty at once → every one evaluated within ${Math.max(...burstDone)} ms (p50 ${pct(burstDone, 0.5)} ms; ${EXPERIMENTS - burstDone.length} missing)`);

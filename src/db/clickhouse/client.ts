@@ -86,9 +86,8 @@ async function open(): Promise<EventStore> {
     // rawInsert hands the Buffer to the engine as is, with the settings in the INSERT's own
     // SETTINGS clause. Measured on the ingestion payloads: README.md, "Performance".
     const raw = (connection as unknown as { chdb: { rawInsert(p: { table: string; values: Buffer; format: PayloadFormat; settings: PayloadSettings }): Promise<unknown> } }).chdb;
-    const insertPayload: PayloadInserter = async (table, format, payload, settings) => {
-      await raw.rawInsert({ table: `${e.CLICKHOUSE_DATABASE}.${table}`, values: payload, format, settings });
-    };
+    const insertPayload: PayloadInserter = (table, format, payload, settings) =>
+      trackedWrite(table === "events", () => raw.rawInsert({ table: `${e.CLICKHOUSE_DATABASE}.${table}`, values: payload, format, settings }).then(() => undefined));
     return { client, insertPayload, mode: "chdb", describe, database: e.CLICKHOUSE_DATABASE };
   } catch (err) {
     throw new StoreConnectError(`Cannot open ${describe}: ${(err as Error).message}`);
@@ -138,6 +137,37 @@ function timed(op: EventStoreOperation, started: number, ok: boolean): void {
   for (const fn of observers) fn(op, seconds, ok);
 }
 
+// Writes of `events` in flight in this process (start times, epoch ms): see eventWriteHorizon.
+const eventWrites = processSingleton("clickhouse.eventWritesInFlight", () => ({ next: 0, starts: new Map<number, number>() }));
+const INSERT_INTO_EVENTS = /\bINSERT\s+INTO\s+(?:[`"]?\w+[`"]?\.)?[`"]?events[`"]?[\s(]/i;
+
+/** Runs a write, counted as in flight from now when it may add rows to `events` (tests hold one open to model a slow insert). */
+export async function trackedWrite<T>(ofEvents: boolean, write: () => Promise<T>): Promise<T> {
+  if (!ofEvents) return write();
+  const id = eventWrites.next++;
+  eventWrites.starts.set(id, Date.now());
+  try {
+    return await write();
+  } finally {
+    eventWrites.starts.delete(id);
+  }
+}
+
+/**
+ * A time (epoch ms) at or before which every `events` row not yet visible must have been stamped
+ * (`inserted_at`, now64(3) taken while the insert runs): the start of the oldest write of `events`
+ * in flight, or now. Taken just before a read of the recent rows, every row that read cannot see
+ * has `inserted_at` >= the horizon (its insert was in flight then, or started later). Embedded chDB
+ * only, whose data directory one process writes (the same clock stamps both); null for a server,
+ * which other processes write too (callers keep a fixed overlap there).
+ */
+export async function eventWriteHorizon(): Promise<number | null> {
+  if ((await eventStore()).mode !== "chdb") return null;
+  let oldest = Date.now();
+  for (const at of eventWrites.starts.values()) oldest = Math.min(oldest, at);
+  return oldest;
+}
+
 // No per-call settings on purpose: over chDB they are applied with SET on the one shared session and
 // outlive the call. Query-scoped settings belong in the SQL's own SETTINGS clause.
 
@@ -160,7 +190,7 @@ export async function chCommand(query: string, params: QueryParams = {}): Promis
   const { client } = await eventStore();
   const started = performance.now();
   try {
-    await client.command({ query, query_params: params });
+    await trackedWrite(INSERT_INTO_EVENTS.test(query), () => client.command({ query, query_params: params }));
     timed("command", started, true);
   } catch (err) {
     timed("command", started, false);
@@ -173,7 +203,7 @@ export async function chInsert<T extends Record<string, unknown>>(table: string,
   const { client } = await eventStore();
   const started = performance.now();
   try {
-    await client.insert({ table, values, format: "JSONEachRow" });
+    await trackedWrite(table === "events", () => client.insert({ table, values, format: "JSONEachRow" }));
     timed("insert", started, true);
   } catch (err) {
     timed("insert", started, false);

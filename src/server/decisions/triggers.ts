@@ -8,7 +8,7 @@
 // mapping's duration) whatever the event rate. Marking every running experiment on any stored row
 // would not do: each evaluation costs at least its rollup's "anything new for me" check and a
 // decision row, and 100 experiments would queue behind each other every second.
-import { chQuery } from "@/db/clickhouse/client";
+import { chQuery, eventWriteHorizon } from "@/db/clickhouse/client";
 import { subscribeExperimentChanges } from "@/server/experiments/change";
 import { listExperiments } from "@/server/experiments/list";
 import { onRowsStored } from "@/server/ingestion/rows";
@@ -16,8 +16,13 @@ import { SERVER_NOW_SQL, TOUCHED_EXPERIMENTS_SQL } from "./triggers.sql";
 
 /** KPI events are mapped to experiments at most this often (ms). */
 export const RESOLVE_INTERVAL_MS = 500;
-/** Rows whose inserted_at was taken just before a look but that became visible after it (inserts in flight). */
+/**
+ * Rows whose inserted_at was taken just before a look but that became visible after it (inserts in
+ * flight), when the writes in flight are not known (a ClickHouse server). Over embedded chDB the next
+ * look starts at the oldest write in flight at this one (eventWriteHorizon), less a rounding margin.
+ */
 const OVERLAP_MS = 5_000;
+const HORIZON_MARGIN_MS = 50;
 /** The running set is re-read at most this often (other instances start and stop experiments too). */
 const RUNNING_TTL_MS = 5_000;
 
@@ -68,7 +73,8 @@ export class EventTrigger {
   private busy = false;
   private stopped = false;
   private lastResolveAt = 0;
-  private prevNow?: number;
+  /** where the next look starts (ms, server insertion time) */
+  private nextSince?: number;
   private readonly lastSeen = new Map<string, number>();
   private running?: { keys: Set<string>; at: number };
   private unsubscribe: (() => void)[] = [];
@@ -154,8 +160,9 @@ export class EventTrigger {
 
   private async resolveKpi(running: Set<string>): Promise<void> {
     const started = performance.now();
+    const horizon = await eventWriteHorizon();
     const [{ now }] = await chQuery<{ now: number }>(SERVER_NOW_SQL);
-    const since = (this.prevNow ?? Number(now)) - OVERLAP_MS;
+    const since = this.nextSince ?? Number(now) - OVERLAP_MS;
     if (running.size > 0) {
       const rows = await chQuery<{ experiment: string; last: number | string }>(TOUCHED_EXPERIMENTS_SQL, { experiments: [...running], since });
       for (const r of rows) {
@@ -167,7 +174,7 @@ export class EventTrigger {
         }
       }
     }
-    this.prevNow = Number(now);
+    this.nextSince = horizon === null ? Number(now) - OVERLAP_MS : Math.min(horizon, Number(now)) - HORIZON_MARGIN_MS;
     this.stats.resolutions++;
     this.stats.resolveMs = Math.round(performance.now() - started);
   }

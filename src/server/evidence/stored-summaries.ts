@@ -22,9 +22,18 @@ export function summariesSignature(sql: string[], params: Record<string, unknown
   return createHash("sha256").update(JSON.stringify({ sql, params })).digest("hex");
 }
 
-export async function storedOrComputed(at: { experiment: string; signature: string; watermark: number }, compute: () => Promise<SummaryRows>): Promise<SummaryRows & { stored: boolean }> {
+/**
+ * `fresh`: the watermark was just moved by this process's refresh, so no rows can be stored at it
+ * yet (readers sharing that refresh may compute them twice, harmlessly): the lookup is skipped. Under
+ * load each call waits ~0.3–0.5 s for chDB's one query slot (decisions/README.md "Scale").
+ */
+export async function storedOrComputed(
+  at: { experiment: string; signature: string; watermark: number },
+  compute: () => Promise<SummaryRows>,
+  fresh = false,
+): Promise<SummaryRows & { stored: boolean }> {
   try {
-    const [hit] = await chQuery<{ payload: string }>(STORED_SUMMARIES_SQL, at);
+    const [hit] = fresh ? [] : await chQuery<{ payload: string }>(STORED_SUMMARIES_SQL, at);
     if (hit) return { ...(JSON.parse(hit.payload) as SummaryRows), stored: true };
   } catch (err) {
     console.warn(`[verdict] results: reading the stored summaries of '${at.experiment}' failed, computing them: ${(err as Error).message}`);

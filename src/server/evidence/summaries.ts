@@ -134,7 +134,7 @@ export async function requestRows(req: SummariesRequest, plan: RequestPlan): Pro
   if (query.sql.source === "rollup") {
     const refresh = await refreshRollup(req.experiment.key, PRE_PERIOD_MS, rollupSpec);
     const at = { experiment: req.experiment.key, signature: summariesSignature(summarySql(query), params), watermark: refresh.watermark };
-    const result = req.reuseStored === false ? { ...(await summaryRows(query)), stored: false } : await storedOrComputed(at, () => summaryRows(query));
+    const result = req.reuseStored === false ? { ...(await summaryRows(query)), stored: false } : await storedOrComputed(at, () => summaryRows(query), refresh.kind !== "none");
     ({ rows, percentileRows } = result);
     served = { source: result.stored ? "stored" : "rollup", refresh: refresh.kind };
   } else {
