@@ -44,7 +44,7 @@ async function main(): Promise<void> {
     VERDICT_EVALUATOR_INTERVAL_SECONDS: "3600",
   });
   const { boot } = await import("../src/server/boot");
-  const { chCommand, chQuery, closeEventStore } = await import("../src/db/clickhouse/client");
+  const { chCommand, chQuery, closeEventStore, engineSlotStats } = await import("../src/db/clickhouse/client");
   const { closeConfigStore, getDb } = await import("../src/db/postgres");
   const { experiments } = await import("../src/db/schema");
   const { eq } = await import("drizzle-orm");
@@ -162,6 +162,7 @@ async function main(): Promise<void> {
     const scanMs = (performance.now() - t) / 5;
     say(`stored-rows listener: scanning a ${(big.length / 1e6).toFixed(1)} MB payload (100,000 rows) takes ${scanMs.toFixed(1)} ms`);
 
+    await engineSlotStats(true); // the event phase's waits only
     startEvaluator();
     const waitDecision = async (key: string, since: number, limitMs = 30_000): Promise<number | null> => {
       const s = Date.now();
@@ -229,6 +230,8 @@ async function main(): Promise<void> {
     );
     say(`  burst of ${EXPERIMENTS} dirty experiments: p50 ${pct(burstDone, 0.5)} ms, last evaluated after ${Math.max(...burstDone)} ms (${EXPERIMENTS - burstDone.length} not within 120 s)`);
     say(`  evaluations by trigger: ${JSON.stringify(status.queue.evaluations)}; KPI→experiment mappings ${status.queue.kpiResolutions} (last ${status.queue.lastKpiResolveMs} ms)`);
+    const slot = await engineSlotStats();
+    if (slot) say(`  chDB slot, event phase: ${slot.run.toLocaleString()} statements; longest wait ${slot.maxReadWaitMs} ms for a read, ${slot.maxIngestWaitMs} ms for an insert`);
     say(
       `  peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; load average ${loadavg()
         .map((x) => x.toFixed(1))

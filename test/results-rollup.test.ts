@@ -7,7 +7,7 @@ import { chCommand, chInsert, chQuery } from "@/db/clickhouse/client";
 import { builtInMetrics, getMetricSummaries, PRE_PERIOD_MS, type MetricSummaries } from "@/server/evidence";
 // internals of the engine under test
 import { rollupSpecOf } from "@/server/evidence/components";
-import { refreshRollup } from "@/server/evidence/rollup";
+import { refreshRollup, rollupSettled } from "@/server/evidence/rollup";
 import { ROLLUP_PARTS_SQL } from "@/server/evidence/rollup.sql";
 import { mulberry32 } from "./helpers/analysis/random";
 import { setupStores } from "./helpers/app";
@@ -153,6 +153,8 @@ describe("results rollup", () => {
     expect(rows.map((r) => r.user_id)).toEqual(["i1", "i2"]);
     expect(rows[1].version).toBeGreaterThan(rows[0].version);
     // the refreshed rows were ≥ 5 % of the partition: merged into one part, so FINAL reads need no merging
+    // (after the refresh's tail: the state write, then the merge, run once its rows are in)
+    await rollupSettled(key);
     const [parts] = await chQuery<{ parts: number }>(ROLLUP_PARTS_SQL, { experiment: key });
     expect(parts.parts).toBe(1);
     await agree(key);

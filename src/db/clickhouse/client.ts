@@ -10,6 +10,7 @@ import { env } from "@/core/env";
 import { AppError } from "@/core/errors";
 import { processSingleton } from "@/core/process-singleton";
 import { StoreConnectError } from "@/db/postgres";
+import { EngineSlot, type SlotClass } from "./slot";
 
 export type QueryParams = Record<string, unknown>;
 
@@ -27,6 +28,8 @@ interface EventStore {
   describe: string;
   cluster?: string;
   database: string;
+  /** embedded chDB only: the one statement at a time, chosen by class (./slot.ts) */
+  slot?: EngineSlot;
 }
 
 // 64-bit integers arrive quoted over HTTP and as numbers over chDB; unquoting them everywhere gives
@@ -86,9 +89,10 @@ async function open(): Promise<EventStore> {
     // rawInsert hands the Buffer to the engine as is, with the settings in the INSERT's own
     // SETTINGS clause. Measured on the ingestion payloads: README.md, "Performance".
     const raw = (connection as unknown as { chdb: { rawInsert(p: { table: string; values: Buffer; format: PayloadFormat; settings: PayloadSettings }): Promise<unknown> } }).chdb;
+    const slot = new EngineSlot();
     const insertPayload: PayloadInserter = (table, format, payload, settings) =>
-      trackedWrite(table === "events", () => raw.rawInsert({ table: `${e.CLICKHOUSE_DATABASE}.${table}`, values: payload, format, settings }).then(() => undefined));
-    return { client, insertPayload, mode: "chdb", describe, database: e.CLICKHOUSE_DATABASE };
+      trackedWrite(table === "events", () => slot.run("ingest", () => raw.rawInsert({ table: `${e.CLICKHOUSE_DATABASE}.${table}`, values: payload, format, settings })).then(() => undefined));
+    return { client, insertPayload, mode: "chdb", describe, database: e.CLICKHOUSE_DATABASE, slot };
   } catch (err) {
     throw new StoreConnectError(`Cannot open ${describe}: ${(err as Error).message}`);
   }
@@ -172,11 +176,27 @@ export async function eventWriteHorizon(): Promise<number | null> {
 // outlive the call. Query-scoped settings belong in the SQL's own SETTINGS clause.
 
 /** SELECT returning JSON rows. Values only ever travel as {name:Type} parameters. */
+/** Runs one statement in the engine's slot (embedded chDB), or as is (a server runs many at once). */
+function inSlot<T>(store: EventStore, cls: SlotClass, op: () => Promise<T>): Promise<T> {
+  return store.slot ? store.slot.run(cls, op) : op();
+}
+
+/** The embedded engine's queue (null for a server): for monitoring, benchmarks and tests; `reset` starts the counts over. */
+export async function engineSlotStats(reset = false): Promise<{ queued: number; run: number; maxIngestWaitMs: number; maxReadWaitMs: number } | null> {
+  const { slot } = await eventStore();
+  if (!slot) return null;
+  const out = { queued: slot.queued, ...slot.stats };
+  if (reset) Object.assign(slot.stats, { run: 0, maxIngestWaitMs: 0, maxReadWaitMs: 0 });
+  return out;
+}
+
 export async function chQuery<T>(query: string, params: QueryParams = {}): Promise<T[]> {
-  const { client } = await eventStore();
+  const store = await eventStore();
+  const { client } = store;
   const started = performance.now();
   try {
-    const rs = await client.query({ query, query_params: params, format: "JSONEachRow" });
+    // over chDB the result is materialised when query() resolves: parsing it needs no slot
+    const rs = await inSlot(store, "read", () => client.query({ query, query_params: params, format: "JSONEachRow" }));
     const rows = (await rs.json()) as T[];
     timed("query", started, true);
     return rows;
@@ -187,10 +207,12 @@ export async function chQuery<T>(query: string, params: QueryParams = {}): Promi
 }
 
 export async function chCommand(query: string, params: QueryParams = {}): Promise<void> {
-  const { client } = await eventStore();
+  const store = await eventStore();
+  const { client } = store;
   const started = performance.now();
   try {
-    await trackedWrite(INSERT_INTO_EVENTS.test(query), () => client.command({ query, query_params: params }));
+    const ofEvents = INSERT_INTO_EVENTS.test(query);
+    await trackedWrite(ofEvents, () => inSlot(store, ofEvents ? "ingest" : "read", () => client.command({ query, query_params: params })));
     timed("command", started, true);
   } catch (err) {
     timed("command", started, false);
@@ -200,10 +222,11 @@ export async function chCommand(query: string, params: QueryParams = {}): Promis
 
 export async function chInsert<T extends Record<string, unknown>>(table: string, values: T[]): Promise<void> {
   if (values.length === 0) return;
-  const { client } = await eventStore();
+  const store = await eventStore();
+  const { client } = store;
   const started = performance.now();
   try {
-    await trackedWrite(table === "events", () => client.insert({ table, values, format: "JSONEachRow" }));
+    await trackedWrite(table === "events", () => inSlot(store, table === "events" ? "ingest" : "read", () => client.insert({ table, values, format: "JSONEachRow" })));
     timed("insert", started, true);
   } catch (err) {
     timed("insert", started, false);

@@ -29,21 +29,56 @@ export interface RefreshOutcome {
   watermark: number;
 }
 
-// One refresh per experiment at a time in this process; concurrent readers wait for it.
-const inflight = processSingleton("resultsRollupRefresh", () => new Map<string, Promise<RefreshOutcome>>());
+// One refresh per experiment at a time in this process. A reader arriving while a refresh of the same
+// definition computes its rows shares it; one arriving after the rows are in (the refresh is then
+// writing its state, ./rollup.ts's tail) or with another definition runs the next refresh after it.
+interface Running {
+  definition: string;
+  rowsIn: boolean;
+  outcome: Promise<RefreshOutcome>;
+  /** settles when the refresh has written its state (or failed) */
+  done: Promise<void>;
+}
+const inflight = processSingleton("resultsRollupRefresh", () => new Map<string, Running>());
 
-/** `spec`: the components and the series the experiment's rollup holds (./components.ts; default: an experiment with the default metrics); part of its definition. */
-export function refreshRollup(experiment: string, prePeriodMs: number, spec: RollupSpec = rollupSpecOf({ key: experiment })): Promise<RefreshOutcome> {
-  const running = inflight.get(experiment);
-  if (running) return running;
-  const p = doRefresh(experiment, prePeriodMs, spec).finally(() => inflight.delete(experiment));
-  inflight.set(experiment, p);
-  return p;
+/** The rollup's definition for a spec: the component list can be long (stored definitions with filters), its hash names it. */
+function definitionOf(prePeriodMs: number, spec: RollupSpec): string {
+  return ROLLUP_DEFINITION(prePeriodMs, createHash("sha256").update(rollupSpecKey(spec)).digest("hex").slice(0, 32));
 }
 
-async function doRefresh(experiment: string, prePeriodMs: number, spec: RollupSpec): Promise<RefreshOutcome> {
-  // the component list can be long (stored definitions with filters): its hash names it
-  const definition = ROLLUP_DEFINITION(prePeriodMs, createHash("sha256").update(rollupSpecKey(spec)).digest("hex").slice(0, 32));
+/**
+ * `spec`: the components and the series the experiment's rollup holds (./components.ts; default: an
+ * experiment with the default metrics); part of its definition. Resolves once the rows are in: the
+ * state write (and a compaction) follow in the background, off the reader's path, and the next
+ * refresh of the experiment waits for them. Under the evaluator's load every chDB statement waits for
+ * the engine's one slot, so the statements a reader waits for are what an evaluation costs.
+ */
+export function refreshRollup(experiment: string, prePeriodMs: number, spec: RollupSpec = rollupSpecOf({ key: experiment })): Promise<RefreshOutcome> {
+  const definition = definitionOf(prePeriodMs, spec);
+  const running = inflight.get(experiment);
+  if (running && !running.rowsIn && running.definition === definition) return running.outcome;
+  const entry: Running = { definition, rowsIn: false, outcome: undefined as never, done: undefined as never };
+  const work = (running?.done ?? Promise.resolve()).then(() => doRefresh(experiment, prePeriodMs, spec, definition));
+  entry.outcome = work.then((w) => {
+    entry.rowsIn = true;
+    return w.outcome;
+  });
+  entry.done = work
+    .then((w) => w.tail)
+    .catch(() => undefined)
+    .finally(() => {
+      if (inflight.get(experiment) === entry) inflight.delete(experiment);
+    });
+  inflight.set(experiment, entry);
+  return entry.outcome;
+}
+
+/** Waits for the experiment's refresh in this process, state write included (tests; before a process-wide step). */
+export async function rollupSettled(experiment: string): Promise<void> {
+  await inflight.get(experiment)?.done;
+}
+
+async function doRefresh(experiment: string, prePeriodMs: number, spec: RollupSpec, definition: string): Promise<{ outcome: RefreshOutcome; tail: Promise<void> }> {
   // before the watermark is taken: every row the refresh cannot see is stamped at or after it
   const horizon = await eventWriteHorizon();
   // where this refresh starts if the stored watermark is the one this process wrote: then the
@@ -54,27 +89,32 @@ async function doRefresh(experiment: string, prePeriodMs: number, spec: RollupSp
     : await chQuery<{ definition: string; watermark: number; now: number; touched?: number }>(ROLLUP_STATE_SQL, { experiment });
   const now = Number(state.now);
   let kind: RefreshOutcome["kind"] = "full";
+  let rowsWritten: number | null = null; // the touched users of an incremental refresh (compact's estimate)
   if (state.definition === definition) {
     const since = sinceOf(experiment, Number(state.watermark));
     const touched =
       guess && guess.watermark === Number(state.watermark) && state.touched !== undefined
         ? Number(state.touched)
         : Number((await chQuery<{ touched: number }>(TOUCHED_EXPERIMENT_SQL, { experiment, since }))[0].touched);
-    if (!touched) return { kind: "none", watermark: state.watermark };
+    if (!touched) return { outcome: { kind: "none", watermark: Number(state.watermark) }, tail: Promise.resolve() };
     kind = "incremental";
+    rowsWritten = touched;
     const q = rollupRefreshSql(true, spec.components, spec.series);
     await chCommand(q.sql, { ...q.params, experiment, version: now, prePeriodMs, since });
-    await compact(experiment, Number(touched));
   } else {
     const q = rollupRefreshSql(false, spec.components, spec.series);
     await chCommand(q.sql, { ...q.params, experiment, version: now, prePeriodMs });
-    await compact(experiment, null);
   }
-  // Only after the rows are in: a crash before this point repeats the refresh, never skips it.
-  await chCommand(WRITE_ROLLUP_STATE_SQL, { experiment, definition, watermark: now, version: now });
-  if (horizon !== null) horizons.set(experiment, { watermark: now, horizon: Math.min(horizon, now) });
-  else horizons.delete(experiment);
-  return { kind, watermark: now };
+  // Only after the rows are in: a crash before the state write repeats the refresh, never skips it.
+  // Readers may use the rows at `now` at once; a failed state write only means the next refresh redoes this one.
+  const tail = (async () => {
+    await chCommand(WRITE_ROLLUP_STATE_SQL, { experiment, definition, watermark: now, version: now });
+    if (horizon !== null) horizons.set(experiment, { watermark: now, horizon: Math.min(horizon, now) });
+    else horizons.delete(experiment);
+    await compact(experiment, rowsWritten);
+  })();
+  tail.catch((err: Error) => console.warn(`[verdict] results: writing the rollup state of '${experiment}' failed (the next refresh redoes it): ${err.message}`));
+  return { outcome: { kind, watermark: now }, tail };
 }
 
 // Per experiment in this process: the write horizon taken just before its stored watermark. Only

@@ -8,6 +8,7 @@
 // Best effort both ways: a failed read or write computes the rows, as without this table.
 import { createHash } from "node:crypto";
 import { chInsert, chQuery } from "@/db/clickhouse/client";
+import { processSingleton } from "@/core/process-singleton";
 import { STORED_SUMMARIES_SQL } from "./rollup.sql";
 
 export type Row = Record<string, unknown>;
@@ -33,17 +34,30 @@ export async function storedOrComputed(
   fresh = false,
 ): Promise<SummaryRows & { stored: boolean }> {
   try {
+    await storing.get(at.experiment); // this process's own write of them, if still on its way
     const [hit] = fresh ? [] : await chQuery<{ payload: string }>(STORED_SUMMARIES_SQL, at);
     if (hit) return { ...(JSON.parse(hit.payload) as SummaryRows), stored: true };
   } catch (err) {
     console.warn(`[verdict] results: reading the stored summaries of '${at.experiment}' failed, computing them: ${(err as Error).message}`);
   }
   const rows = await compute();
-  try {
+  // Not awaited: the reader has its rows, and the write is one more statement in chDB's one slot.
+  // A later lookup of the experiment in this process waits for it, so it still finds them.
+  const write = (storing.get(at.experiment) ?? Promise.resolve())
     // in the body, not a query parameter: a server takes parameters in the URL (http_max_uri_size)
-    await chInsert("results_summaries", [{ ...at, payload: JSON.stringify(rows) }]);
-  } catch (err) {
-    console.warn(`[verdict] results: storing the summaries of '${at.experiment}' failed: ${(err as Error).message}`);
-  }
+    .then(() => chInsert("results_summaries", [{ ...at, payload: JSON.stringify(rows) }]))
+    .catch((err: Error) => console.warn(`[verdict] results: storing the summaries of '${at.experiment}' failed: ${err.message}`))
+    .finally(() => {
+      if (storing.get(at.experiment) === write) storing.delete(at.experiment);
+    });
+  storing.set(at.experiment, write);
   return { ...rows, stored: false };
+}
+
+// Per experiment: this process's latest write of stored summaries still on its way.
+const storing = processSingleton("resultsSummariesStoring", () => new Map<string, Promise<void>>());
+
+/** Waits for this process's writes of stored summaries (tests, shutdown). */
+export async function summariesStored(): Promise<void> {
+  await Promise.all([...storing.values()]);
 }

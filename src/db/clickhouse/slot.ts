@@ -1,0 +1,65 @@
+// chDB runs one statement at a time per process: a `SELECT 1` issued 50 ms into a 190 ms query
+// returns after it, and four queries started together finish one after another (measured
+// 2026-12-02, chdb 3.4). Whoever calls first is served first inside the engine, so under a busy
+// ingestion stream every evaluation's query waited behind the inserts queued ahead of it
+// (~0.3–0.5 s per call, src/server/decisions/README.md "Scale"). This queue hands the engine one
+// statement at a time and chooses which: reads and the small writes of the results engine go
+// before ingestion's inserts, unless an insert has waited `maxIngestWaitMs` (so ingestion is
+// delayed by at most about that, never starved). Ingestion's acknowledgements in the default spool
+// mode do not wait for the insert; in direct mode they wait up to that much longer under load.
+
+export type SlotClass = "read" | "ingest";
+
+interface Waiting {
+  cls: SlotClass;
+  queuedAt: number;
+  start: () => void;
+}
+
+export class EngineSlot {
+  private busy = false;
+  private readonly waiting: Waiting[] = [];
+  /** statements run, and the longest an ingest statement waited (ms): for monitoring and tests */
+  readonly stats = { run: 0, maxIngestWaitMs: 0, maxReadWaitMs: 0 };
+
+  constructor(private readonly maxIngestWaitMs = 1_000) {}
+
+  run<T>(cls: SlotClass, op: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const queuedAt = Date.now();
+      this.waiting.push({
+        cls,
+        queuedAt,
+        start: () => {
+          const waited = Date.now() - queuedAt;
+          if (cls === "ingest") this.stats.maxIngestWaitMs = Math.max(this.stats.maxIngestWaitMs, waited);
+          else this.stats.maxReadWaitMs = Math.max(this.stats.maxReadWaitMs, waited);
+          this.stats.run++;
+          Promise.resolve()
+            .then(op)
+            .then(resolve, reject)
+            .finally(() => {
+              this.busy = false;
+              this.next();
+            });
+        },
+      });
+      this.next();
+    });
+  }
+
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  private next(): void {
+    if (this.busy || this.waiting.length === 0) return;
+    const oldestIngest = this.waiting.findIndex((w) => w.cls === "ingest");
+    const oldestRead = this.waiting.findIndex((w) => w.cls === "read");
+    const overdue = oldestIngest >= 0 && Date.now() - this.waiting[oldestIngest].queuedAt >= this.maxIngestWaitMs;
+    const i = oldestRead >= 0 && !overdue ? oldestRead : oldestIngest >= 0 ? oldestIngest : 0;
+    const [w] = this.waiting.splice(i, 1);
+    this.busy = true;
+    w.start();
+  }
+}
