@@ -257,5 +257,8 @@ export async function closeEventStore(): Promise<void> {
   if (!holder.store) return;
   const s = await holder.store.catch(() => undefined);
   holder.store = undefined;
+  // Closing chDB's session under a running statement crashes the process (SIGSEGV, seen at a
+  // benchmark's exit with a rollup state write still on its way): let the slot empty first.
+  await s?.slot?.idle();
   await s?.client.close();
 }

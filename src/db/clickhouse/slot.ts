@@ -52,8 +52,19 @@ export class EngineSlot {
     return this.waiting.length;
   }
 
+  /** Resolves once no statement runs or waits (statements queued meanwhile are waited for too). */
+  async idle(): Promise<void> {
+    while (this.busy || this.waiting.length > 0) await new Promise<void>((r) => this.idlers.push(r));
+  }
+
+  private readonly idlers: (() => void)[] = [];
+
   private next(): void {
-    if (this.busy || this.waiting.length === 0) return;
+    if (this.busy) return;
+    if (this.waiting.length === 0) {
+      for (const r of this.idlers.splice(0)) r();
+      return;
+    }
     const oldestIngest = this.waiting.findIndex((w) => w.cls === "ingest");
     const oldestRead = this.waiting.findIndex((w) => w.cls === "read");
     const overdue = oldestIngest >= 0 && Date.now() - this.waiting[oldestIngest].queuedAt >= this.maxIngestWaitMs;

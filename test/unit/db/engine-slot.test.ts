@@ -64,3 +64,21 @@ describe("EngineSlot", () => {
     expect(slot.queued).toBe(0);
   });
 });
+
+describe("EngineSlot.idle", () => {
+  it("resolves once nothing runs or waits, including statements queued while it waits", async () => {
+    const slot = new EngineSlot();
+    await slot.idle(); // nothing at all
+    const done: string[] = [];
+    void slot.run("read", async () => {
+      await sleep(20);
+      done.push("a");
+      void slot.run("ingest", async () => {
+        await sleep(10);
+        done.push("b"); // queued by the first, while idle() waits
+      });
+    });
+    await slot.idle();
+    expect(done).toEqual(["a", "b"]);
+  });
+});
