@@ -190,13 +190,14 @@ export async function engineSlotStats(reset = false): Promise<{ queued: number; 
   return out;
 }
 
-export async function chQuery<T>(query: string, params: QueryParams = {}): Promise<T[]> {
+/** `urgent`: ahead of other reads in the embedded engine's queue (./slot.ts); for the evaluator's trigger only. */
+export async function chQuery<T>(query: string, params: QueryParams = {}, opts: { urgent?: boolean } = {}): Promise<T[]> {
   const store = await eventStore();
   const { client } = store;
   const started = performance.now();
   try {
     // over chDB the result is materialised when query() resolves: parsing it needs no slot
-    const rs = await inSlot(store, "read", () => client.query({ query, query_params: params, format: "JSONEachRow" }));
+    const rs = await inSlot(store, opts.urgent ? "urgent" : "read", () => client.query({ query, query_params: params, format: "JSONEachRow" }));
     const rows = (await rs.json()) as T[];
     timed("query", started, true);
     return rows;

@@ -3,12 +3,14 @@
 // 2026-12-02, chdb 3.4). Whoever calls first is served first inside the engine, so under a busy
 // ingestion stream every evaluation's query waited behind the inserts queued ahead of it
 // (~0.3–0.5 s per call, src/server/decisions/README.md "Scale"). This queue hands the engine one
-// statement at a time and chooses which: reads and the small writes of the results engine go
-// before ingestion's inserts, unless an insert has waited `maxIngestWaitMs` (so ingestion is
-// delayed by at most about that, never starved). Ingestion's acknowledgements in the default spool
-// mode do not wait for the insert; in direct mode they wait up to that much longer under load.
+// statement at a time and chooses which: `urgent` ones (the evaluator's look for experiments with
+// new KPI events, the entry to every event-driven evaluation) first, then reads and the small writes
+// of the results engine, then ingestion's inserts, unless an insert has waited `maxIngestWaitMs` (so
+// ingestion is delayed by at most about that, never starved: its rows are also what the evaluator
+// waits for). Ingestion's acknowledgements in the default spool mode do not wait for the insert; in
+// direct mode they wait up to that much longer under load.
 
-export type SlotClass = "read" | "ingest";
+export type SlotClass = "urgent" | "read" | "ingest";
 
 interface Waiting {
   cls: SlotClass;
@@ -22,7 +24,7 @@ export class EngineSlot {
   /** statements run, and the longest an ingest statement waited (ms): for monitoring and tests */
   readonly stats = { run: 0, maxIngestWaitMs: 0, maxReadWaitMs: 0 };
 
-  constructor(private readonly maxIngestWaitMs = 1_000) {}
+  constructor(private readonly maxIngestWaitMs = 300) {}
 
   run<T>(cls: SlotClass, op: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -65,10 +67,12 @@ export class EngineSlot {
       for (const r of this.idlers.splice(0)) r();
       return;
     }
-    const oldestIngest = this.waiting.findIndex((w) => w.cls === "ingest");
-    const oldestRead = this.waiting.findIndex((w) => w.cls === "read");
-    const overdue = oldestIngest >= 0 && Date.now() - this.waiting[oldestIngest].queuedAt >= this.maxIngestWaitMs;
-    const i = oldestRead >= 0 && !overdue ? oldestRead : oldestIngest >= 0 ? oldestIngest : 0;
+    const oldest = (cls: SlotClass) => this.waiting.findIndex((w) => w.cls === cls);
+    const ingest = oldest("ingest");
+    const overdue = ingest >= 0 && Date.now() - this.waiting[ingest].queuedAt >= this.maxIngestWaitMs;
+    const urgent = oldest("urgent");
+    const read = oldest("read");
+    const i = overdue ? ingest : urgent >= 0 ? urgent : read >= 0 ? read : ingest;
     const [w] = this.waiting.splice(i, 1);
     this.busy = true;
     w.start();

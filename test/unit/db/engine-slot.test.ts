@@ -31,6 +31,17 @@ describe("EngineSlot", () => {
     expect(maxRunning).toBe(1);
   });
 
+  it("puts urgent statements ahead of reads and inserts", async () => {
+    const slot = new EngineSlot(10_000);
+    const order: string[] = [];
+    const op = (name: string) => async () => {
+      await sleep(5);
+      order.push(name);
+    };
+    await Promise.all([slot.run("read", op("r0")), slot.run("ingest", op("i1")), slot.run("read", op("r1")), slot.run("urgent", op("u1")), slot.run("urgent", op("u2"))]);
+    expect(order).toEqual(["r0", "u1", "u2", "r1", "i1"]);
+  });
+
   it("lets an insert that has waited maxIngestWaitMs go before later reads: ingestion is delayed, never starved", async () => {
     const slot = new EngineSlot(40);
     const order: string[] = [];
