@@ -163,6 +163,7 @@ async function main(): Promise<void> {
     say(`stored-rows listener: scanning a ${(big.length / 1e6).toFixed(1)} MB payload (100,000 rows) takes ${scanMs.toFixed(1)} ms`);
 
     await engineSlotStats(true); // the event phase's waits only
+    const eventPhaseAt = performance.now();
     startEvaluator();
     const waitDecision = async (key: string, since: number, limitMs = 30_000): Promise<number | null> => {
       const s = Date.now();
@@ -231,7 +232,11 @@ async function main(): Promise<void> {
     say(`  burst of ${EXPERIMENTS} dirty experiments: p50 ${pct(burstDone, 0.5)} ms, last evaluated after ${Math.max(...burstDone)} ms (${EXPERIMENTS - burstDone.length} not within 120 s)`);
     say(`  evaluations by trigger: ${JSON.stringify(status.queue.evaluations)}; KPI→experiment mappings ${status.queue.kpiResolutions} (last ${status.queue.lastKpiResolveMs} ms)`);
     const slot = await engineSlotStats();
-    if (slot) say(`  chDB slot, event phase: ${slot.run.toLocaleString()} statements; longest wait ${slot.maxReadWaitMs} ms for a read, ${slot.maxIngestWaitMs} ms for an insert`);
+    const phaseS = (performance.now() - eventPhaseAt) / 1000;
+    if (slot)
+      say(
+        `  chDB slot, event phase (${phaseS.toFixed(0)} s): ${slot.run.toLocaleString()} statements; engine busy ${((100 * (slot.busyMs.urgent + slot.busyMs.read + slot.busyMs.ingest)) / 1000 / phaseS).toFixed(0)} % (inserts ${(slot.busyMs.ingest / 1000).toFixed(1)} s, reads ${(slot.busyMs.read / 1000).toFixed(1)} s, KPI look ${(slot.busyMs.urgent / 1000).toFixed(1)} s); longest wait ${slot.maxReadWaitMs} ms for a read, ${slot.maxIngestWaitMs} ms for an insert`,
+      );
     say(
       `  peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; load average ${loadavg()
         .map((x) => x.toFixed(1))

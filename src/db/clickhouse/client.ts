@@ -182,11 +182,11 @@ function inSlot<T>(store: EventStore, cls: SlotClass, op: () => Promise<T>): Pro
 }
 
 /** The embedded engine's queue (null for a server): for monitoring, benchmarks and tests; `reset` starts the counts over. */
-export async function engineSlotStats(reset = false): Promise<{ queued: number; run: number; maxIngestWaitMs: number; maxReadWaitMs: number } | null> {
+export async function engineSlotStats(reset = false): Promise<{ queued: number; run: number; maxIngestWaitMs: number; maxReadWaitMs: number; busyMs: Record<SlotClass, number> } | null> {
   const { slot } = await eventStore();
   if (!slot) return null;
-  const out = { queued: slot.queued, ...slot.stats };
-  if (reset) Object.assign(slot.stats, { run: 0, maxIngestWaitMs: 0, maxReadWaitMs: 0 });
+  const out = { queued: slot.queued, ...slot.stats, busyMs: { ...slot.stats.busyMs } };
+  if (reset) Object.assign(slot.stats, { run: 0, maxIngestWaitMs: 0, maxReadWaitMs: 0, busyMs: { urgent: 0, read: 0, ingest: 0 } });
   return out;
 }
 

@@ -22,7 +22,7 @@ export class EngineSlot {
   private busy = false;
   private readonly waiting: Waiting[] = [];
   /** statements run, and the longest an ingest statement waited (ms): for monitoring and tests */
-  readonly stats = { run: 0, maxIngestWaitMs: 0, maxReadWaitMs: 0 };
+  readonly stats = { run: 0, maxIngestWaitMs: 0, maxReadWaitMs: 0, busyMs: { urgent: 0, read: 0, ingest: 0 } as Record<SlotClass, number> };
 
   constructor(private readonly maxIngestWaitMs = 300) {}
 
@@ -37,10 +37,12 @@ export class EngineSlot {
           if (cls === "ingest") this.stats.maxIngestWaitMs = Math.max(this.stats.maxIngestWaitMs, waited);
           else this.stats.maxReadWaitMs = Math.max(this.stats.maxReadWaitMs, waited);
           this.stats.run++;
+          const started = performance.now();
           Promise.resolve()
             .then(op)
             .then(resolve, reject)
             .finally(() => {
+              this.stats.busyMs[cls] += performance.now() - started;
               this.busy = false;
               this.next();
             });
