@@ -48,6 +48,11 @@ const RECENT = "(SELECT user_id FROM events WHERE inserted_at >= fromUnixTimesta
  */
 const TOUCHED = `(SELECT user_id FROM first_exposures WHERE experiment = {experiment:String} AND user_id IN ${RECENT})`;
 
+/** Up to this many touched users are listed by the refresh's check and passed to its INSERT (rollupRefreshSql `listed`). */
+export const LISTED_USERS_MAX = 20_000;
+/** The touched users' count, and the users themselves when at most LISTED_USERS_MAX (else fewer: the INSERT then computes the set). */
+const TOUCHED_USERS = `SELECT count() AS touched, groupArray(${LISTED_USERS_MAX})(user_id) AS users FROM ${TOUCHED} AS tu`;
+
 /**
  * Every exposed user of the experiment (first_exposures is ordered by experiment: a range read).
  * The full build reads the events of these users only: at 100 experiments over the same users, the
@@ -67,8 +72,12 @@ export interface PerUserOptions {
   series: SeriesSpec | null;
   /** series entries by UTC hour (the rollup) or by the request's bucket ({origin}, {width}, {buckets}: the events path) */
   seriesTime: "hour" | "bucket";
-  /** all exposed users (FINAL), or those with an event stored since {since} (deduplicated by FINAL's key, latest copy) */
-  users: "exposed" | "touched";
+  /**
+   * all exposed users (FINAL), or those with an event stored since {since} (deduplicated by FINAL's
+   * key, latest copy), or the users in {touchedUsers:Array(String)} (the same, listed by the refresh's
+   * state read: the touched set is not computed again, twice, inside the INSERT)
+   */
+  users: "exposed" | "touched" | "listed";
 }
 
 /**
@@ -113,9 +122,10 @@ export function perUserSql(o: PerUserOptions): { sql: string; params: Record<str
   // exactly FINAL's key (the sort key and the month partition), keeping the last stored copy as
   // ReplacingMergeTree does. Copies of a retried event are identical, so both give the same rows;
   // only an id reused with a different value could differ (which copy).
+  const some = o.users === "listed" ? "{touchedUsers:Array(String)}" : TOUCHED;
   const events =
-    o.users === "touched"
-      ? `(SELECT ${cols} FROM events WHERE ${filter} AND user_id IN ${TOUCHED}
+    o.users !== "exposed"
+      ? `(SELECT ${cols} FROM events WHERE ${filter} AND user_id IN ${some}
         ORDER BY inserted_at DESC LIMIT 1 BY type, name, user_id, id, toYYYYMM(timestamp))`
       : `(SELECT ${cols} FROM events FINAL WHERE ${filter} AND user_id IN ${EXPOSED})`;
   const arr = (xs: string[], type: string) => `CAST([${xs.join(", ")}], '${type}')`;
@@ -126,7 +136,7 @@ export function perUserSql(o: PerUserOptions): { sql: string; params: Record<str
          ${arr(cValues, "Array(Array(Float64))")} AS c_values,
          ${series} AS series
   FROM ${events} AS ev
-  RIGHT JOIN (${firstExposuresSql({ userIds: true, where: o.users === "touched" ? `user_id IN ${TOUCHED}` : undefined })}) AS f ON cityHash64(ev.user_id) = f.uh
+  RIGHT JOIN (${firstExposuresSql({ userIds: true, where: o.users !== "exposed" ? `user_id IN ${some}` : undefined })}) AS f ON cityHash64(ev.user_id) = f.uh
   GROUP BY f.uh`;
   return { sql, params };
 }
@@ -137,8 +147,8 @@ export function perUserSql(o: PerUserOptions): { sql: string; params: Record<str
  * Params: experiment, version (UInt64, the refresh's start in ms), prePeriodMs, since (ms;
  * incremental), and the returned ones (the selectors').
  */
-export function rollupRefreshSql(incremental: boolean, set: ComponentSet, series: SeriesSpec | null): { sql: string; params: Record<string, unknown> } {
-  const u = perUserSql({ set, series, seriesTime: "hour", users: incremental ? "touched" : "exposed" });
+export function rollupRefreshSql(incremental: boolean, set: ComponentSet, series: SeriesSpec | null, listed = false): { sql: string; params: Record<string, unknown> } {
+  const u = perUserSql({ set, series, seriesTime: "hour", users: !incremental ? "exposed" : listed ? "listed" : "touched" });
   return {
     sql: `
 INSERT INTO results_user_rollup (experiment, uh, user_id, version, vh, first_at, multi, c_post, c_pre, c_values, series)
@@ -164,10 +174,11 @@ SETTINGS join_use_nulls = 1`;
  */
 export const ROLLUP_STATE_TOUCHED_SQL = `
 SELECT ifNull(s.definition, '') AS definition, ifNull(s.watermark, 0) AS watermark, toUnixTimestamp64Milli(now64(3)) AS now,
-       (SELECT count() FROM ${TOUCHED} AS t) AS touched
+       t.touched AS touched, t.users AS users
 FROM (SELECT 1) AS one
 LEFT JOIN (SELECT any(definition) AS definition, toUnixTimestamp64Milli(any(watermark)) AS watermark
            FROM results_rollup_state FINAL WHERE experiment = {experiment:String}) AS s ON 1
+CROSS JOIN (${TOUCHED_USERS}) AS t
 SETTINGS join_use_nulls = 1`;
 
 /**
@@ -175,7 +186,7 @@ SETTINGS join_use_nulls = 1`;
  * {since} (ms); 0 = nothing new. Per experiment: events of other experiments' users leave this rollup, its
  * watermark and its stored summaries as they are.
  */
-export const TOUCHED_EXPERIMENT_SQL = `SELECT count() AS touched FROM ${TOUCHED} AS t`;
+export const TOUCHED_EXPERIMENT_SQL = TOUCHED_USERS;
 
 /** Parts of an experiment's rollup partition: many rows outside the largest part make FINAL merge. */
 export const ROLLUP_PARTS_SQL = `
