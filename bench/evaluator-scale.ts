@@ -14,7 +14,8 @@
  * batch every 100 ms) and for quiet ones (a small batch now and then) while the busy one keeps
  * sending, and a burst that dirties all 100 at once.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -245,7 +246,10 @@ async function main(): Promise<void> {
   } finally {
     await closeEventStore();
     await closeConfigStore();
-    rmSync(dir, { recursive: true, force: true });
+    // chDB's background merges outlive closeEventStore in this process: removing their files under
+    // them failed with ENOTEMPTY and then crashed the process (SIGSEGV) in one run; a child removes the
+    // directory once this process has exited
+    spawn("sh", ["-c", `while kill -0 ${process.pid} 2>/dev/null; do sleep 0.2; done; rm -rf "$0"`, dir], { detached: true, stdio: "ignore" }).unref();
   }
 }
 
