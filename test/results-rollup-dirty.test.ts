@@ -11,6 +11,7 @@ import { rollupSpecOf } from "@/server/evidence/components";
 import { refreshRollup } from "@/server/evidence/rollup";
 import { rollupRefreshSql } from "@/server/evidence/rollup.sql";
 import { mulberry32 } from "./helpers/analysis/random";
+import { randomKpiEvent } from "./helpers/random-events";
 import { setupStores } from "./helpers/app";
 import { expectSameNumbers } from "./helpers/same-numbers";
 
@@ -112,16 +113,7 @@ describe("rollup dirty tracking per experiment", () => {
       }
       await chInsert("events", initial);
       const batches: any[][] = [initial];
-      const kpi = (user: string) => {
-        const at = T0 + Math.floor(rand() * 40 * HOUR) - 2 * HOUR;
-        const r = rand();
-        if (r < 0.25) return ev("page_load", user, at, { value: 100 + Math.floor(rand() * 2000) });
-        if (r < 0.45) return ev("request", user, at);
-        if (r < 0.55) return ev("error", user, at);
-        if (r < 0.75) return ev("engagement", user, at);
-        if (r < 0.85) return ev("feedback", user, at, { value: 1 + Math.floor(rand() * 5) });
-        return ev("metric", user, at, { name: "revenue", value: Math.floor(rand() * 40) / 4 });
-      };
+      const kpi = (user: string) => randomKpiEvent(rand, ev, user, T0);
       for (let step = 0; step < 24; step++) {
         const r = rand();
         if (r < 0.4) {

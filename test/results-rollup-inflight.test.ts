@@ -11,6 +11,7 @@ import { chCommand, chInsert, trackedWrite } from "@/db/clickhouse/client";
 import { builtInMetrics, getMetricSummaries, PRE_PERIOD_MS, type MetricSummaries } from "@/server/evidence";
 import { refreshRollup } from "@/server/evidence/rollup";
 import { mulberry32 } from "./helpers/analysis/random";
+import { randomKpiEvent } from "./helpers/random-events";
 import { setupStores } from "./helpers/app";
 import { expectSameNumbers } from "./helpers/same-numbers";
 
@@ -68,16 +69,7 @@ describe("rollup refresh against writes in flight", () => {
       }
       await chInsert("events", initial);
       for (const key of keys) await refreshRollup(key, PRE_PERIOD_MS);
-      const kpi = (user: string) => {
-        const at = T0 + Math.floor(rand() * 40 * HOUR) - 2 * HOUR;
-        const r = rand();
-        if (r < 0.25) return ev("page_load", user, at, { value: 100 + Math.floor(rand() * 2000) });
-        if (r < 0.45) return ev("request", user, at);
-        if (r < 0.55) return ev("error", user, at);
-        if (r < 0.75) return ev("engagement", user, at);
-        if (r < 0.85) return ev("feedback", user, at, { value: 1 + Math.floor(rand() * 5) });
-        return ev("metric", user, at, { name: "revenue", value: Math.floor(rand() * 40) / 4 });
-      };
+      const kpi = (user: string) => randomKpiEvent(rand, ev, user, T0);
       const batch = () => {
         const rows = Array.from({ length: 1 + Math.floor(rand() * 4) }, () => kpi(pick(users)));
         if (rand() < 0.3) rows.push(ev("exposure", pick(users), T0 + Math.floor(rand() * 30 * HOUR), { experiment: pick(keys), variant: rand() < 0.5 ? "control" : "treatment" }));
