@@ -7,10 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { adjustPValues } from "@analysis";
 import * as assignRoute from "@/app/api/v1/assign/route";
 import * as results from "@/app/api/v1/experiments/[key]/results/route";
-import { eq } from "drizzle-orm";
 import { chInsert } from "@/db/clickhouse/client";
-import { getDb } from "@/db/postgres";
-import { experiments } from "@/db/schema";
 import { SYSTEM } from "@/server/auth/principal";
 import { createExperiment } from "@/server/experiments/create";
 import { startExperiment } from "@/server/experiments/lifecycle";
@@ -21,7 +18,7 @@ import { decide } from "@/server/decisions/decide";
 import { loadDecisionInputs } from "@/server/decisions/inputs";
 import { resolveParameters } from "@/server/decisions/parameters";
 import { mulberry32 } from "./helpers/analysis/random";
-import { call, setupStores, TEST_CLIENT_KEY } from "./helpers/app";
+import { call, fixSalt, setupStores, TEST_CLIENT_KEY } from "./helpers/app";
 
 const KEY = "seg-http";
 const get = (segment?: string) => call(results.GET, { params: { key: KEY }, path: `/api/v1/experiments/${KEY}/results${segment !== undefined ? `?segment=${encodeURIComponent(segment)}` : ""}` });
@@ -32,7 +29,7 @@ beforeAll(async () => {
   await createExperiment({ actor: SYSTEM, input: CreateExperimentSchema.parse({ key: KEY, name: KEY, strategy: "ab", segments: ["platform", "region"] }) });
   // a fixed salt, so the assignment (and with the seeded events, the data) is the same in every run:
   // with a fresh random salt the iOS comparison is an A/A test, "better" in a few % of runs (one CI run)
-  await (await getDb()).update(experiments).set({ salt: "5e9a1c0d7b42" }).where(eq(experiments.key, KEY));
+  await fixSalt(KEY, "5e9a1c0d7b42");
   await startExperiment({ actor: SYSTEM, key: KEY });
   const rand = mulberry32(1616);
   const units = Array.from({ length: 1600 }, (_, i) => ({ userId: `sh${i}`, attributes: { platform: i % 2 ? "android" : "ios", region: i % 40 === 0 ? "apac" : i % 3 ? "eu" : "us" } }));

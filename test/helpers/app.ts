@@ -1,5 +1,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- test responses are asserted field by field */
 // Calls route handlers in-process against the real stores of this test file's data directory.
+import { eq } from "drizzle-orm";
+import { getDb } from "@/db/postgres";
+import { experiments } from "@/db/schema";
 import { boot } from "@/server/boot";
 import type { RouteHandler } from "@/server/http/route";
 import { TEST_ADMIN_TOKEN, TEST_CLIENT_KEY } from "./credentials";
@@ -8,6 +11,14 @@ export { TEST_ADMIN_TOKEN, TEST_CLIENT_KEY };
 
 export async function setupStores(): Promise<void> {
   await boot({ background: false });
+}
+
+/**
+ * Fixes an experiment's salt before it starts (a new experiment gets a random one), so its
+ * assignment, and a test's seeded data on top of it, is the same in every run.
+ */
+export async function fixSalt(key: string, salt: string): Promise<void> {
+  await (await getDb()).update(experiments).set({ salt }).where(eq(experiments.key, key));
 }
 
 export interface CallOptions {

@@ -11,13 +11,15 @@ import * as assignRoute from "@/app/api/v1/assign/route";
 import { flushIngestion } from "@/server/ingestion/pipeline";
 import { runSimulation, type SimulationOptions, type SimulationReport } from "@/simulator";
 import { inProcessTransport } from "@/simulator/in-process";
-import { call, TEST_CLIENT_KEY } from "./app";
+import { call, fixSalt, TEST_CLIENT_KEY } from "./app";
 
 export const transport = () => inProcessTransport({ clientKey: TEST_CLIENT_KEY });
 
-export async function createRunning(body: Record<string, unknown>): Promise<any> {
+/** `salt`: fixed before the start (./app.ts fixSalt), for a test whose figures depend on who is assigned what. */
+export async function createRunning(body: Record<string, unknown>, opts: { salt?: string } = {}): Promise<any> {
   const created = await call(collection.POST, { body });
   if (created.status !== 201) throw new Error(`create ${String(body.key)}: ${created.status} ${JSON.stringify(created.body)}`);
+  if (opts.salt) await fixSalt(String(body.key), opts.salt);
   const started = await call(start.POST, { params: { key: String(body.key) }, body: {} });
   if (started.status !== 200) throw new Error(`start ${String(body.key)}: ${started.status} ${JSON.stringify(started.body)}`);
   return started.body;
