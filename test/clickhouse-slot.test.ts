@@ -3,7 +3,7 @@
 // slot the engine picks among the waiting statements in no set order (libuv's threads contend for
 // its lock), so the read below finishes anywhere among the inserts: first, last or between.
 import { beforeAll, describe, expect, it } from "vitest";
-import { chCommand, chQuery, engineSlotStats, getPayloadInserter } from "@/db/clickhouse/client";
+import { chCommand, chQuery, engineSlotStats, getPayloadInserter, urgentEngineWork } from "@/db/clickhouse/client";
 import { setupStores } from "./helpers/app";
 
 beforeAll(async () => {
@@ -24,6 +24,22 @@ describe("the embedded engine's slot", () => {
     const [{ n }] = await chQuery<{ n: number }>("SELECT count() AS n FROM events WHERE id LIKE 'slot-%'");
     expect(Number(n)).toBe(4 * (3 * 300_000 + 20_000));
   }, 60_000);
+});
+
+describe("urgent engine work", () => {
+  it("puts the reads of an urgent piece of work (an evaluation after a quiet spell) ahead of other reads", async () => {
+    const heavyRead = () => chQuery("SELECT sum(cityHash64(number)) AS s FROM numbers(30000000)");
+    const done: string[] = [];
+    const reads = [1, 2, 3].map((i) => heavyRead().then(() => done.push(`read${i}`)));
+    const urgent = urgentEngineWork(async () => {
+      await chQuery("SELECT 1");
+      done.push("urgent");
+    });
+    const plain = chQuery("SELECT 1").then(() => done.push("plain"));
+    await Promise.all([...reads, urgent, plain]);
+    // read1 was running; the urgent read goes next, the plain one after every read queued before it
+    expect(done).toEqual(["read1", "urgent", "read2", "read3", "plain"]);
+  });
 });
 
 async function oneRound(round: number): Promise<void> {

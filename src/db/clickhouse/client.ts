@@ -1,6 +1,7 @@
 // The one module that owns the event-store client: embedded chDB by default, a ClickHouse server
 // (or cluster) with CLICKHOUSE_URL. Every query goes through here so parameters, settings, error
 // wrapping and transport differences are handled in one place.
+import { AsyncLocalStorage } from "node:async_hooks";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -176,9 +177,17 @@ export async function eventWriteHorizon(): Promise<number | null> {
 // outlive the call. Query-scoped settings belong in the SQL's own SETTINGS clause.
 
 /** SELECT returning JSON rows. Values only ever travel as {name:Type} parameters. */
+const urgentWork = processSingleton("clickhouse.urgentWork", () => new AsyncLocalStorage<true>());
+
+/** Runs `fn` with its reads and small writes in the embedded engine's urgent class (./slot.ts): an evaluation whose latency shows. */
+export function urgentEngineWork<T>(fn: () => Promise<T>): Promise<T> {
+  return urgentWork.run(true, fn);
+}
+
 /** Runs one statement in the engine's slot (embedded chDB), or as is (a server runs many at once). */
 function inSlot<T>(store: EventStore, cls: SlotClass, op: () => Promise<T>): Promise<T> {
-  return store.slot ? store.slot.run(cls, op) : op();
+  if (!store.slot) return op();
+  return store.slot.run(cls === "read" && urgentWork.getStore() ? "urgent" : cls, op);
 }
 
 /** The embedded engine's queue (null for a server): for monitoring, benchmarks and tests; `reset` starts the counts over. */

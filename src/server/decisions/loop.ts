@@ -10,6 +10,7 @@ import { SYSTEM } from "@/server/auth/principal";
 import { env } from "@/core/env";
 import { isAppError } from "@/core/errors";
 import { processSingleton } from "@/core/process-singleton";
+import { urgentEngineWork } from "@/db/clickhouse/client";
 import { listExperiments } from "@/server/experiments/list";
 import { registerHealthSection } from "@/server/health";
 import { evaluateExperiment } from "./evaluate";
@@ -45,11 +46,13 @@ function scheduler(): EvaluationScheduler {
   state.scheduler ??= new EvaluationScheduler({
     concurrency: EVALUATOR_CONCURRENCY,
     minIntervalMs: MIN_EVALUATION_INTERVAL_MS,
-    evaluate: async (key, trigger) => {
+    evaluate: async (key, trigger, { quiet }) => {
       // the demo seed evaluates these itself, with past hours as the clock (./hold.ts)
       if (evaluationsHeld(key)) return null;
       try {
-        return await evaluateExperiment({ key, actor: SYSTEM, trigger });
+        // after a quiet spell, its statements go ahead of busy experiments' in chDB's one slot
+        const run = () => evaluateExperiment({ key, actor: SYSTEM, trigger });
+        return await (quiet ? urgentEngineWork(run) : run());
       } catch (err) {
         // marked by its events, then finished (e.g. rolled back by the evaluation before): nothing to do
         if (trigger === "events" && isAppError(err) && err.code === "invalid_transition") return null;

@@ -23,7 +23,8 @@ export interface Outcome {
 export interface SchedulerOptions {
   concurrency: number;
   minIntervalMs: number;
-  evaluate: (key: string, trigger: EvaluationTrigger) => Promise<DecisionView | null>;
+  /** `quiet`: triggered by events after a quiet spell (no evaluation started in the QUIET_MS before the mark) */
+  evaluate: (key: string, trigger: EvaluationTrigger, info: { quiet: boolean }) => Promise<DecisionView | null>;
   now?: () => number;
 }
 
@@ -41,6 +42,12 @@ export interface SchedulerStats {
   /** latency (first mark → decision stored) of the most recent evaluations triggered by events */
   lastEventLatencyMs: number | null;
 }
+
+/**
+ * An experiment marked by events this long after its last evaluation started had been quiet: its
+ * evaluation is the one whose latency shows (a busy experiment is re-marked at once).
+ */
+export const QUIET_MS = 5_000;
 
 export class EvaluationScheduler {
   private readonly queue = new Map<string, Entry>();
@@ -123,6 +130,8 @@ export class EvaluationScheduler {
 
   private start(key: string, entry: Entry): void {
     this.running.add(key);
+    const previous = this.lastStart.get(key);
+    const quiet = entry.trigger === "events" && (previous === undefined || entry.markedAt - previous >= QUIET_MS);
     this.lastStart.set(key, this.now());
     const done = (o: Omit<Outcome, "key" | "trigger" | "latencyMs">) => {
       const outcome: Outcome = { key, trigger: entry.trigger, ...o, latencyMs: this.now() - entry.markedAt };
@@ -133,7 +142,7 @@ export class EvaluationScheduler {
       for (const w of entry.waiters) w(outcome);
       this.pump();
     };
-    const p = this.opts.evaluate(key, entry.trigger).then(
+    const p = this.opts.evaluate(key, entry.trigger, { quiet }).then(
       (decision) => done(decision ? { decision } : { skipped: true }),
       (err: unknown) => done({ error: (err as Error)?.message ?? String(err) }),
     );

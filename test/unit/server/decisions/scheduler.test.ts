@@ -2,7 +2,7 @@
 // concurrency, and round-robin fairness between a busy experiment and quiet ones.
 import { describe, expect, it } from "vitest";
 import type { DecisionView, EvaluationTrigger } from "@/server/decisions/record";
-import { EvaluationScheduler } from "@/server/decisions/scheduler";
+import { EvaluationScheduler, QUIET_MS } from "@/server/decisions/scheduler";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -125,5 +125,30 @@ describe("EvaluationScheduler", () => {
     expect(good.decision?.id).toBe("good");
     expect(calls).toBe(2);
     expect(s.stats.failures).toBe(1);
+  });
+});
+
+describe("EvaluationScheduler's quiet flag", () => {
+  it("marks an events evaluation quiet after a quiet spell (or the first one), not a busy experiment's next one nor a timer pass", async () => {
+    let t = 100_000;
+    const seen: { key: string; trigger: EvaluationTrigger; quiet: boolean }[] = [];
+    const s = new EvaluationScheduler({
+      concurrency: 1,
+      minIntervalMs: 0,
+      now: () => t,
+      evaluate: async (key, trigger, { quiet }) => {
+        seen.push({ key, trigger, quiet });
+        return { id: key } as unknown as DecisionView;
+      },
+    });
+    await s.mark("a", "events"); // never evaluated: quiet
+    t += 1_000;
+    await s.mark("a", "events"); // 1 s after its last start: busy
+    t += 4_999;
+    await s.mark("a", "events"); // still within QUIET_MS of the last start
+    t += QUIET_MS;
+    await s.mark("a", "events"); // a quiet spell
+    await s.mark("b", "timer"); // a timer pass is never "quiet"
+    expect(seen.map((x) => x.quiet)).toEqual([true, false, false, true, false]);
   });
 });
