@@ -236,7 +236,7 @@ async function main(): Promise<void> {
     const phaseS = (performance.now() - eventPhaseAt) / 1000;
     if (slot)
       say(
-        `  chDB slot, event phase (${phaseS.toFixed(0)} s): ${slot.run.toLocaleString()} statements; engine busy ${((100 * (slot.busyMs.urgent + slot.busyMs.read + slot.busyMs.ingest)) / 1000 / phaseS).toFixed(0)} % (inserts ${(slot.busyMs.ingest / 1000).toFixed(1)} s, reads ${(slot.busyMs.read / 1000).toFixed(1)} s, KPI look ${(slot.busyMs.urgent / 1000).toFixed(1)} s); longest wait ${slot.maxReadWaitMs} ms for a read, ${slot.maxIngestWaitMs} ms for an insert`,
+        `  chDB slot, event phase (${phaseS.toFixed(0)} s): ${slot.run.toLocaleString()} statements; engine busy ${((100 * (slot.busyMs.urgent + slot.busyMs.read + slot.busyMs.ingest)) / 1000 / phaseS).toFixed(0)} % (inserts ${(slot.busyMs.ingest / 1000).toFixed(1)} s, reads ${(slot.busyMs.read / 1000).toFixed(1)} s, urgent (KPI look, evaluations after a quiet spell) ${(slot.busyMs.urgent / 1000).toFixed(1)} s); longest wait ${slot.maxReadWaitMs} ms for a read, ${slot.maxIngestWaitMs} ms for an insert`,
       );
     say(
       `  peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; load average ${loadavg()

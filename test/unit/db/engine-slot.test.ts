@@ -93,3 +93,21 @@ describe("EngineSlot.idle", () => {
     expect(done).toEqual(["a", "b"]);
   });
 });
+
+describe("EngineSlot under a stream of urgent work", () => {
+  it("lets a read that has waited maxReadWaitMs go before later urgent statements", async () => {
+    const slot = new EngineSlot(10_000, 40);
+    const order: string[] = [];
+    const op = (name: string, ms: number) => async () => {
+      await sleep(ms);
+      order.push(name);
+    };
+    const all: Promise<void>[] = [slot.run("urgent", op("u0", 20))];
+    const read = slot.run("read", op("read", 1));
+    for (let i = 1; i <= 8; i++) all.push(slot.run("urgent", op(`u${i}`, 20)));
+    await Promise.all([read, ...all]);
+    const at = order.indexOf("read");
+    expect(at).toBeGreaterThan(0);
+    expect(at).toBeLessThan(order.length - 1);
+  });
+});
