@@ -1,15 +1,19 @@
 // chDB runs one statement at a time per process: a `SELECT 1` issued 50 ms into a 190 ms query
 // returns after it, and four queries started together finish one after another (measured
-// 2026-12-02, chdb 3.4). Whoever calls first is served first inside the engine, so under a busy
-// ingestion stream every evaluation's query waited behind the inserts queued ahead of it
-// (~0.3–0.5 s per call, src/server/decisions/README.md "Scale"). This queue hands the engine one
-// statement at a time and chooses which: `urgent` ones (the evaluator's look for experiments with
-// new KPI events, the entry to every event-driven evaluation) first, then reads and the small writes
-// of the results engine, then ingestion's inserts, unless an insert has waited `maxIngestWaitMs` (so
-// ingestion is delayed by at most about that, never starved: its rows are also what the evaluator
-// waits for). A read waiting 1 s goes before urgent ones too (a burst of 100 evaluations after a
-// quiet spell, all urgent, held plain reads 30 s). Ingestion's acknowledgements in the default spool mode do not wait for the insert; in
-// direct mode they wait up to that much longer under load.
+// 2026-12-02, chdb 3.4). Among the waiting statements it picks in no set order (libuv's threads
+// contend for its lock), so under a busy ingestion stream every evaluation statement waited behind
+// inserts and other evaluations' statements (~0.3–0.5 s per call, src/server/decisions/README.md
+// "Scale"). This queue hands the engine one statement at a time and chooses which:
+//   1. an insert that has waited `maxIngestWaitMs` (300 ms: ingestion is delayed, never starved,
+//      and its rows are what the evaluator waits for);
+//   2. a read that has waited `maxReadWaitMs` (1 s: a burst of 100 urgent evaluations held plain
+//      reads 30 s);
+//   3. urgent statements: the evaluator's look for experiments with new KPI events, and an
+//      evaluation after a quiet spell (urgentEngineWork in ./client.ts), whose latency shows;
+//   4. reads and the results engine's small writes;
+//   5. ingestion's inserts.
+// Each class in arrival order. Ingestion's acknowledgements in the default spool mode do not wait
+// for the insert; in direct mode they wait up to that much longer under load.
 
 export type SlotClass = "urgent" | "read" | "ingest";
 
