@@ -14,7 +14,7 @@
  */
 import { createReadStream, createWriteStream, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
-import { chQuery, getPayloadInserter } from "@/db/clickhouse/client";
+import { chQuery, closeEventStore, getPayloadInserter } from "@/db/clickhouse/client";
 import { boot } from "@/server/boot";
 import { decide } from "@/server/decisions/decide";
 import { loadDecisionInputs } from "@/server/decisions/inputs";
@@ -78,8 +78,10 @@ async function replay(input: string, experimentFile: string, fromMs: number, toM
 
 const [mode, ...args] = process.argv.slice(2);
 const run = mode === "export" ? exportEvents(args[0]) : replay(args[0], args[1], Number(args[2]), Number(args[3]), Number(args[4]));
+// closeEventStore before exiting: the rollup's state write and the stored-summaries write may still be
+// running in chDB after the last read, and exiting under a running statement crashes the process
 run.then(
-  () => process.exit(0),
+  () => closeEventStore().then(() => process.exit(0)),
   (e: unknown) => {
     console.error(e);
     process.exit(1);
