@@ -176,7 +176,6 @@ export async function eventWriteHorizon(): Promise<number | null> {
 // No per-call settings on purpose: over chDB they are applied with SET on the one shared session and
 // outlive the call. Query-scoped settings belong in the SQL's own SETTINGS clause.
 
-/** SELECT returning JSON rows. Values only ever travel as {name:Type} parameters. */
 const urgentWork = processSingleton("clickhouse.urgentWork", () => new AsyncLocalStorage<true>());
 
 /** Runs `fn` with its reads and small writes in the embedded engine's urgent class (./slot.ts): an evaluation whose latency shows. */
@@ -195,11 +194,14 @@ export async function engineSlotStats(reset = false): Promise<{ queued: number; 
   const { slot } = await eventStore();
   if (!slot) return null;
   const out = { queued: slot.queued, ...slot.stats, busyMs: { ...slot.stats.busyMs } };
-  if (reset) Object.assign(slot.stats, { run: 0, maxIngestWaitMs: 0, maxReadWaitMs: 0, busyMs: { urgent: 0, read: 0, ingest: 0 } });
+  if (reset) slot.resetStats();
   return out;
 }
 
-/** `urgent`: ahead of other reads in the embedded engine's queue (./slot.ts); for the evaluator's trigger only. */
+/**
+ * SELECT returning JSON rows. Values only ever travel as {name:Type} parameters. `urgent`: ahead of
+ * other reads in the embedded engine's queue (./slot.ts; the evaluator's trigger).
+ */
 export async function chQuery<T>(query: string, params: QueryParams = {}, opts: { urgent?: boolean } = {}): Promise<T[]> {
   const store = await eventStore();
   const { client } = store;

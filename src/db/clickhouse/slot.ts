@@ -26,8 +26,16 @@ interface Waiting {
 export class EngineSlot {
   private busy = false;
   private readonly waiting: Waiting[] = [];
-  /** statements run, and the longest an ingest statement waited (ms): for monitoring and tests */
-  readonly stats = { run: 0, maxIngestWaitMs: 0, maxReadWaitMs: 0, busyMs: { urgent: 0, read: 0, ingest: 0 } as Record<SlotClass, number> };
+  /** statements run, the longest an insert and a read or urgent statement waited, engine time per class (ms): for monitoring and benchmarks */
+  stats = EngineSlot.zeroStats();
+
+  private static zeroStats() {
+    return { run: 0, maxIngestWaitMs: 0, maxReadWaitMs: 0, busyMs: { urgent: 0, read: 0, ingest: 0 } as Record<SlotClass, number> };
+  }
+
+  resetStats(): void {
+    this.stats = EngineSlot.zeroStats();
+  }
 
   /** `maxReadWaitMs`: a read waiting this long goes before urgent statements (a burst of urgent work held plain reads 30 s) */
   constructor(

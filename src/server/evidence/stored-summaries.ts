@@ -34,9 +34,11 @@ export async function storedOrComputed(
   fresh = false,
 ): Promise<SummaryRows & { stored: boolean }> {
   try {
-    await storing.get(at.experiment); // this process's own write of them, if still on its way
-    const [hit] = fresh ? [] : await chQuery<{ payload: string }>(STORED_SUMMARIES_SQL, at);
-    if (hit) return { ...(JSON.parse(hit.payload) as SummaryRows), stored: true };
+    if (!fresh) {
+      await storing.get(at.experiment); // this process's own write of them, if still on its way
+      const [hit] = await chQuery<{ payload: string }>(STORED_SUMMARIES_SQL, at);
+      if (hit) return { ...(JSON.parse(hit.payload) as SummaryRows), stored: true };
+    }
   } catch (err) {
     console.warn(`[verdict] results: reading the stored summaries of '${at.experiment}' failed, computing them: ${(err as Error).message}`);
   }
@@ -56,8 +58,3 @@ export async function storedOrComputed(
 
 // Per experiment: this process's latest write of stored summaries still on its way.
 const storing = processSingleton("resultsSummariesStoring", () => new Map<string, Promise<void>>());
-
-/** Waits for this process's writes of stored summaries (tests, shutdown). */
-export async function summariesStored(): Promise<void> {
-  await Promise.all([...storing.values()]);
-}
