@@ -164,6 +164,8 @@ async function main(): Promise<void> {
     say(`stored-rows listener: scanning a ${(big.length / 1e6).toFixed(1)} MB payload (100,000 rows) takes ${scanMs.toFixed(1)} ms`);
 
     await engineSlotStats(true); // the event phase's waits only
+    const { refreshBatchStats } = await import("../src/server/evidence/rollup");
+    const batchesBefore = { ...refreshBatchStats };
     const eventPhaseAt = performance.now();
     startEvaluator();
     const waitDecision = async (key: string, since: number, limitMs = 30_000): Promise<number | null> => {
@@ -238,6 +240,8 @@ async function main(): Promise<void> {
       say(
         `  chDB slot, event phase (${phaseS.toFixed(0)} s): ${slot.run.toLocaleString()} statements; engine busy ${((100 * (slot.busyMs.urgent + slot.busyMs.read + slot.busyMs.ingest)) / 1000 / phaseS).toFixed(0)} % (inserts ${(slot.busyMs.ingest / 1000).toFixed(1)} s, reads ${(slot.busyMs.read / 1000).toFixed(1)} s, urgent (KPI look, evaluations after a quiet spell) ${(slot.busyMs.urgent / 1000).toFixed(1)} s); longest wait ${slot.maxReadWaitMs} ms for a read, ${slot.maxIngestWaitMs} ms for an insert`,
       );
+    const batches = refreshBatchStats.batches - batchesBefore.batches;
+    say(`  rollup refreshes, event phase: ${refreshBatchStats.experiments - batchesBefore.experiments} in ${batches} batches (largest ${refreshBatchStats.largest})`);
     say(
       `  peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; load average ${loadavg()
         .map((x) => x.toFixed(1))

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { chCommand, chInsert, chQuery } from "@/db/clickhouse/client";
 import { builtInMetrics, getMetricSummaries, PRE_PERIOD_MS, type MetricSummaries } from "@/server/evidence";
 import { rollupSpecOf } from "@/server/evidence/components";
-import { refreshRollup } from "@/server/evidence/rollup";
+import { refreshBatchStats, refreshRollup } from "@/server/evidence/rollup";
 import { rollupRefreshSql } from "@/server/evidence/rollup.sql";
 import { mulberry32 } from "./helpers/analysis/random";
 import { randomKpiEvent } from "./helpers/random-events";
@@ -100,7 +100,33 @@ describe("rollup dirty tracking per experiment", () => {
     expectSameNumbers(bNow, await read(b, "events"));
   });
 
+  it("refreshes asked for together run as one batch over experiments sharing users, and match the raw-event pass at every round", async () => {
+    const rand = mulberry32(7);
+    const keys = [0, 1, 2, 3].map((i) => `dirty-batch-${i}`);
+    const users = Array.from({ length: 40 }, (_, u) => `b-u${u}`);
+    // each user is exposed to two or more of the four experiments: every batch INSERT joins a user's events to several of them
+    const initial: any[] = [];
+    for (const user of users)
+      for (const key of keys) if (rand() < 0.6) initial.push(ev("exposure", user, T0 + Math.floor(rand() * 20 * HOUR), { experiment: key, variant: rand() < 0.5 ? "control" : "treatment" }));
+    await chInsert("events", [...initial, ...users.flatMap((u) => [randomKpiEvent(rand, ev, u, T0), randomKpiEvent(rand, ev, u, T0)])]);
+    const refreshAll = () => Promise.all(keys.map((key) => refreshRollup(key, PRE_PERIOD_MS, rollupSpecOf({ key, metrics: OWN }))));
+    expect((await refreshAll()).map((o) => o.kind)).toEqual(["full", "full", "full", "full"]);
+    let batchedIncremental = 0;
+    for (let round = 0; round < 6; round++) {
+      // KPI events of a few users (shared by several experiments), sometimes a late exposure
+      const batch = Array.from({ length: 3 + Math.floor(rand() * 6) }, () => randomKpiEvent(rand, ev, users[Math.floor(rand() * users.length)], T0));
+      if (rand() < 0.5) batch.push(ev("exposure", users[Math.floor(rand() * users.length)], T0 + Math.floor(rand() * 30 * HOUR), { experiment: keys[round % 4], variant: "treatment" }));
+      await chInsert("events", batch);
+      const before = refreshBatchStats.batches;
+      const outcomes = await refreshAll();
+      if (refreshBatchStats.batches - before === 1 && outcomes.filter((o) => o.kind === "incremental").length >= 2) batchedIncremental++;
+      for (const key of keys) expectSameNumbers(await read(key), await read(key, "events"), `round ${round} ${key}`);
+    }
+    expect(batchedIncremental, "rounds whose incremental refreshes of several experiments ran as one batch").toBeGreaterThanOrEqual(4);
+  }, 60_000);
+
   it("random interleavings of inserts, retries, refreshes, reads, crashed refreshes and definition changes over experiments sharing users match the raw-event pass", async () => {
+    let batched = 0;
     for (const seed of [1, 2, 3]) {
       const rand = mulberry32(seed);
       const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
@@ -137,8 +163,13 @@ describe("rollup dirty tracking per experiment", () => {
         } else if (r < 0.66) {
           // a deploy that changed the rollup's definition: the next refresh rebuilds it from scratch
           await staleDefinition(pick(keys));
-        } else if (r < 0.75) {
+        } else if (r < 0.7) {
           await refreshRollup(pick(keys), PRE_PERIOD_MS);
+        } else if (r < 0.78) {
+          // refreshes asked for together run as one batch (one state read, one INSERT for all)
+          const before = refreshBatchStats.batches;
+          await Promise.all(keys.map((key) => refreshRollup(key, PRE_PERIOD_MS, rollupSpecOf({ key, metrics: OWN }))));
+          batched = Math.max(batched, refreshBatchStats.batches - before === 1 ? keys.length : 0);
         } else {
           const key = pick(keys);
           expectSameNumbers(await read(key), await read(key, "events"), `seed ${seed} step ${step} ${key}`);
@@ -146,5 +177,6 @@ describe("rollup dirty tracking per experiment", () => {
       }
       for (const key of keys) expectSameNumbers(await read(key), await read(key, "events"), `seed ${seed} end ${key}`);
     }
+    expect(batched, "some refreshes of all three ran as one batch").toBe(3);
   }, 120_000);
 });

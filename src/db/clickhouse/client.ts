@@ -183,6 +183,11 @@ export function urgentEngineWork<T>(fn: () => Promise<T>): Promise<T> {
   return urgentWork.run(true, fn);
 }
 
+/** Whether the caller runs inside urgentEngineWork. */
+export function inUrgentEngineWork(): boolean {
+  return urgentWork.getStore() === true;
+}
+
 /** Runs one statement in the engine's slot (embedded chDB), or as is (a server runs many at once). */
 function inSlot<T>(store: EventStore, cls: SlotClass, op: () => Promise<T>): Promise<T> {
   if (!store.slot) return op();

@@ -23,13 +23,15 @@ export const VH = (x: string) => `bitShiftRight(cityHash64(${x}), 11)`;
  * argMin between different variants only happen for multi units, which are excluded.)
  * `where` narrows the users (SQL over first_exposures columns, parameters only).
  */
-export function firstExposuresSql(opts: { userIds?: boolean; where?: string } = {}): string {
+export function firstExposuresSql(opts: { userIds?: boolean; where?: string; many?: boolean } = {}): string {
+  // many: the experiments in {experiments:Array(String)}, one row per (experiment, unit)
+  const e = opts.many ? "experiment, " : "";
   return `
-  SELECT uh, argMin(vh1, t) AS vh, min(t) AS first_at, max(nv) > 1 OR min(h1) != max(h1) AS multi${opts.userIds ? ", any(user_id) AS user_id" : ""}
-  FROM (SELECT cityHash64(user_id) AS uh, ${VH("finalizeAggregation(variant)")} AS vh1, finalizeAggregation(first_at) AS t,
+  SELECT ${e}uh, argMin(vh1, t) AS vh, min(t) AS first_at, max(nv) > 1 OR min(h1) != max(h1) AS multi${opts.userIds ? ", any(user_id) AS user_id" : ""}
+  FROM (SELECT ${e}cityHash64(user_id) AS uh, ${VH("finalizeAggregation(variant)")} AS vh1, finalizeAggregation(first_at) AS t,
                finalizeAggregation(variants) AS vs, length(vs) AS nv, cityHash64(vs[1]) AS h1${opts.userIds ? ", user_id" : ""}
-        FROM first_exposures WHERE experiment = {experiment:String}${opts.where ? ` AND ${opts.where}` : ""})
-  GROUP BY uh`;
+        FROM first_exposures WHERE ${opts.many ? "experiment IN {experiments:Array(String)}" : "experiment = {experiment:String}"}${opts.where ? ` AND ${opts.where}` : ""})
+  GROUP BY ${e}uh`;
 }
 /**
  * Bump the date when the rollup's columns or rules change: an experiment whose state carries another
@@ -48,10 +50,8 @@ const RECENT = "(SELECT user_id FROM events WHERE inserted_at >= fromUnixTimesta
  */
 const TOUCHED = `(SELECT user_id FROM first_exposures WHERE experiment = {experiment:String} AND user_id IN ${RECENT})`;
 
-/** Up to this many touched users are listed by the refresh's check and passed to its INSERT (rollupRefreshSql `listed`). */
+/** Up to this many touched users are listed by the refresh's check and passed to its INSERT (rollupRefreshManySql). */
 export const LISTED_USERS_MAX = 20_000;
-/** The touched users' count, and the users themselves when at most LISTED_USERS_MAX (else fewer: the INSERT then computes the set). */
-const TOUCHED_USERS = `SELECT count() AS touched, groupArray(${LISTED_USERS_MAX})(user_id) AS users FROM ${TOUCHED} AS tu`;
 
 /**
  * Every exposed user of the experiment (first_exposures is ordered by experiment: a range read).
@@ -78,6 +78,11 @@ export interface PerUserOptions {
    * state read: the touched set is not computed again, twice, inside the INSERT)
    */
   users: "exposed" | "touched" | "listed";
+  /**
+   * listed users only: the rows of every experiment in {experiments:Array(String)} (an `experiment`
+   * column; grouped by experiment and unit), so that one statement refreshes a batch of experiments
+   */
+  many?: boolean;
 }
 
 /**
@@ -129,15 +134,16 @@ export function perUserSql(o: PerUserOptions): { sql: string; params: Record<str
         ORDER BY inserted_at DESC LIMIT 1 BY type, name, user_id, id, toYYYYMM(timestamp))`
       : `(SELECT ${cols} FROM events FINAL WHERE ${filter} AND user_id IN ${EXPOSED})`;
   const arr = (xs: string[], type: string) => `CAST([${xs.join(", ")}], '${type}')`;
+  const many = o.many === true && o.users === "listed";
   const sql = `
-  SELECT f.uh AS uh, any(f.user_id) AS user_id, any(f.vh) AS vh, any(f.first_at) AS first_at, any(f.multi) AS multi,
+  SELECT ${many ? "f.experiment AS experiment, " : ""}f.uh AS uh, any(f.user_id) AS user_id, any(f.vh) AS vh, any(f.first_at) AS first_at, any(f.multi) AS multi,
          ${arr(cPost, "Array(Float64)")} AS c_post,
          ${arr(cPre, "Array(Float64)")} AS c_pre,
          ${arr(cValues, "Array(Array(Float64))")} AS c_values,
          ${series} AS series
   FROM ${events} AS ev
-  RIGHT JOIN (${firstExposuresSql({ userIds: true, where: o.users !== "exposed" ? `user_id IN ${some}` : undefined })}) AS f ON cityHash64(ev.user_id) = f.uh
-  GROUP BY f.uh`;
+  RIGHT JOIN (${firstExposuresSql({ userIds: true, many, where: o.users !== "exposed" ? `user_id IN ${some}` : undefined })}) AS f ON cityHash64(ev.user_id) = f.uh
+  GROUP BY ${many ? "f.experiment, " : ""}f.uh`;
   return { sql, params };
 }
 
@@ -147,8 +153,8 @@ export function perUserSql(o: PerUserOptions): { sql: string; params: Record<str
  * Params: experiment, version (UInt64, the refresh's start in ms), prePeriodMs, since (ms;
  * incremental), and the returned ones (the selectors').
  */
-export function rollupRefreshSql(incremental: boolean, set: ComponentSet, series: SeriesSpec | null, listed = false): { sql: string; params: Record<string, unknown> } {
-  const u = perUserSql({ set, series, seriesTime: "hour", users: !incremental ? "exposed" : listed ? "listed" : "touched" });
+export function rollupRefreshSql(incremental: boolean, set: ComponentSet, series: SeriesSpec | null): { sql: string; params: Record<string, unknown> } {
+  const u = perUserSql({ set, series, seriesTime: "hour", users: incremental ? "touched" : "exposed" });
   return {
     sql: `
 INSERT INTO results_user_rollup (experiment, uh, user_id, version, vh, first_at, multi, c_post, c_pre, c_values, series)
@@ -159,34 +165,56 @@ SETTINGS ${PER_USER_SETTINGS}`,
   };
 }
 
-/** The experiment's state (definition '' if none) and the server's time (the next watermark). */
-export const ROLLUP_STATE_SQL = `
-SELECT ifNull(s.definition, '') AS definition, ifNull(s.watermark, 0) AS watermark, toUnixTimestamp64Milli(now64(3)) AS now
-FROM (SELECT 1) AS one
-LEFT JOIN (SELECT any(definition) AS definition, toUnixTimestamp64Milli(any(watermark)) AS watermark
-           FROM results_rollup_state FINAL WHERE experiment = {experiment:String}) AS s ON 1
-SETTINGS join_use_nulls = 1`;
+/**
+ * One statement refreshing a batch of experiments of one definition (./rollup.ts): the rows of the
+ * users in {touchedUsers:Array(String)} (the union of the batch's touched users) for every
+ * experiment in {experiments:Array(String)} they are exposed to. A user touched for one experiment
+ * of the batch and not for another is recomputed in both: whole-user rows, the same values again.
+ * Params: experiments, touchedUsers, version, prePeriodMs, and the returned ones.
+ */
+export function rollupRefreshManySql(set: ComponentSet, series: SeriesSpec | null): { sql: string; params: Record<string, unknown> } {
+  const u = perUserSql({ set, series, seriesTime: "hour", users: "listed", many: true });
+  return {
+    sql: `
+INSERT INTO results_user_rollup (experiment, uh, user_id, version, vh, first_at, multi, c_post, c_pre, c_values, series)
+SELECT experiment, uh, user_id, {version:UInt64}, vh, first_at, multi, c_post, c_pre, c_values, series
+FROM (${u.sql})
+SETTINGS ${PER_USER_SETTINGS}`,
+    params: u.params,
+  };
+}
 
 /**
- * ROLLUP_STATE_SQL and TOUCHED_EXPERIMENT_SQL in one call, when the refresh already knows where it
- * would start ({since}: the write horizon of the stored watermark, ./rollup.ts): under load each call
- * waits ~0.3–0.5 s for chDB's one query slot, whatever it does.
+ * Per experiment of {experiments:Array(String)}: its state (definition '' and watermark 0 if none),
+ * where its next incremental refresh starts (since, ms: the write horizon this process took just
+ * before the stored watermark when it wrote it — {guessWatermarks}/{guessHorizons}, maps by
+ * experiment — else watermark − {overlap}), and, for those whose state has {definition:String}, the
+ * touched users (exposed users with an event stored since then: count, and up to LISTED_USERS_MAX
+ * of them); the server's time (the next watermark). One statement for a batch: under load each one
+ * waits for chDB's one slot, whatever it does.
  */
-export const ROLLUP_STATE_TOUCHED_SQL = `
-SELECT ifNull(s.definition, '') AS definition, ifNull(s.watermark, 0) AS watermark, toUnixTimestamp64Milli(now64(3)) AS now,
-       t.touched AS touched, t.users AS users
-FROM (SELECT 1) AS one
-LEFT JOIN (SELECT any(definition) AS definition, toUnixTimestamp64Milli(any(watermark)) AS watermark
-           FROM results_rollup_state FINAL WHERE experiment = {experiment:String}) AS s ON 1
-CROSS JOIN (${TOUCHED_USERS}) AS t
+export const ROLLUP_STATES_TOUCHED_SQL = `
+WITH st AS (SELECT experiment, any(definition) AS definition, toUnixTimestamp64Milli(any(watermark)) AS watermark
+            FROM results_rollup_state FINAL WHERE experiment IN {experiments:Array(String)} GROUP BY experiment),
+     cur AS (SELECT experiment,
+                    if(watermark = {guessWatermarks:Map(String, Int64)}[experiment], {guessHorizons:Map(String, Int64)}[experiment], watermark - {overlap:Int64}) AS since
+             FROM st WHERE definition = {definition:String})
+SELECT e.experiment AS experiment, ifNull(s.definition, '') AS definition, ifNull(s.watermark, 0) AS watermark, ifNull(c.since, 0) AS since,
+       toUnixTimestamp64Milli(now64(3)) AS now, ifNull(t.touched, 0) AS touched, t.users AS users
+FROM (SELECT arrayJoin({experiments:Array(String)}) AS experiment) AS e
+LEFT JOIN st AS s ON s.experiment = e.experiment
+LEFT JOIN cur AS c ON c.experiment = e.experiment
+LEFT JOIN (
+  SELECT fe.experiment AS experiment, count() AS touched, groupArray(${LISTED_USERS_MAX})(fe.user_id) AS users
+  FROM first_exposures AS fe
+  INNER JOIN (SELECT user_id, max(inserted_at) AS last FROM events
+              -- no experiment of the batch to check (all need a full build): read no events
+              WHERE inserted_at >= fromUnixTimestamp64Milli((SELECT if(count() = 0, toUnixTimestamp64Milli(now64(3)) + 3600000, min(since)) FROM cur), 'UTC')
+              GROUP BY user_id) AS r ON r.user_id = fe.user_id
+  INNER JOIN cur AS c2 ON c2.experiment = fe.experiment
+  WHERE fe.experiment IN (SELECT experiment FROM cur) AND r.last >= fromUnixTimestamp64Milli(c2.since, 'UTC')
+  GROUP BY fe.experiment) AS t ON t.experiment = e.experiment
 SETTINGS join_use_nulls = 1`;
-
-/**
- * How many of the experiment's exposed users had an event stored (or a new exposure to it) since
- * {since} (ms); 0 = nothing new. Per experiment: events of other experiments' users leave this rollup, its
- * watermark and its stored summaries as they are.
- */
-export const TOUCHED_EXPERIMENT_SQL = TOUCHED_USERS;
 
 /** Parts of an experiment's rollup partition: many rows outside the largest part make FINAL merge. */
 export const ROLLUP_PARTS_SQL = `
@@ -196,9 +224,10 @@ FROM system.parts AS p WHERE active AND database = currentDatabase() AND table =
 /** Merge an experiment's rollup rows into one part, so that FINAL reads need no merging. */
 export const OPTIMIZE_ROLLUP_SQL = "OPTIMIZE TABLE results_user_rollup PARTITION {experiment:String} FINAL";
 
+/** The state of a batch of experiments refreshed together: one definition and watermark. */
 export const WRITE_ROLLUP_STATE_SQL = `
 INSERT INTO results_rollup_state (experiment, definition, watermark, version)
-SELECT {experiment:String}, {definition:String}, fromUnixTimestamp64Milli({watermark:Int64}, 'UTC'), {version:UInt64}`;
+SELECT arrayJoin({experiments:Array(String)}), {definition:String}, fromUnixTimestamp64Milli({watermark:Int64}, 'UTC'), {version:UInt64}`;
 
 /**
  * Stored per-variant summary rows (migration 0005, ./stored-summaries.ts): those computed for a

@@ -12,8 +12,8 @@
 // then reaches back only to the oldest insert that was in flight when the watermark was taken,
 // instead of a fixed 5 s. For an experiment refreshed every second the fixed overlap re-read 5–6×
 // the users that were new.
-import { chCommand, chQuery, eventStoreInfo, eventWriteHorizon } from "@/db/clickhouse/client";
-import { OPTIMIZE_ROLLUP_SQL, ROLLUP_DEFINITION, ROLLUP_PARTS_SQL, ROLLUP_STATE_SQL, ROLLUP_STATE_TOUCHED_SQL, rollupRefreshSql, TOUCHED_EXPERIMENT_SQL, WRITE_ROLLUP_STATE_SQL } from "./rollup.sql";
+import { chCommand, chQuery, eventStoreInfo, eventWriteHorizon, inUrgentEngineWork, urgentEngineWork } from "@/db/clickhouse/client";
+import { LISTED_USERS_MAX, OPTIMIZE_ROLLUP_SQL, ROLLUP_DEFINITION, ROLLUP_PARTS_SQL, ROLLUP_STATES_TOUCHED_SQL, rollupRefreshManySql, rollupRefreshSql, WRITE_ROLLUP_STATE_SQL } from "./rollup.sql";
 import { processSingleton } from "@/core/process-singleton";
 import { createHash } from "node:crypto";
 import { rollupSpecKey, rollupSpecOf } from "./components";
@@ -58,7 +58,7 @@ export function refreshRollup(experiment: string, prePeriodMs: number, spec: Rol
   const running = inflight.get(experiment);
   if (running && !running.rowsIn && running.definition === definition) return running.outcome;
   const entry: Running = { definition, rowsIn: false, outcome: undefined as never, done: undefined as never };
-  const work = (running?.done ?? Promise.resolve()).then(() => doRefresh(experiment, prePeriodMs, spec, definition));
+  const work = (running?.done ?? Promise.resolve()).then(() => enqueueRefresh(experiment, prePeriodMs, spec, definition));
   entry.outcome = work.then((w) => {
     entry.rowsIn = true;
     return w.outcome;
@@ -78,61 +78,174 @@ export async function rollupSettled(experiment: string): Promise<void> {
   await inflight.get(experiment)?.done;
 }
 
-async function doRefresh(experiment: string, prePeriodMs: number, spec: RollupSpec, definition: string): Promise<{ outcome: RefreshOutcome; tail: Promise<void> }> {
+interface StateRow {
+  experiment: string;
+  definition: string;
+  watermark: number;
+  since: number;
+  now: number;
+  touched: number;
+  users: string[] | null;
+}
+
+type Refreshed = { outcome: RefreshOutcome; tail: Promise<void> };
+
+// Refreshes wait in a lane per definition (and urgency, urgentEngineWork): while a lane's batch runs,
+// the refreshes arriving join the next one, which then costs one state read, one INSERT and one state
+// write for all of them. Under the evaluator's load every statement waits for chDB's one slot
+// (decisions/README.md "Scale"): per-statement costs, paid once per batch, were most of an
+// evaluation's. An urgent refresh never waits behind a plain batch (its own lane).
+interface Queued {
+  experiment: string;
+  settle: (r: Promise<Refreshed>) => void;
+}
+interface Lane {
+  definition: string;
+  prePeriodMs: number;
+  spec: RollupSpec;
+  urgent: boolean;
+  pending: Queued[];
+}
+const lanes = processSingleton("resultsRollupLanes", () => new Map<string, Lane>());
+/** At most this many experiments per batch (an INSERT writes one part per experiment partition). */
+export const REFRESH_BATCH_MAX = 32;
+/** Batches run in this process and the experiments they refreshed (benchmarks, tests). */
+export const refreshBatchStats = processSingleton("resultsRollupBatchStats", () => ({ batches: 0, experiments: 0, largest: 0 }));
+
+function enqueueRefresh(experiment: string, prePeriodMs: number, spec: RollupSpec, definition: string): Promise<Refreshed> {
+  const urgent = inUrgentEngineWork();
+  const id = `${urgent ? "u" : "p"}/${prePeriodMs}/${definition}`;
+  return new Promise<Refreshed>((settle) => {
+    const lane = lanes.get(id);
+    if (lane) return void lane.pending.push({ experiment, settle });
+    const fresh: Lane = { definition, prePeriodMs, spec, urgent, pending: [{ experiment, settle }] };
+    lanes.set(id, fresh);
+    // a turn of the event loop first: refreshes asked for together start together
+    setImmediate(() => void runLane(id, fresh));
+  });
+}
+
+async function runLane(id: string, lane: Lane): Promise<void> {
+  while (lane.pending.length > 0) {
+    const batch = lane.pending.splice(0, REFRESH_BATCH_MAX);
+    refreshBatchStats.batches++;
+    refreshBatchStats.experiments += batch.length;
+    refreshBatchStats.largest = Math.max(refreshBatchStats.largest, batch.length);
+    const run = () =>
+      refreshBatch(
+        lane,
+        batch.map((q) => q.experiment),
+      );
+    const results = await (lane.urgent ? urgentEngineWork(run) : run()).catch((err: unknown) => err);
+    batch.forEach((q, i) => q.settle(Array.isArray(results) ? (results[i] as Promise<Refreshed>) : Promise.reject(results)));
+  }
+  lanes.delete(id);
+}
+
+/** One refresh of each experiment (distinct keys): settles per experiment once its rows are in. */
+async function refreshBatch(lane: Lane, experiments: string[]): Promise<Promise<Refreshed>[]> {
+  const { definition, prePeriodMs, spec } = lane;
   // before the watermark is taken: every row the refresh cannot see is stamped at or after it
   const horizon = await eventWriteHorizon();
-  // where this refresh starts if the stored watermark is the one this process wrote: then the
-  // per-experiment check rides along with the state read (one call instead of two)
-  const guess = horizons.get(experiment);
-  const [state] = guess
-    ? await chQuery<{ definition: string; watermark: number; now: number; touched: number; users: string[] }>(ROLLUP_STATE_TOUCHED_SQL, { experiment, since: guess.horizon - HORIZON_MARGIN_MS })
-    : await chQuery<{ definition: string; watermark: number; now: number; touched?: number; users?: string[] }>(ROLLUP_STATE_SQL, { experiment });
-  const now = Number(state.now);
-  let kind: RefreshOutcome["kind"] = "full";
-  let rowsWritten: number | null = null; // the touched users of an incremental refresh (compact's estimate)
-  if (state.definition === definition) {
-    const since = sinceOf(experiment, Number(state.watermark));
-    const check =
-      guess && guess.watermark === Number(state.watermark) && state.touched !== undefined
-        ? { touched: state.touched, users: state.users ?? [] }
-        : (await chQuery<{ touched: number; users: string[] }>(TOUCHED_EXPERIMENT_SQL, { experiment, since }))[0];
-    const touched = Number(check.touched);
-    if (!touched) return { outcome: { kind: "none", watermark: Number(state.watermark) }, tail: Promise.resolve() };
-    kind = "incremental";
-    rowsWritten = touched;
-    // The users the check found, passed as they are: computing the set again inside the INSERT (twice)
-    // was most of its ~0.34 s under the evaluator's load. Embedded chDB only (a server takes parameters in
-    // the URL), and only when the check listed them all. Users touched after the check are read by the
-    // next refresh: their rows are stamped after this refresh's horizon.
-    const listed = check.users.length === touched && (await eventStoreInfo()).mode === "chdb";
-    const q = rollupRefreshSql(true, spec.components, spec.series, listed);
-    await chCommand(q.sql, { ...q.params, experiment, version: now, prePeriodMs, since, ...(listed ? { touchedUsers: check.users } : {}) });
-  } else {
-    const q = rollupRefreshSql(false, spec.components, spec.series);
-    await chCommand(q.sql, { ...q.params, experiment, version: now, prePeriodMs });
+  const guessWatermarks: Record<string, number> = {};
+  const guessHorizons: Record<string, number> = {};
+  for (const e of experiments) {
+    const known = horizons.get(e);
+    if (known) [guessWatermarks[e], guessHorizons[e]] = [known.watermark, known.horizon - HORIZON_MARGIN_MS];
   }
+  const rows = await chQuery<StateRow>(ROLLUP_STATES_TOUCHED_SQL, { experiments, definition, guessWatermarks, guessHorizons, overlap: REFRESH_OVERLAP_MS });
+  const byKey = new Map(rows.map((r) => [r.experiment, r]));
+  const now = Number(rows[0]?.now ?? Date.now());
+  const chdb = (await eventStoreInfo()).mode === "chdb";
+  const outcomes = new Map<string, Promise<RefreshOutcome>>();
+  const listed: StateRow[] = [];
+  const rowsWritten = new Map<string, number | null>(); // the touched users of an incremental refresh (compact's estimate), null after a full build
+  for (const e of experiments) {
+    const state = byKey.get(e) ?? ({ experiment: e, definition: "", watermark: 0, since: 0, now, touched: 0, users: [] } as StateRow);
+    const touched = Number(state.touched);
+    if (state.definition !== definition) {
+      const q = rollupRefreshSql(false, spec.components, spec.series);
+      outcomes.set(e, settled(chCommand(q.sql, { ...q.params, experiment: e, version: now, prePeriodMs }), "full", now));
+      rowsWritten.set(e, null);
+    } else if (!touched) {
+      outcomes.set(e, Promise.resolve({ kind: "none", watermark: Number(state.watermark) }));
+    } else if (chdb && (state.users ?? []).length === touched) {
+      // The users the check found, passed as they are: computing the set again inside the INSERT (twice)
+      // was most of its ~0.34 s under the evaluator's load. Embedded chDB only (a server takes parameters
+      // in the URL), and only when the check listed them all. Users touched after the check are read by
+      // the next refresh: their rows are stamped after this refresh's horizon.
+      listed.push(state);
+      rowsWritten.set(e, touched);
+    } else {
+      const q = rollupRefreshSql(true, spec.components, spec.series);
+      outcomes.set(e, settled(chCommand(q.sql, { ...q.params, experiment: e, version: now, prePeriodMs, since: Number(state.since) }), "incremental", now));
+      rowsWritten.set(e, touched);
+    }
+  }
+  for (const chunk of listedChunks(listed)) {
+    const q = rollupRefreshManySql(spec.components, spec.series);
+    const users = [...new Set(chunk.flatMap((s) => s.users ?? []))];
+    const done = settled(chCommand(q.sql, { ...q.params, experiments: chunk.map((s) => s.experiment), touchedUsers: users, version: now, prePeriodMs }), "incremental", now);
+    for (const s of chunk) outcomes.set(s.experiment, done);
+  }
+  const all = experiments.map((e) => outcomes.get(e) as Promise<RefreshOutcome>);
+  await Promise.allSettled(all);
   // Only after the rows are in: a crash before the state write repeats the refresh, never skips it.
-  // Readers may use the rows at `now` at once; a failed state write only means the next refresh redoes this one.
+  // Readers may use the rows at `now` at once; a failed state write only means the next refresh redoes it.
+  const refreshed: string[] = [];
+  for (const [i, e] of experiments.entries())
+    if (
+      rowsWritten.has(e) &&
+      (await all[i].then(
+        () => true,
+        () => false,
+      ))
+    )
+      refreshed.push(e);
+  const tail = refreshed.length === 0 ? Promise.resolve() : writeStates(refreshed, definition, now, horizon, rowsWritten);
+  return all.map((outcome) => outcome.then((o) => ({ outcome: o, tail: o.kind === "none" ? Promise.resolve() : tail })));
+}
+
+function settled(write: Promise<void>, kind: RefreshOutcome["kind"], now: number): Promise<RefreshOutcome> {
+  const p = write.then(() => ({ kind, watermark: now }));
+  p.catch(() => undefined); // observed by the reader
+  return p;
+}
+
+/** Listed experiments in INSERTs of at most LISTED_USERS_MAX distinct users each (one experiment may reach it alone). */
+function listedChunks(listed: StateRow[]): StateRow[][] {
+  const chunks: StateRow[][] = [];
+  let chunk: StateRow[] = [];
+  let users = new Set<string>();
+  for (const s of listed) {
+    const add = (s.users ?? []).filter((u) => !users.has(u));
+    if (chunk.length > 0 && users.size + add.length > LISTED_USERS_MAX) {
+      chunks.push(chunk);
+      [chunk, users] = [[], new Set()];
+    }
+    chunk.push(s);
+    for (const u of s.users ?? []) users.add(u);
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
+
+function writeStates(experiments: string[], definition: string, now: number, horizon: number | null, rowsWritten: Map<string, number | null>): Promise<void> {
   const tail = (async () => {
-    await chCommand(WRITE_ROLLUP_STATE_SQL, { experiment, definition, watermark: now, version: now });
-    if (horizon !== null) horizons.set(experiment, { watermark: now, horizon: Math.min(horizon, now) });
-    else horizons.delete(experiment);
-    await compact(experiment, rowsWritten);
+    await chCommand(WRITE_ROLLUP_STATE_SQL, { experiments, definition, watermark: now, version: now });
+    for (const e of experiments) {
+      if (horizon !== null) horizons.set(e, { watermark: now, horizon: Math.min(horizon, now) });
+      else horizons.delete(e);
+    }
+    for (const e of experiments) await compact(e, rowsWritten.get(e) ?? null);
   })();
-  tail.catch((err: Error) => console.warn(`[verdict] results: writing the rollup state of '${experiment}' failed (the next refresh redoes it): ${err.message}`));
-  return { outcome: { kind, watermark: now }, tail };
+  tail.catch((err: Error) => console.warn(`[verdict] results: writing the rollup state of ${experiments.map((e) => `'${e}'`).join(", ")} failed (the next refresh redoes it): ${err.message}`));
+  return tail;
 }
 
 // Per experiment in this process: the write horizon taken just before its stored watermark. Only
 // trusted for that watermark (a restart, another writer of the state, a server: the fixed overlap).
 const horizons = processSingleton("resultsRollupHorizons", () => new Map<string, { watermark: number; horizon: number }>());
-
-/** Where the refresh after `watermark` starts reading stored rows (ms). */
-function sinceOf(experiment: string, watermark: number): number {
-  const known = horizons.get(experiment);
-  if (known && known.watermark === watermark) return known.horizon - HORIZON_MARGIN_MS;
-  return watermark - REFRESH_OVERLAP_MS;
-}
 
 /**
  * FINAL over one part costs nothing; over a large part plus refreshed users spread across the key
