@@ -45,9 +45,7 @@ export async function storedOrComputed(
   const rows = await compute();
   // Not awaited: the reader has its rows, and the write is one more statement in chDB's one slot.
   // A later lookup of the experiment in this process waits for it, so it still finds them.
-  const write = (storing.get(at.experiment) ?? Promise.resolve())
-    // in the body, not a query parameter: a server takes parameters in the URL (http_max_uri_size)
-    .then(() => chInsert("results_summaries", [{ ...at, payload: JSON.stringify(rows) }]))
+  const write = queueWrite({ ...at, payload: JSON.stringify(rows) })
     .catch((err: Error) => console.warn(`[verdict] results: storing the summaries of '${at.experiment}' failed: ${err.message}`))
     .finally(() => {
       if (storing.get(at.experiment) === write) storing.delete(at.experiment);
@@ -58,3 +56,23 @@ export async function storedOrComputed(
 
 // Per experiment: this process's latest write of stored summaries still on its way.
 const storing = processSingleton("resultsSummariesStoring", () => new Map<string, Promise<void>>());
+
+// One write at a time; the rows of the evaluations that finish meanwhile go in the next one, together
+// (under the evaluator's load a batch of experiments' summaries costs one statement, not one each).
+type StoredRow = { experiment: string; signature: string; watermark: number; payload: string };
+const writer = processSingleton("resultsSummariesWriter", () => ({ next: null as { rows: StoredRow[]; done: Promise<void> } | null, tail: Promise.resolve() }));
+
+function queueWrite(row: StoredRow): Promise<void> {
+  if (!writer.next) {
+    const next: { rows: StoredRow[]; done: Promise<void> } = { rows: [], done: Promise.resolve() };
+    next.done = writer.tail.then(() => {
+      if (writer.next === next) writer.next = null;
+      // in the body, not a query parameter: a server takes parameters in the URL (http_max_uri_size)
+      return chInsert("results_summaries", next.rows);
+    });
+    writer.tail = next.done.catch(() => undefined);
+    writer.next = next;
+  }
+  writer.next.rows.push(row);
+  return writer.next.done;
+}
