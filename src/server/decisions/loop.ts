@@ -18,8 +18,15 @@ import { evaluationsHeld } from "./hold";
 import { EvaluationScheduler, type Outcome } from "./scheduler";
 import { EventTrigger } from "./triggers";
 
-/** chDB runs one query at a time per process: a second worker overlaps Node's part (decide, the config store) with it. */
-export const EVALUATOR_CONCURRENCY = 2;
+/**
+ * chDB runs one statement at a time per process, so more workers do not run more statements at once.
+ * They overlap Node's part of an evaluation (decide, the config store) with the engine's. They also
+ * let the rollup refreshes of several dirty experiments run as one batch (evidence/rollup.ts lanes:
+ * one state read, one INSERT, one state write for all), and their stored summaries go in one write.
+ */
+export const EVALUATOR_CONCURRENCY = 8;
+/** Beyond EVALUATOR_CONCURRENCY, for evaluations after a quiet spell only (./scheduler.ts `quietExtra`). */
+export const QUIET_EXTRA_EVALUATIONS = 2;
 /** Coalescing: at most one evaluation start per experiment per this many ms. */
 export const MIN_EVALUATION_INTERVAL_MS = 1_000;
 
@@ -45,6 +52,7 @@ const state = processSingleton<LoopState>("decisions.evaluator", () => ({ runs: 
 function scheduler(): EvaluationScheduler {
   state.scheduler ??= new EvaluationScheduler({
     concurrency: EVALUATOR_CONCURRENCY,
+    quietExtra: QUIET_EXTRA_EVALUATIONS,
     minIntervalMs: MIN_EVALUATION_INTERVAL_MS,
     evaluate: async (key, trigger, { quiet }) => {
       // the demo seed evaluates these itself, with past hours as the clock (./hold.ts)

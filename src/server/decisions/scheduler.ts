@@ -22,6 +22,11 @@ export interface Outcome {
 
 export interface SchedulerOptions {
   concurrency: number;
+  /**
+   * this many more evaluations may run at once when they are quiet ones (below): a quiet experiment's
+   * first events in a while are the latency that shows, and they should not wait for a worker to free
+   */
+  quietExtra?: number;
   minIntervalMs: number;
   /** `quiet`: triggered by events after a quiet spell (no evaluation started in the QUIET_MS before the mark) */
   evaluate: (key: string, trigger: EvaluationTrigger, info: { quiet: boolean }) => Promise<DecisionView | null>;
@@ -97,14 +102,15 @@ export class EvaluationScheduler {
     clearTimeout(this.timer);
     this.timer = undefined;
     let wakeAt = Infinity;
-    while (this.running.size < this.opts.concurrency) {
+    while (this.running.size < this.opts.concurrency + (this.opts.quietExtra ?? 0)) {
       // the ready entry whose experiment was evaluated longest ago (never: first), ties in marking order
+      const full = this.running.size >= this.opts.concurrency;
       let best: string | undefined;
       let bestLast = Infinity;
       wakeAt = Infinity;
       const now = this.now();
-      for (const key of this.queue.keys()) {
-        if (this.running.has(key)) continue;
+      for (const [key, entry] of this.queue) {
+        if (this.running.has(key) || (full && !this.isQuiet(key, entry))) continue;
         const last = this.lastStart.get(key) ?? -Infinity;
         if (last + this.opts.minIntervalMs > now) {
           wakeAt = Math.min(wakeAt, last + this.opts.minIntervalMs);
@@ -128,10 +134,14 @@ export class EvaluationScheduler {
     this.stats.running = this.running.size;
   }
 
+  private isQuiet(key: string, entry: Entry): boolean {
+    const previous = this.lastStart.get(key);
+    return entry.trigger === "events" && (previous === undefined || entry.markedAt - previous >= QUIET_MS);
+  }
+
   private start(key: string, entry: Entry): void {
     this.running.add(key);
-    const previous = this.lastStart.get(key);
-    const quiet = entry.trigger === "events" && (previous === undefined || entry.markedAt - previous >= QUIET_MS);
+    const quiet = this.isQuiet(key, entry);
     this.lastStart.set(key, this.now());
     const done = (o: Omit<Outcome, "key" | "trigger" | "latencyMs">) => {
       const outcome: Outcome = { key, trigger: entry.trigger, ...o, latencyMs: this.now() - entry.markedAt };

@@ -111,3 +111,22 @@ describe("EngineSlot under a stream of urgent work", () => {
     expect(at).toBeLessThan(order.length - 1);
   });
 });
+
+describe("EngineSlot with many overdue reads", () => {
+  it("alternates overdue reads with waiting urgent statements: neither class takes every turn", async () => {
+    const slot = new EngineSlot(10_000, 30);
+    const order: string[] = [];
+    const op = (name: string, ms: number) => async () => {
+      await sleep(ms);
+      order.push(name);
+    };
+    // a long statement first, so that every read queued behind it is overdue when the urgent ones arrive
+    const all: Promise<void>[] = [slot.run("read", op("r0", 60))];
+    for (let i = 1; i <= 4; i++) all.push(slot.run("read", op(`r${i}`, 5)));
+    await sleep(45);
+    for (let i = 1; i <= 4; i++) all.push(slot.run("urgent", op(`u${i}`, 5)));
+    await Promise.all(all);
+    // after r0: overdue read, urgent, overdue read, urgent, ...
+    expect(order).toEqual(["r0", "r1", "u1", "r2", "u2", "r3", "u3", "r4", "u4"]);
+  });
+});

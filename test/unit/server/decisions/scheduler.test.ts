@@ -6,7 +6,7 @@ import { EvaluationScheduler, QUIET_MS } from "@/server/decisions/scheduler";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function harness(opts: { concurrency: number; minIntervalMs: number; evalMs: number }) {
+function harness(opts: { concurrency: number; minIntervalMs: number; evalMs: number; quietExtra?: number }) {
   const log: { key: string; trigger: EvaluationTrigger; start: number; end: number }[] = [];
   let active = 0;
   let maxActive = 0;
@@ -15,6 +15,7 @@ function harness(opts: { concurrency: number; minIntervalMs: number; evalMs: num
   const t0 = Date.now();
   const s = new EvaluationScheduler({
     concurrency: opts.concurrency,
+    quietExtra: opts.quietExtra,
     minIntervalMs: opts.minIntervalMs,
     evaluate: async (key, trigger) => {
       active++;
@@ -78,6 +79,19 @@ describe("EvaluationScheduler", () => {
     const busyBetween = order.slice(firstQuiet, lastQuiet + 1).filter((k) => k === "busy").length;
     expect(busyBetween).toBeLessThanOrEqual(2);
     expect(log.find((l) => l.key === "quiet-0")?.trigger).toBe("timer");
+  });
+
+  it("starts a quiet experiment's evaluation at once on a quiet worker while every plain worker is busy, and never a busy one there", async () => {
+    const { s, log, stats } = harness({ concurrency: 1, quietExtra: 1, minIntervalMs: 0, evalMs: 40 });
+    await s.mark("busy", "events"); // evaluated once: its next marks are not quiet
+    const busyAgain = [s.mark("busy", "events"), s.mark("other", "timer")]; // takes the one plain worker; the timer mark waits for it
+    await sleep(5);
+    const quiet = s.mark("quiet", "events");
+    await Promise.all([...busyAgain, quiet]);
+    const at = (key: string) => log.find((l, i) => l.key === key && (key !== "busy" || i > 0))!;
+    expect(at("quiet").start).toBeLessThan(at("busy").end); // ran beside the busy one
+    expect(at("other").start).toBeGreaterThanOrEqual(at("busy").end - 1); // a timer mark is not quiet: it waited
+    expect(stats().maxActive).toBe(2);
   });
 
   it("an experiment marked for the first time in a while goes before busy ones queued ahead of it", async () => {
