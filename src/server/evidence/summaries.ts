@@ -6,6 +6,7 @@
 // it does not hold) run the same aggregation over the same per-user SELECT of the raw events.
 import type { QuantileSummary } from "@analysis";
 import { chQuery } from "@/db/clickhouse/client";
+import { chQueryBatched } from "@/db/clickhouse/union-batch";
 import { AppError } from "@/core/errors";
 import type { Experiment } from "@/server/experiments/types";
 import { componentsOf, covers, rollupSpecOf, scalarPosition, seriesOfMetric, valuePosition, type RollupExperiment } from "./components";
@@ -233,13 +234,15 @@ const NO_CAP = Number.MAX_VALUE;
 /**
  * The per-variant rows of a request. Caps first (the other passes cap with them), then
  * percentiles: the main pass counts each unit's values at or below its arm's quantile estimates,
- * which it receives as parameters (parameterised chDB queries run one at a time anyway).
+ * which it receives as parameters (parameterised chDB queries run one at a time anyway). Each pass
+ * shares one statement with the same pass of other experiments' requests made at the same time
+ * (chQueryBatched: the evaluator's batch of dirty experiments).
  */
 async function summaryRows(q: SummaryQuery): Promise<SummaryRows> {
   const params = { ...q.params };
   if (wantsCaps(q)) {
     const caps = capsSql(q.sql);
-    const [row] = await chQuery<Row>(caps.sql, { ...params, ...caps.params });
+    const [row] = await chQueryBatched<Row>(caps.sql, { ...params, ...caps.params });
     for (const c of caps.columns) params[c] = Number.isFinite(num(row?.[c])) ? num(row?.[c]) : NO_CAP;
   }
   if (q.seriesIndex >= 0) {
@@ -250,7 +253,7 @@ async function summaryRows(q: SummaryQuery): Promise<SummaryRows> {
   const thresholds = wantsPercentiles(q);
   if (thresholds) {
     const pq = percentilesSql(q.levels, q.positions, q.sql);
-    percentileRows = await chQuery<Row>(pq.sql, { ...params, ...pq.params });
+    percentileRows = await chQueryBatched<Row>(pq.sql, { ...params, ...pq.params });
     // per arm key (arm, or (segment, arm)): the estimate of each percentile metric, in pk order
     const grid = quantileGrid(q.levels);
     const keyOf = (r: Row) => String(q.sql.segmented ? r.pk : r.vh);
@@ -266,10 +269,10 @@ async function summaryRows(q: SummaryQuery): Promise<SummaryRows> {
     );
   }
   let rows: Row[];
-  if (wantsExposuresOnly(q)) rows = await chQuery<Row>(EXPOSURES_SQL, params);
+  if (wantsExposuresOnly(q)) rows = await chQueryBatched<Row>(EXPOSURES_SQL, params);
   else {
     const main = metricSummariesSql({ ...q.sql, thresholds: thresholds && percentileRows.length > 0 });
-    rows = await chQuery<Row>(main.sql, { ...params, ...main.params });
+    rows = await chQueryBatched<Row>(main.sql, { ...params, ...main.params });
   }
   return { rows, percentileRows };
 }
