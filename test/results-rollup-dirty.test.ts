@@ -8,7 +8,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { chCommand, chInsert, chQuery } from "@/db/clickhouse/client";
 import { builtInMetrics, getMetricSummaries, PRE_PERIOD_MS, type MetricSummaries } from "@/server/evidence";
 import { rollupSpecOf } from "@/server/evidence/components";
-import { refreshBatchStats, refreshRollup } from "@/server/evidence/rollup";
+import { refreshBatchStats, refreshRollup, rollupSettled, rollupTuning } from "@/server/evidence/rollup";
+import { LISTED_USERS_MAX } from "@/server/evidence/rollup.sql";
 import { rollupRefreshSql } from "@/server/evidence/rollup.sql";
 import { mulberry32 } from "./helpers/analysis/random";
 import { randomKpiEvent } from "./helpers/random-events";
@@ -100,6 +101,29 @@ describe("rollup dirty tracking per experiment", () => {
     expectSameNumbers(bNow, await read(b, "events"));
   });
 
+  it("a batch whose INSERT finds the touched users itself (too many to list) reads from the batch's earliest watermark", async () => {
+    rollupTuning.listedUsersMax = 0;
+    try {
+      const [x, y] = ["dirty-unlisted-x", "dirty-unlisted-y"];
+      const spec = (key: string) => rollupSpecOf({ key, metrics: OWN });
+      await insertStoredAnHourAgo([ev("exposure", "ux", T0, { experiment: x, variant: "control" }), ev("exposure", "uy", T0, { experiment: y, variant: "treatment" })]);
+      expect((await Promise.all([x, y].map((k) => refreshRollup(k, PRE_PERIOD_MS, spec(k))))).map((o) => o.kind)).toEqual(["full", "full"]);
+      // x's user gets an event; then y alone is refreshed, which moves y's watermark past it
+      await chInsert("events", [ev("engagement", "ux", T0 + HOUR)]);
+      await chInsert("events", [ev("engagement", "uy", T0 + HOUR)]);
+      expect((await refreshRollup(y, PRE_PERIOD_MS, spec(y))).kind).toBe("incremental");
+      await chInsert("events", [ev("request", "uy", T0 + 2 * HOUR)]);
+      await Promise.all([x, y].map((k) => rollupSettled(k))); // state writes done: the two start together
+      const before = refreshBatchStats.batches;
+      expect((await Promise.all([x, y].map((k) => refreshRollup(k, PRE_PERIOD_MS, spec(k))))).map((o) => o.kind)).toEqual(["incremental", "incremental"]);
+      expect(refreshBatchStats.batches - before).toBe(1);
+      for (const key of [x, y]) expectSameNumbers(await read(key), await read(key, "events"), key);
+      expect((await read(x)).metrics.engagement_rate.control as any).toMatchObject({ proportion: { successes: 1 } });
+    } finally {
+      rollupTuning.listedUsersMax = LISTED_USERS_MAX;
+    }
+  });
+
   it("refreshes asked for together run as one batch over experiments sharing users, and match the raw-event pass at every round", async () => {
     const rand = mulberry32(7);
     const keys = [0, 1, 2, 3].map((i) => `dirty-batch-${i}`);
@@ -127,7 +151,11 @@ describe("rollup dirty tracking per experiment", () => {
 
   it("random interleavings of inserts, retries, refreshes, reads, crashed refreshes and definition changes over experiments sharing users match the raw-event pass", async () => {
     let batched = 0;
+    // seed 1 lists every refresh's touched users to its INSERT; seed 2 never does (the INSERT finds
+    // them, for the batch at once, as it does beyond LISTED_USERS_MAX); seed 3 mixes both in a batch
+    const listedUsersMax = { 1: LISTED_USERS_MAX, 2: 0, 3: 2 } as Record<number, number>;
     for (const seed of [1, 2, 3]) {
+      rollupTuning.listedUsersMax = listedUsersMax[seed];
       const rand = mulberry32(seed);
       const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
       const keys = [0, 1, 2].map((i) => `dirty-r${seed}-${i}`);
@@ -177,6 +205,7 @@ describe("rollup dirty tracking per experiment", () => {
       }
       for (const key of keys) expectSameNumbers(await read(key), await read(key, "events"), `seed ${seed} end ${key}`);
     }
+    rollupTuning.listedUsersMax = LISTED_USERS_MAX;
     expect(batched, "some refreshes of all three ran as one batch").toBe(3);
   }, 120_000);
 });

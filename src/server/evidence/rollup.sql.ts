@@ -49,6 +49,8 @@ const RECENT = "(SELECT user_id FROM events WHERE inserted_at >= fromUnixTimesta
  * stored. Users of other experiments are left out: their events cannot change this rollup.
  */
 const TOUCHED = `(SELECT user_id FROM first_exposures WHERE experiment = {experiment:String} AND user_id IN ${RECENT})`;
+/** The same for a batch of experiments ({experiments:Array(String)}, one {since}: the batch's earliest). */
+const TOUCHED_MANY = `(SELECT user_id FROM first_exposures WHERE experiment IN {experiments:Array(String)} AND user_id IN ${RECENT})`;
 
 /** Up to this many touched users are listed by the refresh's check and passed to its INSERT (rollupRefreshManySql). */
 export const LISTED_USERS_MAX = 20_000;
@@ -79,8 +81,8 @@ export interface PerUserOptions {
    */
   users: "exposed" | "touched" | "listed";
   /**
-   * listed users only: the rows of every experiment in {experiments:Array(String)} (an `experiment`
-   * column; grouped by experiment and unit), so that one statement refreshes a batch of experiments
+   * listed or touched users: the rows of every experiment in {experiments:Array(String)} (an
+   * `experiment` column; grouped by experiment and unit), so that one statement refreshes a batch
    */
   many?: boolean;
 }
@@ -127,14 +129,14 @@ export function perUserSql(o: PerUserOptions): { sql: string; params: Record<str
   // exactly FINAL's key (the sort key and the month partition), keeping the last stored copy as
   // ReplacingMergeTree does. Copies of a retried event are identical, so both give the same rows;
   // only an id reused with a different value could differ (which copy).
-  const some = o.users === "listed" ? "{touchedUsers:Array(String)}" : TOUCHED;
+  const many = o.many === true && o.users !== "exposed";
+  const some = o.users === "listed" ? "{touchedUsers:Array(String)}" : many ? TOUCHED_MANY : TOUCHED;
   const events =
     o.users !== "exposed"
       ? `(SELECT ${cols} FROM events WHERE ${filter} AND user_id IN ${some}
         ORDER BY inserted_at DESC LIMIT 1 BY type, name, user_id, id, toYYYYMM(timestamp))`
       : `(SELECT ${cols} FROM events FINAL WHERE ${filter} AND user_id IN ${EXPOSED})`;
   const arr = (xs: string[], type: string) => `CAST([${xs.join(", ")}], '${type}')`;
-  const many = o.many === true && o.users === "listed";
   const sql = `
   SELECT ${many ? "f.experiment AS experiment, " : ""}f.uh AS uh, any(f.user_id) AS user_id, any(f.vh) AS vh, any(f.first_at) AS first_at, any(f.multi) AS multi,
          ${arr(cPost, "Array(Float64)")} AS c_post,
@@ -167,13 +169,15 @@ SETTINGS ${PER_USER_SETTINGS}`,
 
 /**
  * One statement refreshing a batch of experiments of one definition (./rollup.ts): the rows of the
- * users in {touchedUsers:Array(String)} (the union of the batch's touched users) for every
- * experiment in {experiments:Array(String)} they are exposed to. A user touched for one experiment
- * of the batch and not for another is recomputed in both: whole-user rows, the same values again.
- * Params: experiments, touchedUsers, version, prePeriodMs, and the returned ones.
+ * users in {touchedUsers:Array(String)} (listed: the union of the batch's touched users), or of the
+ * users exposed to one of them with an event stored since {since} (touched: the batch's earliest
+ * since), for every experiment in {experiments:Array(String)} they are exposed to. A user touched
+ * for one experiment of the batch and not for another is recomputed in both: whole-user rows, the
+ * same values again.
+ * Params: experiments, touchedUsers (listed) or since (touched), version, prePeriodMs, and the returned ones.
  */
-export function rollupRefreshManySql(set: ComponentSet, series: SeriesSpec | null): { sql: string; params: Record<string, unknown> } {
-  const u = perUserSql({ set, series, seriesTime: "hour", users: "listed", many: true });
+export function rollupRefreshManySql(set: ComponentSet, series: SeriesSpec | null, users: "listed" | "touched" = "listed"): { sql: string; params: Record<string, unknown> } {
+  const u = perUserSql({ set, series, seriesTime: "hour", users, many: true });
   return {
     sql: `
 INSERT INTO results_user_rollup (experiment, uh, user_id, version, vh, first_at, multi, c_post, c_pre, c_values, series)

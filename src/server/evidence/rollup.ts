@@ -109,6 +109,11 @@ interface Lane {
 const lanes = processSingleton("resultsRollupLanes", () => new Map<string, Lane>());
 /** At most this many experiments per batch (an INSERT writes one part per experiment partition). */
 export const REFRESH_BATCH_MAX = 32;
+/**
+ * Touched users up to this many are passed to the INSERT as a list (the check lists at most
+ * LISTED_USERS_MAX). Tests lower it to drive the path that finds them inside the INSERT.
+ */
+export const rollupTuning = processSingleton("resultsRollupTuning", () => ({ listedUsersMax: LISTED_USERS_MAX }));
 /** Batches run in this process and the experiments they refreshed (benchmarks, tests). */
 export const refreshBatchStats = processSingleton("resultsRollupBatchStats", () => ({ batches: 0, experiments: 0, largest: 0 }));
 
@@ -159,6 +164,7 @@ async function refreshBatch(lane: Lane, experiments: string[]): Promise<Promise<
   const chdb = (await eventStoreInfo()).mode === "chdb";
   const outcomes = new Map<string, Promise<RefreshOutcome>>();
   const listed: StateRow[] = [];
+  const unlisted: StateRow[] = [];
   const rowsWritten = new Map<string, number | null>(); // the touched users of an incremental refresh (compact's estimate), null after a full build
   for (const e of experiments) {
     const state = byKey.get(e) ?? ({ experiment: e, definition: "", watermark: 0, since: 0, now, touched: 0, users: [] } as StateRow);
@@ -169,7 +175,7 @@ async function refreshBatch(lane: Lane, experiments: string[]): Promise<Promise<
       rowsWritten.set(e, null);
     } else if (!touched) {
       outcomes.set(e, Promise.resolve({ kind: "none", watermark: Number(state.watermark) }));
-    } else if (chdb && (state.users ?? []).length === touched) {
+    } else if (chdb && (state.users ?? []).length === touched && touched <= rollupTuning.listedUsersMax) {
       // The users the check found, passed as they are: computing the set again inside the INSERT (twice)
       // was most of its ~0.34 s under the evaluator's load. Embedded chDB only (a server takes parameters
       // in the URL), and only when the check listed them all. Users touched after the check are read by
@@ -177,8 +183,7 @@ async function refreshBatch(lane: Lane, experiments: string[]): Promise<Promise<
       listed.push(state);
       rowsWritten.set(e, touched);
     } else {
-      const q = rollupRefreshSql(true, spec.components, spec.series);
-      outcomes.set(e, settled(chCommand(q.sql, { ...q.params, experiment: e, version: now, prePeriodMs, since: Number(state.since) }), "incremental", now));
+      unlisted.push(state);
       rowsWritten.set(e, touched);
     }
   }
@@ -186,6 +191,16 @@ async function refreshBatch(lane: Lane, experiments: string[]): Promise<Promise<
     const q = rollupRefreshManySql(spec.components, spec.series);
     const users = [...new Set(chunk.flatMap((s) => s.users ?? []))];
     const done = settled(chCommand(q.sql, { ...q.params, experiments: chunk.map((s) => s.experiment), touchedUsers: users, version: now, prePeriodMs }), "incremental", now);
+    for (const s of chunk) outcomes.set(s.experiment, done);
+  }
+  // Too many touched users to list (or a server): the INSERT finds them itself, for a chunk of
+  // experiments at once. Under the evaluator's load these were one INSERT per busy experiment, most
+  // of the engine's time (decisions/README.md "Scale"); experiments of one user group share most of
+  // their touched users, whose events one statement reads once.
+  for (const chunk of unlistedChunks(unlisted)) {
+    const q = rollupRefreshManySql(spec.components, spec.series, "touched");
+    const since = Math.min(...chunk.map((s) => Number(s.since)));
+    const done = settled(chCommand(q.sql, { ...q.params, experiments: chunk.map((s) => s.experiment), since, version: now, prePeriodMs }), "incremental", now);
     for (const s of chunk) outcomes.set(s.experiment, done);
   }
   const all = experiments.map((e) => outcomes.get(e) as Promise<RefreshOutcome>);
@@ -229,6 +244,30 @@ function listedChunks(listed: StateRow[]): StateRow[][] {
   if (chunk.length > 0) chunks.push(chunk);
   return chunks;
 }
+
+/**
+ * Unlisted experiments in INSERTs of at most UNLISTED_ROWS_MAX touched (experiment, user) rows each
+ * (a chunk's rows are built in memory before they are written), and of refreshes starting within
+ * UNLISTED_SINCE_SPREAD_MS of each other (the chunk reads every user touched since its earliest).
+ */
+function unlistedChunks(unlisted: StateRow[]): StateRow[][] {
+  const chunks: StateRow[][] = [];
+  let chunk: StateRow[] = [];
+  let rows = 0;
+  for (const s of [...unlisted].sort((a, b) => Number(a.since) - Number(b.since))) {
+    const touched = Number(s.touched);
+    if (chunk.length > 0 && (rows + touched > UNLISTED_ROWS_MAX || Number(s.since) - Number(chunk[0].since) > UNLISTED_SINCE_SPREAD_MS)) {
+      chunks.push(chunk);
+      [chunk, rows] = [[], 0];
+    }
+    chunk.push(s);
+    rows += touched;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
+export const UNLISTED_ROWS_MAX = 250_000;
+export const UNLISTED_SINCE_SPREAD_MS = 30_000;
 
 function writeStates(experiments: string[], definition: string, now: number, horizon: number | null, rowsWritten: Map<string, number | null>): Promise<void> {
   const tail = (async () => {
