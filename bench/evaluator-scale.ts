@@ -165,7 +165,9 @@ async function main(): Promise<void> {
 
     await engineSlotStats(true); // the event phase's waits only
     const { refreshBatchStats } = await import("../src/server/evidence/rollup");
+    const { unionBatchStats } = await import("../src/db/clickhouse/union-batch");
     const batchesBefore = { ...refreshBatchStats };
+    const unionBefore = { ...unionBatchStats };
     const eventPhaseAt = performance.now();
     startEvaluator();
     const waitDecision = async (key: string, since: number, limitMs = 30_000): Promise<number | null> => {
@@ -242,6 +244,9 @@ async function main(): Promise<void> {
       );
     const batches = refreshBatchStats.batches - batchesBefore.batches;
     say(`  rollup refreshes, event phase: ${refreshBatchStats.experiments - batchesBefore.experiments} in ${batches} batches (largest ${refreshBatchStats.largest})`);
+    say(
+      `  summary reads, event phase: ${unionBatchStats.reads - unionBefore.reads} in ${unionBatchStats.statements - unionBefore.statements} statements (largest union ${unionBatchStats.largest}; ${unionBatchStats.fallbacks - unionBefore.fallbacks} failed jointly and ran alone)`,
+    );
     say(
       `  peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; load average ${loadavg()
         .map((x) => x.toFixed(1))

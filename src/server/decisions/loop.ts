@@ -22,9 +22,12 @@ import { EventTrigger } from "./triggers";
  * chDB runs one statement at a time per process, so more workers do not run more statements at once.
  * They overlap Node's part of an evaluation (decide, the config store) with the engine's. They also
  * let the rollup refreshes of several dirty experiments run as one batch (evidence/rollup.ts lanes:
- * one state read, one INSERT, one state write for all), and their stored summaries go in one write.
+ * one state read, one INSERT, one state write for all), their summary reads share statements
+ * (clickhouse/union-batch.ts), and their stored summaries go in one write. 32 = a full refresh
+ * batch: at 100 × 100k under a busy stream, 8 served a busy experiment's batch at p50 16.9 s and 32
+ * at 3.1 s (decisions/README.md "Scale").
  */
-export const EVALUATOR_CONCURRENCY = 8;
+export const EVALUATOR_CONCURRENCY = 32;
 /** Beyond EVALUATOR_CONCURRENCY, for evaluations after a quiet spell only (./scheduler.ts `quietExtra`). */
 export const QUIET_EXTRA_EVALUATIONS = 2;
 /** Coalescing: at most one evaluation start per experiment per this many ms. */
