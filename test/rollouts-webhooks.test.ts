@@ -80,9 +80,10 @@ describe("webhooks driven by a rollout", () => {
     const changed = received.find((r) => r.body.event === "decision.changed" && r.body.data.recommendation === "rollback")!;
     expect((changed.body.data.decision as any).reasons.map((x: any) => x.code)).toContain("guardrail_harm");
 
-    const log = await call(deliveries.GET, { params: { id: hook.body.id } });
-    const byId = Object.fromEntries(log.body.deliveries.map((d: any) => [d.id, d]));
+    // the receiver has the retry before the sender has recorded its 200: poll the log for that
+    const log = async () => (await call(deliveries.GET, { params: { id: hook.body.id } })).body.deliveries as any[];
+    await expect.poll(async () => (await log()).every((d) => d.status === "delivered"), { timeout: 10_000 }).toBe(true);
+    const byId = Object.fromEntries((await log()).map((d) => [d.id, d]));
     expect(byId[first.body.id]).toMatchObject({ status: "delivered", attempts: 2, lastStatusCode: 200 });
-    expect(log.body.deliveries.every((d: any) => d.status === "delivered")).toBe(true);
   });
 });
