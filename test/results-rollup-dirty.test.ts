@@ -9,8 +9,7 @@ import { chCommand, chInsert, chQuery } from "@/db/clickhouse/client";
 import { builtInMetrics, getMetricSummaries, PRE_PERIOD_MS, type MetricSummaries } from "@/server/evidence";
 import { rollupSpecOf } from "@/server/evidence/components";
 import { refreshBatchStats, refreshRollup, rollupSettled, rollupTuning } from "@/server/evidence/rollup";
-import { LISTED_USERS_MAX } from "@/server/evidence/rollup.sql";
-import { rollupRefreshSql } from "@/server/evidence/rollup.sql";
+import { LISTED_USERS_MAX, rollupRefreshManySql } from "@/server/evidence/rollup.sql";
 import { mulberry32 } from "./helpers/analysis/random";
 import { randomKpiEvent } from "./helpers/random-events";
 import { setupStores } from "./helpers/app";
@@ -185,8 +184,8 @@ describe("rollup dirty tracking per experiment", () => {
           const [state] = await chQuery<{ watermark: number }>("SELECT toUnixTimestamp64Milli(max(watermark)) AS watermark FROM results_rollup_state FINAL WHERE experiment = {key:String}", { key });
           if (Number(state.watermark) > 0) {
             const spec = rollupSpecOf({ key, metrics: OWN });
-            const q = rollupRefreshSql(true, spec.components, spec.series);
-            await chCommand(q.sql, { ...q.params, experiment: key, version: Number(now), prePeriodMs: PRE_PERIOD_MS, since: Number(state.watermark) - 5_000 });
+            const q = rollupRefreshManySql(spec.components, spec.series, "touched");
+            await chCommand(q.sql, { ...q.params, experiments: [key], version: Number(now), prePeriodMs: PRE_PERIOD_MS, since: Number(state.watermark) - 5_000 });
           }
         } else if (r < 0.66) {
           // a deploy that changed the rollup's definition: the next refresh rebuilds it from scratch

@@ -44,13 +44,12 @@ export const ROLLUP_DEFINITION = (prePeriodMs: number, specKey: string) => `2026
 const RECENT = "(SELECT user_id FROM events WHERE inserted_at >= fromUnixTimestamp64Milli({since:Int64}, 'UTC'))";
 
 /**
- * The experiment's exposed users among them: first_exposures is ordered by (experiment, user_id),
- * so this reads the experiment's own exposure rows (10–30 ms at 100k users, loaded) whatever else was
- * stored. Users of other experiments are left out: their events cannot change this rollup.
+ * The exposed users among them of a batch of experiments ({experiments:Array(String)}; one {since}:
+ * the batch's earliest): first_exposures is ordered by (experiment, user_id), so this reads the
+ * experiments' own exposure rows (10–30 ms per 100k users, loaded) whatever else was stored. Users
+ * of other experiments are left out: their events cannot change these rollups.
  */
-const TOUCHED = `(SELECT user_id FROM first_exposures WHERE experiment = {experiment:String} AND user_id IN ${RECENT})`;
-/** The same for a batch of experiments ({experiments:Array(String)}, one {since}: the batch's earliest). */
-const TOUCHED_MANY = `(SELECT user_id FROM first_exposures WHERE experiment IN {experiments:Array(String)} AND user_id IN ${RECENT})`;
+const TOUCHED = `(SELECT user_id FROM first_exposures WHERE experiment IN {experiments:Array(String)} AND user_id IN ${RECENT})`;
 
 /** Up to this many touched users are listed by the refresh's check and passed to its INSERT (rollupRefreshManySql). */
 export const LISTED_USERS_MAX = 20_000;
@@ -75,23 +74,22 @@ export interface PerUserOptions {
   /** series entries by UTC hour (the rollup) or by the request's bucket ({origin}, {width}, {buckets}: the events path) */
   seriesTime: "hour" | "bucket";
   /**
-   * all exposed users (FINAL), or those with an event stored since {since} (deduplicated by FINAL's
-   * key, latest copy), or the users in {touchedUsers:Array(String)} (the same, listed by the refresh's
-   * state read: the touched set is not computed again, twice, inside the INSERT)
+   * all exposed users of {experiment} (FINAL); or, for every experiment in
+   * {experiments:Array(String)} (an `experiment` column, grouped by experiment and unit: one
+   * statement refreshes a batch), its exposed users with an event stored since {since}
+   * (deduplicated by FINAL's key, latest copy) or those among the users in
+   * {touchedUsers:Array(String)} (the same, listed by the refresh's state read: the touched set is
+   * not computed again, twice, inside the INSERT)
    */
   users: "exposed" | "touched" | "listed";
-  /**
-   * listed or touched users: the rows of every experiment in {experiments:Array(String)} (an
-   * `experiment` column; grouped by experiment and unit), so that one statement refreshes a batch
-   */
-  many?: boolean;
 }
 
 /**
- * One row per exposed user of {experiment}: uh, user_id, vh, first_at, multi, c_post, c_pre,
- * c_values, series. An exposed user without events gets a row of zeros (RIGHT JOIN). Read with
- * PER_USER_SETTINGS. Params: experiment, prePeriodMs, (touched) since, (bucket series) origin /
- * width / buckets, and the selectors' own (returned).
+ * One row per exposed user of {experiment} (per experiment and user of {experiments}, touched or
+ * listed: `users`): uh, user_id, vh, first_at, multi, c_post, c_pre, c_values, series. An exposed
+ * user without events gets a row of zeros (RIGHT JOIN). Read with PER_USER_SETTINGS. Params:
+ * experiment (exposed) or experiments, prePeriodMs, since (touched), touchedUsers (listed),
+ * (bucket series) origin / width / buckets, and the selectors' own (returned).
  */
 export function perUserSql(o: PerUserOptions): { sql: string; params: Record<string, unknown> } {
   const params: Record<string, unknown> = {};
@@ -129,8 +127,8 @@ export function perUserSql(o: PerUserOptions): { sql: string; params: Record<str
   // exactly FINAL's key (the sort key and the month partition), keeping the last stored copy as
   // ReplacingMergeTree does. Copies of a retried event are identical, so both give the same rows;
   // only an id reused with a different value could differ (which copy).
-  const many = o.many === true && o.users !== "exposed";
-  const some = o.users === "listed" ? "{touchedUsers:Array(String)}" : many ? TOUCHED_MANY : TOUCHED;
+  const many = o.users !== "exposed";
+  const some = o.users === "listed" ? "{touchedUsers:Array(String)}" : TOUCHED;
   const events =
     o.users !== "exposed"
       ? `(SELECT ${cols} FROM events WHERE ${filter} AND user_id IN ${some}
@@ -150,13 +148,12 @@ export function perUserSql(o: PerUserOptions): { sql: string; params: Record<str
 }
 
 /**
- * Recompute and insert the rollup rows of an experiment's exposed users: all of them, or
- * (incremental) those with an event stored since {since}.
- * Params: experiment, version (UInt64, the refresh's start in ms), prePeriodMs, since (ms;
- * incremental), and the returned ones (the selectors').
+ * Compute and insert the rollup rows of all of an experiment's exposed users (a full build).
+ * Params: experiment, version (UInt64, the refresh's start in ms), prePeriodMs, and the returned
+ * ones (the selectors').
  */
-export function rollupRefreshSql(incremental: boolean, set: ComponentSet, series: SeriesSpec | null): { sql: string; params: Record<string, unknown> } {
-  const u = perUserSql({ set, series, seriesTime: "hour", users: incremental ? "touched" : "exposed" });
+export function rollupBuildSql(set: ComponentSet, series: SeriesSpec | null): { sql: string; params: Record<string, unknown> } {
+  const u = perUserSql({ set, series, seriesTime: "hour", users: "exposed" });
   return {
     sql: `
 INSERT INTO results_user_rollup (experiment, uh, user_id, version, vh, first_at, multi, c_post, c_pre, c_values, series)
@@ -177,7 +174,7 @@ SETTINGS ${PER_USER_SETTINGS}`,
  * Params: experiments, touchedUsers (listed) or since (touched), version, prePeriodMs, and the returned ones.
  */
 export function rollupRefreshManySql(set: ComponentSet, series: SeriesSpec | null, users: "listed" | "touched" = "listed"): { sql: string; params: Record<string, unknown> } {
-  const u = perUserSql({ set, series, seriesTime: "hour", users, many: true });
+  const u = perUserSql({ set, series, seriesTime: "hour", users });
   return {
     sql: `
 INSERT INTO results_user_rollup (experiment, uh, user_id, version, vh, first_at, multi, c_post, c_pre, c_values, series)

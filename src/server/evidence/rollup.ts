@@ -13,7 +13,7 @@
 // instead of a fixed 5 s. For an experiment refreshed every second the fixed overlap re-read 5–6×
 // the users that were new.
 import { chCommand, chQuery, eventStoreInfo, eventWriteHorizon, inUrgentEngineWork, urgentEngineWork } from "@/db/clickhouse/client";
-import { LISTED_USERS_MAX, OPTIMIZE_ROLLUP_SQL, ROLLUP_DEFINITION, ROLLUP_PARTS_SQL, ROLLUP_STATES_TOUCHED_SQL, rollupRefreshManySql, rollupRefreshSql, WRITE_ROLLUP_STATE_SQL } from "./rollup.sql";
+import { LISTED_USERS_MAX, OPTIMIZE_ROLLUP_SQL, ROLLUP_DEFINITION, ROLLUP_PARTS_SQL, ROLLUP_STATES_TOUCHED_SQL, rollupBuildSql, rollupRefreshManySql, WRITE_ROLLUP_STATE_SQL } from "./rollup.sql";
 import { processSingleton } from "@/core/process-singleton";
 import { createHash } from "node:crypto";
 import { rollupSpecKey, rollupSpecOf } from "./components";
@@ -170,7 +170,7 @@ async function refreshBatch(lane: Lane, experiments: string[]): Promise<Promise<
     const state = byKey.get(e) ?? ({ experiment: e, definition: "", watermark: 0, since: 0, now, touched: 0, users: [] } as StateRow);
     const touched = Number(state.touched);
     if (state.definition !== definition) {
-      const q = rollupRefreshSql(false, spec.components, spec.series);
+      const q = rollupBuildSql(spec.components, spec.series);
       outcomes.set(e, settled(chCommand(q.sql, { ...q.params, experiment: e, version: now, prePeriodMs }), "full", now));
       rowsWritten.set(e, null);
     } else if (!touched) {
@@ -245,6 +245,8 @@ function listedChunks(listed: StateRow[]): StateRow[][] {
   return chunks;
 }
 
+export const UNLISTED_ROWS_MAX = 250_000;
+export const UNLISTED_SINCE_SPREAD_MS = 30_000;
 /**
  * Unlisted experiments in INSERTs of at most UNLISTED_ROWS_MAX touched (experiment, user) rows each
  * (a chunk's rows are built in memory before they are written), and of refreshes starting within
@@ -266,9 +268,6 @@ function unlistedChunks(unlisted: StateRow[]): StateRow[][] {
   if (chunk.length > 0) chunks.push(chunk);
   return chunks;
 }
-export const UNLISTED_ROWS_MAX = 250_000;
-export const UNLISTED_SINCE_SPREAD_MS = 30_000;
-
 function writeStates(experiments: string[], definition: string, now: number, horizon: number | null, rowsWritten: Map<string, number | null>): Promise<void> {
   const tail = (async () => {
     await chCommand(WRITE_ROLLUP_STATE_SQL, { experiments, definition, watermark: now, version: now });
