@@ -23,6 +23,7 @@ interface Waiting {
 }
 interface Lane {
   query: string;
+  shape: { body: string; settings: string };
   urgent: boolean;
   waiting: Waiting[];
 }
@@ -52,14 +53,15 @@ const renamed = (body: string, b: number) => body.replace(/\{(\w+):/g, (_, name:
  * fails, each read runs alone, so that one bad read fails only its caller.
  */
 export async function chQueryBatched<T>(query: string, params: QueryParams = {}): Promise<T[]> {
-  if ((await eventStoreInfo()).mode !== "chdb" || !splitSettings(query)) return chQuery<T>(query, params);
+  const shape = (await eventStoreInfo()).mode === "chdb" ? splitSettings(query) : null;
+  if (!shape) return chQuery<T>(query, params);
   const urgent = inUrgentEngineWork();
   const id = `${urgent ? "u" : "p"}\n${query}`;
   return new Promise<T[]>((resolve, reject) => {
     const waiting: Waiting = { params, resolve: resolve as (rows: unknown[]) => void, reject };
     const lane = lanes.get(id);
     if (lane) return void lane.waiting.push(waiting);
-    const fresh: Lane = { query, urgent, waiting: [waiting] };
+    const fresh: Lane = { query, shape, urgent, waiting: [waiting] };
     lanes.set(id, fresh);
     // a turn of the event loop first: reads asked for together run together
     setImmediate(() => void runLane(id, fresh));
@@ -70,13 +72,13 @@ async function runLane(id: string, lane: Lane): Promise<void> {
   // the lane stays open while its statement runs: reads arriving meanwhile join the next one
   while (lane.waiting.length > 0) {
     const batch = lane.waiting.splice(0, UNION_BATCH_MAX);
-    const run = () => runBatch(lane.query, batch);
+    const run = () => runBatch(lane, batch);
     await (lane.urgent ? urgentEngineWork(run) : run());
   }
   lanes.delete(id);
 }
 
-async function runBatch(query: string, batch: Waiting[]): Promise<void> {
+async function runBatch({ query, shape }: Lane, batch: Waiting[]): Promise<void> {
   unionBatchStats.statements++;
   unionBatchStats.reads += batch.length;
   unionBatchStats.largest = Math.max(unionBatchStats.largest, batch.length);
@@ -84,7 +86,7 @@ async function runBatch(query: string, batch: Waiting[]): Promise<void> {
     const [only] = batch;
     return chQuery(query, only.params).then(only.resolve, only.reject);
   }
-  const { body, settings } = splitSettings(query)!;
+  const { body, settings } = shape;
   const params: QueryParams = {};
   const branches = batch.map((w, b) => {
     for (const [k, v] of Object.entries(w.params)) params[`${k}__b${b}`] = v;

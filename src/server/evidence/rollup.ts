@@ -245,8 +245,8 @@ function listedChunks(listed: StateRow[]): StateRow[][] {
   return chunks;
 }
 
-export const UNLISTED_ROWS_MAX = 250_000;
-export const UNLISTED_SINCE_SPREAD_MS = 30_000;
+const UNLISTED_ROWS_MAX = 250_000;
+const UNLISTED_SINCE_SPREAD_MS = 30_000;
 /**
  * Unlisted experiments in INSERTs of at most UNLISTED_ROWS_MAX touched (experiment, user) rows each
  * (a chunk's rows are built in memory before they are written), and of refreshes starting within
@@ -268,6 +268,7 @@ function unlistedChunks(unlisted: StateRow[]): StateRow[][] {
   if (chunk.length > 0) chunks.push(chunk);
   return chunks;
 }
+
 function writeStates(experiments: string[], definition: string, now: number, horizon: number | null, rowsWritten: Map<string, number | null>): Promise<void> {
   const tail = (async () => {
     await chCommand(WRITE_ROLLUP_STATE_SQL, { experiments, definition, watermark: now, version: now });
