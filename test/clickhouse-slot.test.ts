@@ -40,6 +40,26 @@ describe("urgent engine work", () => {
     // read1 was running; the urgent read goes next, the plain one after every read queued before it
     expect(done).toEqual(["read1", "urgent", "read2", "read3", "plain"]);
   });
+
+  it("keeps the slot for an urgent piece of work's next statement, through nested urgent calls", async () => {
+    const heavyRead = () => chQuery("SELECT sum(cityHash64(number)) AS s FROM numbers(30000000)");
+    const gap = () => new Promise((r) => setTimeout(r, 3)); // the JS between two of an evaluation's statements
+    const done: string[] = [];
+    const reads = [1, 2, 3].map((i) => heavyRead().then(() => done.push(`read${i}`)));
+    const urgent = urgentEngineWork(async () => {
+      await chQuery("SELECT 1");
+      done.push("u1");
+      await gap();
+      // a lane's own urgentEngineWork (rollup refreshes, batched reads) inside the evaluation's
+      await urgentEngineWork(() => chQuery("SELECT 2")).then(() => done.push("u2"));
+      await gap();
+      await chQuery("SELECT 3");
+      done.push("u3");
+    });
+    await Promise.all([...reads, urgent]);
+    // without anticipation the reads queued behind read1 take each gap: read1, u1, read2, u2, read3, u3
+    expect(done).toEqual(["read1", "u1", "u2", "u3", "read2", "read3"]);
+  });
 });
 
 async function oneRound(round: number): Promise<void> {

@@ -176,22 +176,45 @@ export async function eventWriteHorizon(): Promise<number | null> {
 // No per-call settings on purpose: over chDB they are applied with SET on the one shared session and
 // outlive the call. Query-scoped settings belong in the SQL's own SETTINGS clause.
 
-const urgentWork = processSingleton("clickhouse.urgentWork", () => new AsyncLocalStorage<true>());
+/** One urgentEngineWork call; `root` is the outermost one it runs in (an evaluation, around its lanes' calls). */
+interface UrgentScope {
+  root: UrgentScope;
+  done: boolean;
+}
+const urgentWork = processSingleton("clickhouse.urgentWork", () => new AsyncLocalStorage<UrgentScope>());
 
-/** Runs `fn` with its reads and small writes in the embedded engine's urgent class (./slot.ts): an evaluation whose latency shows. */
-export function urgentEngineWork<T>(fn: () => Promise<T>): Promise<T> {
-  return urgentWork.run(true, fn);
+/**
+ * Runs `fn` with its reads and small writes in the embedded engine's urgent class (./slot.ts): an
+ * evaluation whose latency shows. Until the outermost such call ends, the slot anticipates its
+ * next statement after each one.
+ */
+export async function urgentEngineWork<T>(fn: () => Promise<T>): Promise<T> {
+  const parent = urgentWork.getStore();
+  const scope = { done: false } as UrgentScope;
+  scope.root = parent?.root ?? scope;
+  try {
+    return await urgentWork.run(scope, fn);
+  } finally {
+    scope.done = true;
+    if (scope.root === scope)
+      void holder.store?.then(
+        (s) => s.slot?.wake(),
+        () => undefined,
+      );
+  }
 }
 
 /** Whether the caller runs inside urgentEngineWork. */
 export function inUrgentEngineWork(): boolean {
-  return urgentWork.getStore() === true;
+  return urgentWork.getStore() !== undefined;
 }
 
 /** Runs one statement in the engine's slot (embedded chDB), or as is (a server runs many at once). */
 function inSlot<T>(store: EventStore, cls: SlotClass, op: () => Promise<T>): Promise<T> {
   if (!store.slot) return op();
-  return store.slot.run(cls === "read" && urgentWork.getStore() ? "urgent" : cls, op);
+  const scope = urgentWork.getStore();
+  const slotCls = cls === "read" && scope ? "urgent" : cls;
+  return store.slot.run(slotCls, op, scope && slotCls === "urgent" ? { continues: () => !scope.root.done } : {});
 }
 
 /** The embedded engine's queue (null for a server): for monitoring, benchmarks and tests; `reset` starts the counts over. */

@@ -4,11 +4,11 @@
 // or spool drain). Exposures name their experiment: those are marked dirty at once (scanPayload:
 // substring searches, no parse). KPI events carry only the user, so a payload holding any makes
 // one query (TOUCHED_EXPERIMENTS_SQL) map the users with events stored since the last look to the
-// running experiments that exposed them, at most every RESOLVE_INTERVAL_MS (or 4x the last
+// running experiments that exposed them, at most every RESOLVE_INTERVAL_MS (or 2x the last
 // mapping's duration) whatever the event rate. Marking every running experiment on any stored row
 // would not do: each evaluation costs at least its rollup's "anything new for me" check and a
 // decision row, and 100 experiments would queue behind each other every second.
-import { chQuery, eventWriteHorizon } from "@/db/clickhouse/client";
+import { chQuery, eventStoreInfo, eventWriteHorizon } from "@/db/clickhouse/client";
 import { subscribeExperimentChanges } from "@/server/experiments/change";
 import { listExperiments } from "@/server/experiments/list";
 import { onRowsStored } from "@/server/ingestion/rows";
@@ -152,6 +152,8 @@ export class EventTrigger {
    * chDB runs one statement at a time: the mapping may take at most about a third of that slot. Its
    * statements go first in the slot (urgent), so resolveMs is its own cost plus the statement running
    * then; measured behind the whole queue (before the slot) it made the interval 3–5 s under load.
+   * Twice its engine time alone (the wait left out) was tried (2026-12-03 08:50): looks 57 → 82 in
+   * the evaluator bench's event phase, which took 87 s instead of 66, and quiet decisions came later.
    */
   private resolveInterval(): number {
     return Math.max(RESOLVE_INTERVAL_MS, 2 * this.stats.resolveMs);
@@ -165,8 +167,10 @@ export class EventTrigger {
   private async resolveKpi(running: Set<string>): Promise<void> {
     const started = performance.now();
     const horizon = await eventWriteHorizon();
-    // urgent: every event-driven evaluation of KPI events waits for this look (../../db/clickhouse/slot.ts)
-    const [{ now }] = await chQuery<{ now: number }>(SERVER_NOW_SQL, {}, { urgent: true });
+    // urgent: every event-driven evaluation of KPI events waits for this look (../../db/clickhouse/slot.ts).
+    // Embedded chDB stamps inserted_at with this process's clock, so its "now" needs no statement
+    // (one fewer wait for the slot per look under load; the write horizon relies on the same clock)
+    const now = (await eventStoreInfo()).mode === "chdb" ? Date.now() : (await chQuery<{ now: number }>(SERVER_NOW_SQL, {}, { urgent: true }))[0].now;
     const since = this.nextSince ?? Number(now) - OVERLAP_MS;
     if (running.size > 0) {
       const rows = await chQuery<{ experiment: string; last: number | string }>(TOUCHED_EXPERIMENTS_SQL, { experiments: [...running], since }, { urgent: true });

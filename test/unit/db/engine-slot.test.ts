@@ -95,8 +95,8 @@ describe("EngineSlot.idle", () => {
 });
 
 describe("EngineSlot under a stream of urgent work", () => {
-  it("lets a read that has waited maxReadWaitMs go before later urgent statements", async () => {
-    const slot = new EngineSlot(10_000, 40);
+  it("lets a read that has waited maxReadWaitMs go before later urgent statements (once they have had their budget)", async () => {
+    const slot = new EngineSlot(10_000, 40, 50);
     const order: string[] = [];
     const op = (name: string, ms: number) => async () => {
       await sleep(ms);
@@ -113,8 +113,8 @@ describe("EngineSlot under a stream of urgent work", () => {
 });
 
 describe("EngineSlot with many overdue reads", () => {
-  it("alternates overdue reads with waiting urgent statements: neither class takes every turn", async () => {
-    const slot = new EngineSlot(10_000, 30);
+  it("gives waiting urgent statements their engine-time budget before an overdue read, then lets the read go: neither class takes every turn", async () => {
+    const slot = new EngineSlot(10_000, 30, 60);
     const order: string[] = [];
     const op = (name: string, ms: number) => async () => {
       await sleep(ms);
@@ -124,9 +124,106 @@ describe("EngineSlot with many overdue reads", () => {
     const all: Promise<void>[] = [slot.run("read", op("r0", 60))];
     for (let i = 1; i <= 4; i++) all.push(slot.run("read", op(`r${i}`, 5)));
     await sleep(45);
-    for (let i = 1; i <= 4; i++) all.push(slot.run("urgent", op(`u${i}`, 5)));
+    for (let i = 1; i <= 4; i++) all.push(slot.run("urgent", op(`u${i}`, 40)));
     await Promise.all(all);
-    // after r0: overdue read, urgent, overdue read, urgent, ...
-    expect(order).toEqual(["r0", "r1", "u1", "r2", "u2", "r3", "u3", "r4", "u4"]);
+    // u1 (40 ms) is within the 60 ms budget, u1 + u2 (80 ms) past it: an overdue read, then the
+    // urgent ones get a new budget
+    expect(order).toEqual(["r0", "u1", "u2", "r1", "u3", "u4", "r2", "r3", "r4"]);
+  });
+
+  it("with no budget, overdue reads go before waiting urgent statements", async () => {
+    const slot = new EngineSlot(10_000, 30, 0);
+    const order: string[] = [];
+    const op = (name: string, ms: number) => async () => {
+      await sleep(ms);
+      order.push(name);
+    };
+    const all: Promise<void>[] = [slot.run("read", op("r0", 60))];
+    for (let i = 1; i <= 3; i++) all.push(slot.run("read", op(`r${i}`, 5)));
+    await sleep(45);
+    for (let i = 1; i <= 3; i++) all.push(slot.run("urgent", op(`u${i}`, 5)));
+    await Promise.all(all);
+    expect(order).toEqual(["r0", "r1", "r2", "r3", "u1", "u2", "u3"]);
+  });
+});
+
+describe("EngineSlot anticipation", () => {
+  // an urgent work issuing its statements one after another, each `gapMs` after the last one ended
+  const work = (slot: EngineSlot, order: string[], names: string[], gapMs: number, going: { on: boolean }) =>
+    (async () => {
+      for (const name of names) {
+        await slot.run(
+          "urgent",
+          async () => {
+            await sleep(10);
+            order.push(name);
+          },
+          { continues: () => going.on },
+        );
+        if (name !== names[names.length - 1]) await sleep(gapMs);
+      }
+      going.on = false;
+      slot.wake();
+    })();
+
+  it("holds the slot for a continuing urgent work's next statement: a waiting read goes after the chain", async () => {
+    const slot = new EngineSlot(10_000, 10_000, 500, 40);
+    const order: string[] = [];
+    const going = { on: true };
+    const chain = work(slot, order, ["u1", "u2", "u3"], 5, going);
+    await sleep(2);
+    const read = slot.run("read", async () => void order.push("read"));
+    await Promise.all([chain, read]);
+    expect(order).toEqual(["u1", "u2", "u3", "read"]);
+  });
+
+  it("without anticipation the read takes the gap (the behaviour it replaces)", async () => {
+    const slot = new EngineSlot(10_000, 10_000, 500, 0);
+    const order: string[] = [];
+    const chain = work(slot, order, ["u1", "u2"], 5, { on: true });
+    await sleep(2);
+    const read = slot.run("read", async () => void order.push("read"));
+    await Promise.all([chain, read]);
+    expect(order).toEqual(["u1", "read", "u2"]);
+  });
+
+  it("waits at most anticipateMs for a statement that does not come, and not at all once the work has ended", async () => {
+    const slot = new EngineSlot(10_000, 10_000, 500, 40);
+    const order: string[] = [];
+    const going = { on: true };
+    // the work's next statement comes only after 200 ms: the read goes once the 40 ms are up
+    const chain = work(slot, order, ["u1", "u2"], 200, going);
+    await sleep(2);
+    const queuedAt = performance.now();
+    const read = slot.run("read", async () => void order.push("read"));
+    await read;
+    const waited = performance.now() - queuedAt;
+    await chain;
+    expect(order).toEqual(["u1", "read", "u2"]);
+    expect(waited).toBeGreaterThanOrEqual(40);
+    expect(waited).toBeLessThan(190);
+
+    // a work that has ended: its last statement is not anticipated (wake() ended the wait)
+    const order2: string[] = [];
+    const ended = { on: true };
+    const last = work(slot, order2, ["u9"], 0, ended);
+    await sleep(2);
+    const at = performance.now();
+    await slot.run("read", async () => void order2.push("read"));
+    await last;
+    expect(order2).toEqual(["u9", "read"]);
+    expect(performance.now() - at).toBeLessThan(10 + 35); // u9's 10 ms, not u9 plus the 40 ms anticipation
+  });
+
+  it("an urgent statement of another work ends the anticipation at once", async () => {
+    const slot = new EngineSlot(10_000, 10_000, 500, 1_000);
+    const order: string[] = [];
+    const chain = work(slot, order, ["a1", "a2"], 100, { on: true });
+    await sleep(15); // a1 has ended; the slot anticipates a2 (up to 1 s)
+    const started = performance.now();
+    await slot.run("urgent", async () => void order.push("b1"));
+    expect(performance.now() - started).toBeLessThan(50);
+    await chain;
+    expect(order).toEqual(["a1", "b1", "a2"]);
   });
 });
