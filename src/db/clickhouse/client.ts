@@ -176,9 +176,8 @@ export async function eventWriteHorizon(): Promise<number | null> {
 // No per-call settings on purpose: over chDB they are applied with SET on the one shared session and
 // outlive the call. Query-scoped settings belong in the SQL's own SETTINGS clause.
 
-/** One urgentEngineWork call; `root` is the outermost one it runs in (an evaluation, around its lanes' calls). */
+/** The outermost urgentEngineWork call a statement runs in (an evaluation, around its lanes' own calls). */
 interface UrgentScope {
-  root: UrgentScope;
   done: boolean;
 }
 const urgentWork = processSingleton("clickhouse.urgentWork", () => new AsyncLocalStorage<UrgentScope>());
@@ -186,21 +185,19 @@ const urgentWork = processSingleton("clickhouse.urgentWork", () => new AsyncLoca
 /**
  * Runs `fn` with its reads and small writes in the embedded engine's urgent class (./slot.ts): an
  * evaluation whose latency shows. Until the outermost such call ends, the slot anticipates its
- * next statement after each one.
+ * next statement after each one; a nested call runs in the outer one's scope.
  */
 export async function urgentEngineWork<T>(fn: () => Promise<T>): Promise<T> {
-  const parent = urgentWork.getStore();
-  const scope = { done: false } as UrgentScope;
-  scope.root = parent?.root ?? scope;
+  if (urgentWork.getStore()) return fn();
+  const scope: UrgentScope = { done: false };
   try {
     return await urgentWork.run(scope, fn);
   } finally {
     scope.done = true;
-    if (scope.root === scope)
-      void holder.store?.then(
-        (s) => s.slot?.wake(),
-        () => undefined,
-      );
+    void holder.store?.then(
+      (s) => s.slot?.wake(),
+      () => undefined,
+    );
   }
 }
 
@@ -214,7 +211,7 @@ function inSlot<T>(store: EventStore, cls: SlotClass, op: () => Promise<T>): Pro
   if (!store.slot) return op();
   const scope = urgentWork.getStore();
   const slotCls = cls === "read" && scope ? "urgent" : cls;
-  return store.slot.run(slotCls, op, scope && slotCls === "urgent" ? { continues: () => !scope.root.done } : {});
+  return store.slot.run(slotCls, op, scope && slotCls === "urgent" ? { continues: () => !scope.done } : {});
 }
 
 /** The embedded engine's queue (null for a server): for monitoring, benchmarks and tests; `reset` starts the counts over. */
