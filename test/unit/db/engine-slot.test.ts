@@ -5,6 +5,16 @@ import { EngineSlot } from "@/db/clickhouse/slot";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Statements that take `ms` and record the order in which they end. */
+function recording() {
+  const order: string[] = [];
+  const op = (name: string, ms: number) => async () => {
+    await sleep(ms);
+    order.push(name);
+  };
+  return { order, op };
+}
+
 describe("EngineSlot", () => {
   it("runs one statement at a time, reads ahead of queued inserts, each class in arrival order", async () => {
     const slot = new EngineSlot(10_000);
@@ -33,22 +43,14 @@ describe("EngineSlot", () => {
 
   it("puts urgent statements ahead of reads and inserts", async () => {
     const slot = new EngineSlot(10_000);
-    const order: string[] = [];
-    const op = (name: string) => async () => {
-      await sleep(5);
-      order.push(name);
-    };
-    await Promise.all([slot.run("read", op("r0")), slot.run("ingest", op("i1")), slot.run("read", op("r1")), slot.run("urgent", op("u1")), slot.run("urgent", op("u2"))]);
+    const { order, op } = recording();
+    await Promise.all([slot.run("read", op("r0", 5)), slot.run("ingest", op("i1", 5)), slot.run("read", op("r1", 5)), slot.run("urgent", op("u1", 5)), slot.run("urgent", op("u2", 5))]);
     expect(order).toEqual(["r0", "u1", "u2", "r1", "i1"]);
   });
 
   it("lets an insert that has waited maxIngestWaitMs go before later reads: ingestion is delayed, never starved", async () => {
     const slot = new EngineSlot(40);
-    const order: string[] = [];
-    const op = (name: string, ms: number) => async () => {
-      await sleep(ms);
-      order.push(name);
-    };
+    const { order, op } = recording();
     const reads: Promise<void>[] = [slot.run("read", op("r0", 20))];
     const insert = slot.run("ingest", op("insert", 1));
     // a steady stream of reads, each queued before the previous one finishes
@@ -97,11 +99,7 @@ describe("EngineSlot.idle", () => {
 describe("EngineSlot under a stream of urgent work", () => {
   it("lets a read that has waited maxReadWaitMs go before later urgent statements (once they have had their budget)", async () => {
     const slot = new EngineSlot(10_000, 40, 50);
-    const order: string[] = [];
-    const op = (name: string, ms: number) => async () => {
-      await sleep(ms);
-      order.push(name);
-    };
+    const { order, op } = recording();
     const all: Promise<void>[] = [slot.run("urgent", op("u0", 20))];
     const read = slot.run("read", op("read", 1));
     for (let i = 1; i <= 8; i++) all.push(slot.run("urgent", op(`u${i}`, 20)));
@@ -115,11 +113,7 @@ describe("EngineSlot under a stream of urgent work", () => {
 describe("EngineSlot with many overdue reads", () => {
   it("gives waiting urgent statements their engine-time budget before an overdue read, then lets the read go: neither class takes every turn", async () => {
     const slot = new EngineSlot(10_000, 30, 60);
-    const order: string[] = [];
-    const op = (name: string, ms: number) => async () => {
-      await sleep(ms);
-      order.push(name);
-    };
+    const { order, op } = recording();
     // a long statement first, so that every read queued behind it is overdue when the urgent ones arrive
     const all: Promise<void>[] = [slot.run("read", op("r0", 60))];
     for (let i = 1; i <= 4; i++) all.push(slot.run("read", op(`r${i}`, 5)));
@@ -133,11 +127,7 @@ describe("EngineSlot with many overdue reads", () => {
 
   it("with no budget, overdue reads go before waiting urgent statements", async () => {
     const slot = new EngineSlot(10_000, 30, 0);
-    const order: string[] = [];
-    const op = (name: string, ms: number) => async () => {
-      await sleep(ms);
-      order.push(name);
-    };
+    const { order, op } = recording();
     const all: Promise<void>[] = [slot.run("read", op("r0", 60))];
     for (let i = 1; i <= 3; i++) all.push(slot.run("read", op(`r${i}`, 5)));
     await sleep(45);
