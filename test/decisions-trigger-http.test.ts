@@ -29,6 +29,7 @@ describe("event-driven rollback on server.ts", () => {
     expect((await api("/api/v1/experiments", { method: "POST", body: JSON.stringify(body) })).status).toBe(201);
     expect((await api("/api/v1/experiments/harm-http/start", { method: "POST", body: "{}" })).status).toBe(200);
 
+    const sending = Date.now();
     const report = await runSimulation({
       transport: httpTransport({ baseUrl: server.url, clientKey: TEST_CLIENT_KEY }),
       experiment: "harm-http",
@@ -58,6 +59,12 @@ describe("event-driven rollback on server.ts", () => {
     // no timer pass happened: every decision of the experiment was triggered by its events
     const health = (await api("/api/health")).body;
     expect(health.evaluator).toMatchObject({ intervalSeconds: 60, eventDriven: true, runs: 0 });
+    // the evaluator's own stored → decision figure: every decision the events caused, in health and in /api/metrics
+    expect(health.evaluator.storedToDecision).toMatchObject({ boundMs: 2000, windowSeconds: 300, evaluations: health.evaluator.evaluations.events });
+    expect(health.evaluator.storedToDecision.evaluations).toBeGreaterThan(0);
+    expect(health.evaluator.storedToDecision.maxMs).toBeLessThan(Date.now() - sending);
+    const metrics = (await api("/api/metrics")).body as string;
+    expect(metrics).toContain(`verdict_evaluator_stored_to_decision_seconds_count ${health.evaluator.evaluations.events}\n`);
     const feed = (await api("/api/v1/decisions?experiment=harm-http")).body.decisions;
     expect(feed.every((d: any) => d.trigger === "events")).toBe(true);
     console.log(

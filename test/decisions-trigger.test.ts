@@ -49,6 +49,7 @@ async function waitFor<T>(what: () => Promise<T>, done: (v: T) => boolean, ms: n
 describe("event-driven evaluation (timer at 60 s)", () => {
   it("rolls back a canary whose treatment triples the error rate within seconds of its events, triggered by them", async () => {
     await createRunning(canary("harm-now", "auto-rollback"));
+    const sending = Date.now();
     await runSimulation({ transport: transport(), experiment: "harm-now", users: 3000, batchSize: 500, seed: 7, userPrefix: "hn-", onlyExposed: true, effects: { treatment: { errorRate: 3 } } });
     const ingested = Date.now();
     const { value: e, waited } = await waitFor(
@@ -74,6 +75,12 @@ describe("event-driven evaluation (timer at 60 s)", () => {
     for (const x of all) expect(Date.parse(x.lastEvaluatedAt) - Date.parse(x.evaluatedAt)).toBeGreaterThanOrEqual(900 * (x.evaluations - 1));
     for (let i = 1; i < all.length; i++) expect(Date.parse(all[i].evaluatedAt) - Date.parse(all[i - 1].lastEvaluatedAt)).toBeGreaterThanOrEqual(900);
     expect(all.reduce((n, x) => n + x.evaluations, 0)).toBeLessThanOrEqual(evaluatorStatus().queue.evaluations.events);
+    // time to safety as the evaluator itself measures it (health, /api/metrics): every decision the
+    // events caused, each from when its rows were stored, so within the time since they were sent
+    const q = evaluatorStatus().queue;
+    expect(q.storedToDecision.evaluations).toBe(q.evaluations.events);
+    expect(q.storedToDecision.p50Ms).toBeGreaterThan(0);
+    expect(q.storedToDecision.maxMs).toBeLessThanOrEqual(Date.now() - sending);
   });
 
   it("KPI events alone (users exposed earlier, outside the pipeline) trigger the evaluation of the experiment that exposed them", async () => {
@@ -113,6 +120,9 @@ describe("event-driven evaluation (timer at 60 s)", () => {
       10_000,
     );
     expect(e.value.status).toBe("rolled_back");
+    // the look that found them carried their stored time: these decisions are measured too
+    const q = evaluatorStatus().queue;
+    expect(q.storedToDecision.evaluations).toBe(q.evaluations.events);
   });
 
   it("auto: a healthy canary's events advance it a stage at once", async () => {

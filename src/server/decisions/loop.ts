@@ -15,6 +15,7 @@ import { listExperiments } from "@/server/experiments/list";
 import { registerHealthSection } from "@/server/health";
 import { evaluateExperiment } from "./evaluate";
 import { evaluationsHeld } from "./hold";
+import { boundProblem, LatencyWindow, storedToDecisionObservers, type StoredToDecisionSummary } from "./latency";
 import { EvaluationScheduler, type Outcome } from "./scheduler";
 import { EventTrigger } from "./triggers";
 
@@ -48,15 +49,21 @@ interface LoopState {
   healthRegistered?: boolean;
   scheduler?: EvaluationScheduler;
   trigger?: EventTrigger;
+  /** stored rows → decision, the last 5 minutes (./latency.ts) */
+  storedToDecision: LatencyWindow;
 }
 // One evaluator per process even if the bundler duplicates this module.
-const state = processSingleton<LoopState>("decisions.evaluator", () => ({ runs: 0 }));
+const state = processSingleton<LoopState>("decisions.evaluator", () => ({ runs: 0, storedToDecision: new LatencyWindow() }));
 
 function scheduler(): EvaluationScheduler {
   state.scheduler ??= new EvaluationScheduler({
     concurrency: EVALUATOR_CONCURRENCY,
     quietExtra: QUIET_EXTRA_EVALUATIONS,
     minIntervalMs: MIN_EVALUATION_INTERVAL_MS,
+    onStoredToDecision: (ms) => {
+      state.storedToDecision.add(Date.now(), ms);
+      for (const fn of storedToDecisionObservers()) fn(ms / 1000);
+    },
     evaluate: async (key, trigger, { quiet }) => {
       // the demo seed evaluates these itself, with past hours as the clock (./hold.ts)
       if (evaluationsHeld(key)) return null;
@@ -96,12 +103,18 @@ export function runEvaluatorTick(): Promise<TickResult> {
 }
 
 /** Asks for an evaluation because the experiment's events changed (./triggers.ts; tests). */
-export function markExperimentDirty(key: string): Promise<Outcome> {
-  return scheduler().mark(key, "events");
+export function markExperimentDirty(key: string, storedAt?: number): Promise<Outcome> {
+  return scheduler().mark(key, "events", storedAt);
 }
 
 export function evaluatorStatus(): { runs: number; intervalSeconds: number; last: TickResult | null; eventDriven: boolean; queue: ReturnType<typeof queueStats> } {
   return { runs: state.runs, intervalSeconds: env().VERDICT_EVALUATOR_INTERVAL_SECONDS, last: state.last ?? null, eventDriven: state.trigger !== undefined, queue: queueStats() };
+}
+
+/** This instance's stored → decision figure over the last 5 minutes, and whether health calls it a miss (the Decisions page). */
+export function timeToSafety(): { summary: StoredToDecisionSummary; eventDriven: boolean; missing: boolean } {
+  const summary = state.storedToDecision.summary(Date.now());
+  return { summary, eventDriven: state.trigger !== undefined, missing: boundProblem(summary) !== null };
 }
 
 function queueStats() {
@@ -115,6 +128,7 @@ function queueStats() {
     lastEventLatencyMs: s?.lastEventLatencyMs ?? null,
     kpiResolutions: t?.resolutions ?? 0,
     lastKpiResolveMs: t?.resolveMs ?? null,
+    storedToDecision: state.storedToDecision.summary(Date.now()),
   };
 }
 
@@ -133,13 +147,14 @@ export function startEvaluator(): void {
           lastFailures: s.last?.failed.length ?? 0,
           ...s.queue,
         },
+        problems: [boundProblem(s.queue.storedToDecision)].filter((p): p is string => p !== null),
       };
     });
   }
   const seconds = env().VERDICT_EVALUATOR_INTERVAL_SECONDS;
   if (seconds <= 0 || state.timer) return;
   if (env().VERDICT_EVALUATOR_EVENTS && !state.trigger) {
-    state.trigger = new EventTrigger((key) => void markExperimentDirty(key));
+    state.trigger = new EventTrigger((key, storedAt) => void markExperimentDirty(key, storedAt));
     state.trigger.start();
   }
   state.timer = setInterval(() => {

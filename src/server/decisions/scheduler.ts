@@ -18,6 +18,8 @@ export interface Outcome {
   skipped?: boolean;
   /** ms from the first mark to the end of the evaluation */
   latencyMs: number;
+  /** ms from the earliest stored rows among the marks it served (mark's `storedAt`) to the end of the evaluation */
+  storedToDecisionMs?: number;
 }
 
 export interface SchedulerOptions {
@@ -30,12 +32,16 @@ export interface SchedulerOptions {
   minIntervalMs: number;
   /** `quiet`: triggered by events after a quiet spell (no evaluation started in the QUIET_MS before the mark) */
   evaluate: (key: string, trigger: EvaluationTrigger, info: { quiet: boolean }) => Promise<DecisionView | null>;
+  /** each decision that served marks with a `storedAt`: ms from the earliest of those rows being stored to the decision */
+  onStoredToDecision?: (ms: number, key: string) => void;
   now?: () => number;
 }
 
 interface Entry {
   trigger: EvaluationTrigger;
   markedAt: number;
+  /** the earliest `storedAt` of the marks it serves */
+  storedAt?: number;
   waiters: ((o: Outcome) => void)[];
 }
 
@@ -70,9 +76,10 @@ export class EvaluationScheduler {
 
   /**
    * Asks for an evaluation of `key` (the first trigger of a queued entry is the one recorded).
-   * Resolves with the outcome of the evaluation that serves this mark.
+   * Resolves with the outcome of the evaluation that serves this mark. `storedAt` (epoch ms): when the
+   * rows that caused the mark were stored, for the stored → decision latency.
    */
-  mark(key: string, trigger: EvaluationTrigger): Promise<Outcome> {
+  mark(key: string, trigger: EvaluationTrigger, storedAt?: number): Promise<Outcome> {
     return new Promise((resolve) => {
       if (this.stopped) return resolve({ key, trigger, skipped: true, latencyMs: 0 });
       let entry = this.queue.get(key);
@@ -80,6 +87,7 @@ export class EvaluationScheduler {
         entry = { trigger, markedAt: this.now(), waiters: [] };
         this.queue.set(key, entry);
       }
+      if (storedAt !== undefined) entry.storedAt = Math.min(entry.storedAt ?? Infinity, storedAt);
       entry.waiters.push(resolve);
       this.pump();
     });
@@ -144,7 +152,12 @@ export class EvaluationScheduler {
     const quiet = this.isQuiet(key, entry);
     this.lastStart.set(key, this.now());
     const done = (o: Omit<Outcome, "key" | "trigger" | "latencyMs">) => {
-      const outcome: Outcome = { key, trigger: entry.trigger, ...o, latencyMs: this.now() - entry.markedAt };
+      const now = this.now();
+      const outcome: Outcome = { key, trigger: entry.trigger, ...o, latencyMs: now - entry.markedAt };
+      if (o.decision && entry.storedAt !== undefined) {
+        outcome.storedToDecisionMs = now - entry.storedAt;
+        this.opts.onStoredToDecision?.(outcome.storedToDecisionMs, key);
+      }
       if (o.decision) this.stats.evaluations[entry.trigger]++;
       if (o.error) this.stats.failures++;
       if (o.decision && entry.trigger === "events") this.stats.lastEventLatencyMs = outcome.latencyMs;

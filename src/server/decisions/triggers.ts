@@ -67,8 +67,10 @@ export function scanPayload(payload: Buffer): { experiments: Set<string>; exposu
 }
 
 export class EventTrigger {
-  private pendingExposures = new Set<string>();
-  private kpiPending = false;
+  /** experiment → when its first exposure not yet marked was stored (epoch ms) */
+  private pendingExposures = new Map<string, number>();
+  /** when the first payload with KPI events not yet looked at was stored (null: none) */
+  private kpiPendingSince: number | null = null;
   private timer?: NodeJS.Timeout;
   private busy = false;
   private stopped = false;
@@ -81,7 +83,8 @@ export class EventTrigger {
   private lastErrorLog = 0;
   readonly stats = { payloads: 0, resolutions: 0, resolveMs: 0, marks: 0 };
 
-  constructor(private readonly mark: (key: string) => void) {}
+  /** `storedAt`: when the rows behind the mark were stored (the earliest of them, for a look) */
+  constructor(private readonly mark: (key: string, storedAt: number) => void) {}
 
   start(): void {
     this.unsubscribe.push(onRowsStored((p) => this.onPayload(p)));
@@ -105,14 +108,15 @@ export class EventTrigger {
     if (this.stopped) return;
     this.stats.payloads++;
     const scan = scanPayload(payload);
-    for (const k of scan.experiments) this.pendingExposures.add(k);
-    if (scan.otherRows) this.kpiPending = true;
+    const storedAt = Date.now();
+    for (const k of scan.experiments) if (!this.pendingExposures.has(k)) this.pendingExposures.set(k, storedAt);
+    if (scan.otherRows) this.kpiPendingSince ??= storedAt;
     this.schedule();
   }
 
   private schedule(): void {
     if (this.timer || this.busy || this.stopped) return;
-    if (this.pendingExposures.size === 0 && !this.kpiPending) return;
+    if (this.pendingExposures.size === 0 && this.kpiPendingSince === null) return;
     // exposures right away (a few ms to gather the drain's next batches); KPI mapping rate-limited
     const delay = this.pendingExposures.size > 0 ? 20 : Math.max(20, this.lastResolveAt + this.resolveInterval() - Date.now());
     this.timer = setTimeout(() => void this.process(), delay);
@@ -125,15 +129,17 @@ export class EventTrigger {
     try {
       const running = await this.runningKeys();
       const exposures = this.pendingExposures;
-      this.pendingExposures = new Set();
-      for (const k of exposures) if (running.has(k)) this.fire(k);
-      if (this.kpiPending && Date.now() - this.lastResolveAt >= this.resolveInterval()) {
-        this.kpiPending = false;
+      this.pendingExposures = new Map();
+      for (const [k, storedAt] of exposures) if (running.has(k)) this.fire(k, storedAt);
+      const kpiSince = this.kpiPendingSince;
+      if (kpiSince !== null && Date.now() - this.lastResolveAt >= this.resolveInterval()) {
+        this.kpiPendingSince = null;
         this.lastResolveAt = Date.now();
         try {
-          await this.resolveKpi(running);
+          // the look may find rows of any payload since the last one: the earliest is the conservative time
+          await this.resolveKpi(running, kpiSince);
         } catch (e) {
-          this.kpiPending = true; // same `since` next time: nothing is skipped
+          this.kpiPendingSince = Math.min(kpiSince, this.kpiPendingSince ?? kpiSince); // same `since` next time: nothing is skipped
           throw e;
         }
       }
@@ -159,12 +165,12 @@ export class EventTrigger {
     return Math.max(RESOLVE_INTERVAL_MS, 2 * this.stats.resolveMs);
   }
 
-  private fire(key: string): void {
+  private fire(key: string, storedAt: number): void {
     this.stats.marks++;
-    this.mark(key);
+    this.mark(key, storedAt);
   }
 
-  private async resolveKpi(running: Set<string>): Promise<void> {
+  private async resolveKpi(running: Set<string>, storedAt: number): Promise<void> {
     const started = performance.now();
     const horizon = await eventWriteHorizon();
     // urgent: every event-driven evaluation of KPI events waits for this look (../../db/clickhouse/slot.ts).
@@ -179,7 +185,7 @@ export class EventTrigger {
         const last = Number(r.last);
         if (last > (this.lastSeen.get(r.experiment) ?? -Infinity)) {
           this.lastSeen.set(r.experiment, last);
-          this.fire(r.experiment);
+          this.fire(r.experiment, storedAt);
         }
       }
     }

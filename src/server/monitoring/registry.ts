@@ -3,6 +3,7 @@
 // and the ClickHouse timing hook must feed the same histogram the route renders).
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import { observeEventStoreTiming } from "@/db/clickhouse/client";
+import { observeStoredToDecision } from "@/server/decisions/latency";
 import { processSingleton } from "@/core/process-singleton";
 
 function build() {
@@ -61,6 +62,12 @@ function build() {
       registers: r,
     }),
     evaluatorRuns: new Counter({ name: "verdict_evaluator_runs_total", help: "Passes of the background evaluator over every running experiment since start", registers: r }),
+    storedToDecision: new Histogram({
+      name: "verdict_evaluator_stored_to_decision_seconds",
+      help: "From events being stored to the decision of the evaluation that saw them (time to safety on this instance; the bound is 2 s)",
+      buckets: [0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 30, 60, 120],
+      registers: r,
+    }),
     evaluatorFailures: new Gauge({ name: "verdict_evaluator_last_run_failures", help: "Experiments whose evaluation failed in the evaluator's latest pass", registers: r }),
     decisions: new Counter({ name: "verdict_decisions_total", help: "Evaluations (evaluator and on-demand), by the recommendation they reached", labelNames: ["recommendation"], registers: r }),
     experimentInfo: new Gauge({
@@ -104,6 +111,7 @@ function build() {
     webhookDeliveries: new Gauge({ name: "verdict_webhook_deliveries", help: "Webhook deliveries in the outbox by status", labelNames: ["status"], registers: r }),
   };
   observeEventStoreTiming((op, seconds, ok) => m.chLatency.observe({ operation: op, outcome: ok ? "ok" : "error" }, seconds));
+  observeStoredToDecision((seconds) => m.storedToDecision.observe(seconds));
   return m;
 }
 

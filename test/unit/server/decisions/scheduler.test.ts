@@ -166,3 +166,61 @@ describe("EvaluationScheduler's quiet flag", () => {
     expect(seen.map((x) => x.quiet)).toEqual([true, false, false, true, false]);
   });
 });
+
+describe("EvaluationScheduler's stored → decision latency", () => {
+  it("measures each decision from the earliest stored rows among the marks it served, and only decisions that served such marks", async () => {
+    let t = 50_000;
+    const observed: { ms: number; key: string }[] = [];
+    const gate: (() => void)[] = [];
+    const s = new EvaluationScheduler({
+      concurrency: 2,
+      minIntervalMs: 0,
+      now: () => t,
+      onStoredToDecision: (ms, key) => observed.push({ ms, key }),
+      evaluate: async (key) => {
+        await new Promise<void>((r) => gate.push(r));
+        return key === "held" ? null : ({ id: key } as unknown as DecisionView);
+      },
+    });
+    const flush = async () => {
+      await new Promise((r) => setImmediate(r));
+      for (const open of gate.splice(0)) open();
+      await new Promise((r) => setImmediate(r));
+    };
+    // a starts at once (stored 300 ms ago); marks while it runs queue for the next evaluation
+    const first = s.mark("a", "events", t - 300);
+    const later = s.mark("a", "events", t - 100); // stored after a's first evaluation started
+    const laterStill = s.mark("a", "events", t - 50);
+    const timerOnly = s.mark("b", "timer"); // no stored rows behind it: no latency
+    t += 700;
+    await flush();
+    expect((await first).storedToDecisionMs).toBe(1_000);
+    expect((await timerOnly).storedToDecisionMs).toBeUndefined();
+    t += 500;
+    await flush();
+    // the second evaluation serves both later marks: measured from the earlier of the two
+    expect((await later).storedToDecisionMs).toBe(1_300);
+    expect((await laterStill).storedToDecisionMs).toBe(1_300);
+    // no decision (the experiment was not evaluable): nothing observed
+    const held = s.mark("held", "events", t - 10);
+    const other = s.mark("d", "timer");
+    // both workers busy: a timer mark queues, and an events mark with stored rows joins it; the
+    // evaluation serving both is measured (the rows are what count, not the trigger recorded)
+    const joinedTimer = s.mark("c", "timer");
+    const joinedEvents = s.mark("c", "events", t - 200);
+    t += 400;
+    await flush();
+    expect((await held).skipped).toBe(true);
+    expect((await other).storedToDecisionMs).toBeUndefined();
+    t += 100;
+    await flush();
+    expect((await joinedTimer).decision?.trigger ?? (await joinedTimer).trigger).toBe("timer");
+    expect((await joinedTimer).storedToDecisionMs).toBe(700);
+    expect((await joinedEvents).storedToDecisionMs).toBe(700);
+    expect(observed).toEqual([
+      { ms: 1_000, key: "a" },
+      { ms: 1_300, key: "a" },
+      { ms: 700, key: "c" },
+    ]);
+  });
+});
