@@ -111,6 +111,9 @@ test("metrics fill from simulated traffic, ROLLBACK is recommended, and the rele
   await expect(decisions).toContainText(KEY);
   // one row per change of decision, each with the time it was last evaluated
   await expect(decisions.getByRole("columnheader", { name: "Last evaluated" })).toBeVisible();
+  // the events this test sent caused evaluations of their own: how long this instance took from storing them to each decision
+  await expect(page.getByTestId("time-to-safety")).toContainText("Time to safety");
+  await expect(page.getByTestId("time-to-safety-figures")).toContainText(/^\d+ of [1-9]\d* decisions within 2 s; p50 \d+\.\d s, p99 \d+\.\d s, max \d+\.\d s$/);
 });
 
 test("blue-green switch and switch-back from the dashboard", async ({ page, request }) => {

@@ -6,6 +6,8 @@ import { DataTable } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
 import { buttonClass, inputClass } from "@/components/ui/styles";
 import { requireUser } from "@/server/auth/page-session";
+import { TimeToSafety } from "@/components/decisions/time-to-safety";
+import { timeToSafety } from "@/server/decisions/loop";
 
 export const dynamic = "force-dynamic";
 
@@ -17,12 +19,14 @@ export default async function DecisionsPage({ searchParams }: { searchParams: Pr
   const experiment = sp.experiment && SLUG.test(sp.experiment) ? sp.experiment : undefined;
   const recommendation = ["promote", "hold", "rollback"].includes(sp.recommendation ?? "") ? sp.recommendation : undefined;
   const feed = await loadDecisionFeed({ experiment, recommendation });
+  const safety = timeToSafety();
   return (
     <div className="space-y-4">
       <h1 className="text-2xl font-semibold">Decisions</h1>
       <p className="text-sm text-slate-600 dark:text-slate-400">
         Every decision of every running experiment, newest first, with the action taken. A decision is recorded when it changes; evaluations that reach it again only move its “last evaluated” time.
       </p>
+      <TimeToSafety {...safety} />
       <form className="flex flex-wrap items-end gap-3" aria-label="Filter decisions">
         <div>
           <label htmlFor="experiment" className="block text-xs font-medium text-slate-500">
