@@ -253,6 +253,8 @@ async function main(): Promise<void> {
       );
       await sleep(1500);
     }
+    // the evaluator's own figure (health, /api/metrics) over the steady stream: every decision its events caused
+    const liveSteady = evaluatorStatus().queue.storedToDecision;
     // burst: an exposure for every experiment at once, while the busy one goes on
     burstStartedAt = Date.now();
     const burstDone = await burstOf("burst");
@@ -304,6 +306,10 @@ async function main(): Promise<void> {
       `  busy, stored → decision, steady stream (decided before the burst): p50 ${pct(steadyStored, 0.5)} ms / p99 ${pct(steadyStored, 0.99)} ms / max ${Math.max(...steadyStored)} ms, ${within2s(steadyStored)} of ${steadyStored.length} within 2 s; decided during the burst: p50 ${pct(withBurst, 0.5)} ms / max ${Math.max(...withBurst)} ms (${withBurst.length})`,
     );
     say(`    steady, each sampled batch (ms, in order): ${steadyStored.join(" ")}`);
+    const live = (x: typeof liveSteady) => `p50 ${x.p50Ms} ms / p99 ${x.p99Ms} ms / max ${x.maxMs} ms, ${x.withinBound} of ${x.evaluations} within 2 s`;
+    say(
+      `  the evaluator's own stored → decision figure (health, /api/metrics; every evaluation events caused): steady stream ${live(liveSteady)}; with the burst ${live(status.queue.storedToDecision)}`,
+    );
     say(
       `  burst of ${EXPERIMENTS} dirty experiments: p50 ${pct(burstDone, 0.5)} ms, last evaluated after ${Math.max(...burstDone)} ms (${within2s(burstDone)} within 2 s; ${EXPERIMENTS - burstDone.length} not within 120 s)`,
     );

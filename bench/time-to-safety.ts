@@ -155,6 +155,9 @@ async function run(clients: number, log: (l: string) => void) {
     const tDecided = Date.parse(String(decision.evaluatedAt)) - t0;
     const clientsAt = watches.filter((w) => w.seen.has("harm")).map((w) => w.seen.get("harm")! - t0Perf);
     log(`  decided ${decision.recommendation} (${String(decision.action ?? "no action")}) at t0 + ${ms(tDecided)}; ${harm.users} harmed users sent`);
+    // the server's own stored → decision figure (health, /api/metrics): every decision the traffic's events caused
+    const live = ((await api(server, "GET", "/api/health")) as { evaluator: { storedToDecision: Record<string, number | null> } }).evaluator.storedToDecision;
+    log(`  the server's own stored → decision figure (last 5 min): ${live.withinBound} of ${live.evaluations} within 2 s, p50 ${live.p50Ms} ms, p99 ${live.p99Ms} ms, max ${live.maxMs} ms`);
     await server.stop();
 
     // The statistical limit, offline, on what the server had received.
@@ -188,6 +191,7 @@ async function run(clients: number, log: (l: string) => void) {
       tClientsP99Ms: p99,
       clientsMissed: watches.length - clientsAt.length,
       overheadMs: p99 - tStat,
+      storedToDecision: live,
     };
     log(
       `  t_stat t0 + ${ms(tStat)} (offline replay, 250 ms steps) | t_decided t0 + ${ms(tDecided)} | t_clients p50 t0 + ${ms(result.tClientsP50Ms)}, p99 t0 + ${ms(p99)} (missed ${result.clientsMissed})`,
