@@ -1,7 +1,7 @@
 // The Decisions page's time-to-safety line: how long this instance took, over the last 5 minutes,
 // from events being stored to the decision that saw them (src/server/decisions/latency.ts).
 import { Badge } from "@/components/ui/badge";
-import type { StoredToDecisionSummary } from "@/server/decisions/latency";
+import { MIN_EVALUATIONS_FOR_VERDICT, WITHIN_BOUND_MIN_SHARE, type StoredToDecisionSummary } from "@/server/decisions/latency";
 
 const seconds = (ms: number | null) => (ms === null ? "–" : `${(ms / 1000).toFixed(1)} s`);
 
@@ -18,7 +18,10 @@ export function TimeToSafety({ summary, eventDriven, missing }: { summary: Store
           ) : withinBound === evaluations ? (
             <Badge tone="green">within the {bound} bound</Badge>
           ) : (
-            <Badge tone="grey" title={`health warns once at least 20 decisions are in the window and more than 5 % of them were later than ${bound}`}>
+            <Badge
+              tone="grey"
+              title={`health warns once at least ${MIN_EVALUATIONS_FOR_VERDICT} decisions are in the window and more than ${Math.round(100 * (1 - WITHIN_BOUND_MIN_SHARE))} % of them were later than ${bound}`}
+            >
               {evaluations - withinBound} later than {bound}
             </Badge>
           ))}
